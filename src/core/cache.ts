@@ -1,0 +1,637 @@
+/**
+ * The cache facade: keys, TTL and grace, tags, stampede protection, early
+ * refresh, events and stats, over a stack of tiers.
+ *
+ * The hit path of `get` and `getOrSet` on a synchronous first tier (memory)
+ * reads the tier, compares two numbers and increments one counter: no
+ * allocation beyond the returned promise, no await. Everything else lives
+ * in the slow path below it.
+ * @module
+ */
+import { type Clock, systemClock } from './clock.js'
+import { type Duration, parseDuration } from './duration.js'
+import type { Envelope } from './envelope.js'
+import { CacheError, describe, invalidOption } from './errors.js'
+import { type CacheEventName, type CacheListener, Emitter } from './events.js'
+import {
+  type CacheOptions,
+  checkTags,
+  type GetOrSetOptions,
+  type Loader,
+  type LoaderContext,
+  parseEarlyRefresh,
+  type RefreshPolicy,
+  type ResolvedOptions,
+  resolveOptions,
+  type SetOptions,
+  type TouchOptions,
+} from './options.js'
+import { defaultSerializer } from './serializer.js'
+import { addCounters, type CacheCounters, type CacheStats, newCounters, snapshot } from './stats.js'
+import type { EvictionReason, Store } from './store.js'
+import { LocalTagVersions, namespaceTag, readVersions, type TagVersionSource, tagsCurrent } from './tags.js'
+import { TierStack } from './tier-stack.js'
+
+/** A load in flight; `discard` is set when a write or delete overtakes it, so its value is not stored. */
+interface Flight {
+  promise: Promise<unknown>
+  discard: boolean
+}
+
+/** @internal State shared by a cache and its namespaces. */
+class CacheCore {
+  readonly opts: ResolvedOptions
+  readonly clock: Clock
+  readonly stack: TierStack
+  readonly emitter = new Emitter()
+  readonly versions: TagVersionSource = new LocalTagVersions()
+  readonly inflight = new Map<string, Flight>()
+  /** Counters by namespace prefix ('' for the root). */
+  readonly counters = new Map<string, { name: string; counters: CacheCounters }>()
+  closed = false
+
+  constructor(tiers: Store[], options: CacheOptions, opts: ResolvedOptions) {
+    this.opts = opts
+    this.clock = options.clock ?? systemClock
+    this.stack = new TierStack(tiers, options.serializer ?? defaultSerializer, this.emitter, opts.strict)
+    const onEvict = (key: string, reason: EvictionReason) => this.#onEvict(key, reason)
+    for (const tier of tiers) tier.init?.({ clock: this.clock, onEvict })
+  }
+
+  countersFor(prefix: string, name: string): CacheCounters {
+    let entry = this.counters.get(prefix)
+    if (entry === undefined) {
+      entry = { name, counters: newCounters() }
+      this.counters.set(prefix, entry)
+    }
+    return entry.counters
+  }
+
+  /** The counters of the innermost namespace holding `key`. */
+  #countersOfKey(key: string): CacheCounters {
+    let best = this.counters.get('')!.counters
+    if (this.counters.size > 1) {
+      for (let p = key.indexOf(':'); p !== -1; p = key.indexOf(':', p + 1)) {
+        const found = this.counters.get(key.slice(0, p + 1))
+        if (found !== undefined) best = found.counters
+      }
+    }
+    return best
+  }
+
+  #onEvict(key: string, reason: EvictionReason): void {
+    const c = this.#countersOfKey(key)
+    if (reason === 'expired') c.expirations++
+    else c.evictions++
+    if (this.emitter.listeners.evict !== undefined) this.emitter.emit('evict', { key, reason })
+  }
+
+  /** Marks in-flight loads of `key` (or of every key with `prefix`) as overtaken. */
+  discard(key: string | undefined, prefix?: string): void {
+    if (key !== undefined) {
+      const f = this.inflight.get(key)
+      if (f !== undefined) {
+        f.discard = true
+        this.inflight.delete(key)
+      }
+      return
+    }
+    for (const [k, f] of this.inflight) {
+      if (prefix === undefined || prefix === '' || k.startsWith(prefix)) {
+        f.discard = true
+        this.inflight.delete(k)
+      }
+    }
+  }
+}
+
+function noop(): void {}
+
+/**
+ * A cache, or a namespace of one. Create it with {@link createCache}; get a
+ * namespace with {@link Cache.namespace}. All methods are safe to call
+ * concurrently.
+ */
+export class Cache {
+  readonly #core: CacheCore
+  /** The key prefix of this namespace, `''` for the root, `'users:'` for `namespace('users')`. */
+  readonly #prefix: string
+  readonly #name: string
+  /** Version names of this namespace and its parents; every entry written here records them. */
+  readonly #nsTags: readonly string[] | undefined
+  readonly #counters: CacheCounters
+  readonly #children = new Map<string, Cache>()
+
+  /** @internal use {@link createCache} */
+  constructor(core: CacheCore, prefix: string, name: string, nsTags: readonly string[] | undefined) {
+    this.#core = core
+    this.#prefix = prefix
+    this.#name = name
+    this.#nsTags = nsTags
+    this.#counters = core.countersFor(prefix, name)
+  }
+
+  /** The namespace's full name (`''` for the root cache). */
+  get name(): string {
+    return this.#name
+  }
+
+  /**
+   * The fresh value under `key`, or `undefined`.
+   * @throws CacheError `ERR_CACHE_KEY` (as a rejection) for an invalid key
+   */
+  get<T = unknown>(key: string): Promise<T | undefined> {
+    if (typeof key !== 'string' || key.length === 0 || key.length > this.#core.opts.maxKeyLength) {
+      return Promise.reject(this.#keyError(key))
+    }
+    const core = this.#core
+    const full = this.#prefix === '' ? key : this.#prefix + key
+    const l1 = core.stack.sync
+    if (l1 !== undefined) {
+      const env = l1.get(full)
+      if (
+        env !== undefined &&
+        env.freshUntil > core.clock.now() &&
+        (env.tags === undefined || tagsCurrent(env, core.versions))
+      ) {
+        this.#counters.hits++
+        if (core.emitter.listeners.hit !== undefined) core.emitter.emit('hit', { key, namespace: this.#name, tier: 0 })
+        return Promise.resolve(env.value as T)
+      }
+      if (core.stack.tiers.length === 1) {
+        this.#miss(key)
+        return Promise.resolve(undefined)
+      }
+    }
+    return this.#getSlow<T>(key, full, l1 === undefined ? 0 : 1)
+  }
+
+  async #getSlow<T>(key: string, full: string, from: number): Promise<T | undefined> {
+    const now = this.#core.clock.now()
+    const { fresh } = await this.#core.stack.read(full, from, now, (env) => this.#usable(env, now))
+    if (fresh !== undefined) {
+      this.#hit(key, fresh.tier)
+      return fresh.env.value as T
+    }
+    this.#miss(key)
+    return undefined
+  }
+
+  /**
+   * The value under `key`; on a miss, runs `loader` once however many callers
+   * ask at the same time, stores its value and resolves every caller with it
+   * (or rejects every caller with its error).
+   *
+   * When the loader fails (or is slower than `timeout`) and a stale value
+   * within grace exists, that value is served instead and a `stale` event emitted.
+   *
+   * @param key - the key (without namespace prefix)
+   * @param loader - produces the value on a miss; receives a {@link LoaderContext}
+   * @param options - per call: `ttl`, `grace`, `tags`, `timeout`, `earlyRefresh`, `shouldCache`, `minLoadTime`
+   * @example
+   * ```ts
+   * const user = await cache.getOrSet(`user:${id}`, () => db.users.find(id), { ttl: '10m', tags: ['users'] })
+   * ```
+   */
+  getOrSet<T>(key: string, loader: Loader<T>, options?: GetOrSetOptions<T>): Promise<T> {
+    if (typeof key !== 'string' || key.length === 0 || key.length > this.#core.opts.maxKeyLength) {
+      return Promise.reject(this.#keyError(key))
+    }
+    const core = this.#core
+    const full = this.#prefix === '' ? key : this.#prefix + key
+    const l1 = core.stack.sync
+    let l1Env: Envelope | undefined
+    if (l1 !== undefined) {
+      l1Env = l1.get(full)
+      if (l1Env !== undefined) {
+        const now = core.clock.now()
+        if (l1Env.freshUntil > now && (l1Env.tags === undefined || tagsCurrent(l1Env, core.versions))) {
+          this.#counters.hits++
+          if (core.emitter.listeners.hit !== undefined)
+            core.emitter.emit('hit', { key, namespace: this.#name, tier: 0 })
+          if (core.opts.refresh.mode !== 0 || options?.earlyRefresh !== undefined) {
+            this.#maybeRefresh(key, full, l1Env, now, loader, options)
+          }
+          return Promise.resolve(l1Env.value as T)
+        }
+      }
+    }
+    return this.#getOrSetSlow(key, full, loader, options, l1 === undefined ? 0 : 1, l1Env)
+  }
+
+  async #getOrSetSlow<T>(
+    key: string,
+    full: string,
+    loader: Loader<T>,
+    options: GetOrSetOptions<T> | undefined,
+    from: number,
+    l1Env: Envelope | undefined,
+  ): Promise<T> {
+    const core = this.#core
+    if (typeof loader !== 'function') throw invalidOption('loader', 'a function', loader)
+    if (core.closed) throw this.#closedError()
+    let now = core.clock.now()
+    let stale = l1Env !== undefined && l1Env.staleUntil > now ? l1Env : undefined
+    if (from < core.stack.tiers.length) {
+      const found = await core.stack.read(full, from, now, (env) => this.#usable(env, now))
+      if (found.fresh !== undefined) {
+        this.#hit(key, found.fresh.tier)
+        return found.fresh.env.value as T
+      }
+      if (found.stale !== undefined && (stale === undefined || found.stale.env.createdAt > stale.createdAt)) {
+        stale = found.stale.env
+      }
+      now = core.clock.now()
+    }
+    this.#miss(key)
+    const flight = core.inflight.get(full) ?? this.#startLoad(key, full, loader, options, stale)
+    const promise = flight.promise as Promise<T>
+    if (stale === undefined || stale.staleUntil <= now) return promise
+    return this.#withStaleFallback(key, promise, stale.value as T, options)
+  }
+
+  /** Serves `staleValue` when the load fails, or when it outlasts the soft timeout. */
+  #withStaleFallback<T>(
+    key: string,
+    load: Promise<T>,
+    staleValue: T,
+    options: GetOrSetOptions<T> | undefined,
+  ): Promise<T> {
+    const guarded = load.catch((error: unknown) => {
+      this.#serveStale(key, 'error', error)
+      return staleValue
+    })
+    const timeout = options?.timeout === undefined ? this.#core.opts.timeout : parseDuration(options.timeout, 'timeout')
+    if (timeout === undefined) return guarded
+    return new Promise<T>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#serveStale(key, 'timeout', undefined)
+        resolve(staleValue)
+      }, timeout)
+      void guarded.then((value) => {
+        clearTimeout(timer)
+        resolve(value)
+      })
+    })
+  }
+
+  #serveStale(key: string, reason: 'error' | 'timeout', error: unknown): void {
+    this.#counters.staleHits++
+    const emitter = this.#core.emitter
+    if (emitter.listeners.stale !== undefined) {
+      emitter.emit(
+        'stale',
+        reason === 'error' ? { key, namespace: this.#name, reason, error } : { key, namespace: this.#name, reason },
+      )
+    }
+  }
+
+  /** Starts one load of `full`, registered so concurrent misses share it. */
+  #startLoad<T>(
+    key: string,
+    full: string,
+    loader: Loader<T>,
+    options: GetOrSetOptions<T> | undefined,
+    stale: Envelope | undefined,
+  ): Flight {
+    const core = this.#core
+    let ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
+    const grace = options?.grace === undefined ? core.opts.grace : parseDuration(options.grace, 'grace')
+    const minLoadTime = options?.minLoadTime === undefined ? 0 : parseDuration(options.minLoadTime, 'minLoadTime')
+    const shouldCache = options?.shouldCache
+    // Versions are read before the loader starts: an invalidation during the load
+    // makes the loaded value stale at once, instead of hiding the invalidation.
+    let tags = this.#tagNames(options?.tags)
+    let versions = tags === undefined ? undefined : readVersions(core.versions, tags)
+    const ctx: LoaderContext<T> = {
+      key,
+      staleValue: stale?.value as T | undefined,
+      setTtl(next: Duration) {
+        ttl = parseDuration(next, 'setTtl')
+      },
+      setTags(more: readonly string[]) {
+        const added = checkTags(more, 'setTags')
+        tags = tags === undefined ? added : [...tags, ...added]
+        versions = [...(versions ?? []), ...readVersions(core.versions, added)]
+      },
+    }
+    const flight: Flight = { promise: undefined as unknown as Promise<unknown>, discard: false }
+    const started = core.clock.now()
+    const run = async (): Promise<T> => {
+      let value: T
+      try {
+        value = await loader(ctx)
+      } catch (error) {
+        this.#counters.loadErrors++
+        if (core.emitter.listeners.loadError !== undefined) {
+          core.emitter.emit('loadError', { key, namespace: this.#name, error })
+        }
+        throw error
+      }
+      const now = core.clock.now()
+      const duration = now - started
+      this.#counters.loads++
+      if (core.emitter.listeners.load !== undefined) core.emitter.emit('load', { key, namespace: this.#name, duration })
+      if (!flight.discard && duration >= minLoadTime && (shouldCache === undefined || shouldCache(value))) {
+        const env = this.#envelope(value, now, ttl, grace, tags, versions, duration)
+        try {
+          await this.#write(key, full, env)
+        } catch (error) {
+          // The value is good; only storing it failed (for example it cannot be serialized). Serve it, report it.
+          core.stack.fail(core.stack.tiers[0]!, 'set', full, error)
+        }
+      }
+      return value
+    }
+    flight.promise = run().finally(() => {
+      if (core.inflight.get(full) === flight) core.inflight.delete(full)
+    })
+    core.inflight.set(full, flight)
+    return flight
+  }
+
+  #maybeRefresh<T>(
+    key: string,
+    full: string,
+    env: Envelope,
+    now: number,
+    loader: Loader<T>,
+    options: GetOrSetOptions<T> | undefined,
+  ): void {
+    const policy: RefreshPolicy =
+      options?.earlyRefresh === undefined ? this.#core.opts.refresh : parseEarlyRefresh(options.earlyRefresh)
+    if (policy.mode === 0 || env.freshUntil === Number.POSITIVE_INFINITY || this.#core.inflight.has(full)) return
+    const due =
+      policy.mode === 2
+        ? now >= env.createdAt + policy.ratio * (env.freshUntil - env.createdAt)
+        : env.loadTime > 0 && now - env.loadTime * policy.beta * Math.log(Math.random()) >= env.freshUntil
+    if (due) this.#startLoad(key, full, loader, options, env).promise.catch(noop)
+  }
+
+  /**
+   * Stores `value` under `key`. A load of the same key in flight is overtaken: its value will not be stored.
+   * @throws CacheError `ERR_CACHE_KEY`, `ERR_CACHE_INVALID_TTL`, or `ERR_CACHE_SERIALIZE` when a byte tier cannot store the value
+   */
+  async set<T>(key: string, value: T, options?: SetOptions): Promise<void> {
+    const full = this.#full(key)
+    const core = this.#core
+    if (core.closed) throw this.#closedError()
+    const ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
+    const grace = options?.grace === undefined ? core.opts.grace : parseDuration(options.grace, 'grace')
+    const tags = this.#tagNames(options?.tags)
+    const env = this.#envelope(value, core.clock.now(), ttl, grace, tags, tags && readVersions(core.versions, tags), 0)
+    core.discard(full)
+    await this.#write(key, full, env)
+  }
+
+  async #write(key: string, full: string, env: Envelope): Promise<void> {
+    this.#counters.sets++
+    await this.#core.stack.write(full, env)
+    if (this.#core.emitter.listeners.set !== undefined) this.#core.emitter.emit('set', { key, namespace: this.#name })
+  }
+
+  /** Whether a fresh value is stored under `key`. Counts neither a hit nor a miss. */
+  async has(key: string): Promise<boolean> {
+    const full = this.#full(key)
+    const now = this.#core.clock.now()
+    const { fresh } = await this.#core.stack.read(full, 0, now, (env) => this.#usable(env, now))
+    return fresh !== undefined
+  }
+
+  /** Deletes `key` from every tier; resolves whether a tier had it. */
+  async delete(key: string): Promise<boolean> {
+    const full = this.#full(key)
+    this.#core.discard(full)
+    const had = await this.#core.stack.delete([full])
+    this.#counters.deletes++
+    if (this.#core.emitter.listeners.delete !== undefined)
+      this.#core.emitter.emit('delete', { key, namespace: this.#name })
+    return had
+  }
+
+  /** The fresh values under `keys`, in order (`undefined` for misses). Batched per tier. */
+  async getMany<T = unknown>(keys: readonly string[]): Promise<(T | undefined)[]> {
+    if (!Array.isArray(keys)) throw invalidOption('keys', 'an array of keys', keys)
+    const fulls = keys.map((k) => this.#full(k))
+    const now = this.#core.clock.now()
+    const found = await this.#core.stack.readMany(fulls, 0, now)
+    const out = new Array<T | undefined>(keys.length)
+    const writeBack: Promise<void>[] = []
+    for (let i = 0; i < keys.length; i++) {
+      const f = found[i]
+      if (f !== undefined && this.#usable(f.env, now)) {
+        out[i] = f.env.value as T
+        this.#hit(keys[i]!, f.tier)
+        if (f.tier > 0) writeBack.push(this.#core.stack.write(fulls[i]!, f.env, f.tier))
+      } else {
+        this.#miss(keys[i]!)
+      }
+    }
+    await Promise.all(writeBack)
+    return out
+  }
+
+  /**
+   * Stores several values with the same options, batched per tier.
+   * @param entries - `[key, value]` pairs, or a Map
+   */
+  async setMany<T>(entries: Iterable<readonly [string, T]>, options?: SetOptions): Promise<void> {
+    const core = this.#core
+    if (core.closed) throw this.#closedError()
+    const ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
+    const grace = options?.grace === undefined ? core.opts.grace : parseDuration(options.grace, 'grace')
+    const tags = this.#tagNames(options?.tags)
+    const versions = tags && readVersions(core.versions, tags)
+    const now = core.clock.now()
+    const list: { key: string; env: Envelope }[] = []
+    for (const [key, value] of entries) {
+      const full = this.#full(key)
+      core.discard(full)
+      list.push({ key: full, env: this.#envelope(value, now, ttl, grace, tags, versions, 0) })
+    }
+    await core.stack.writeMany(list)
+    this.#counters.sets += list.length
+  }
+
+  /** Deletes several keys from every tier, batched per tier. */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    if (!Array.isArray(keys)) throw invalidOption('keys', 'an array of keys', keys)
+    const fulls = keys.map((k) => this.#full(k))
+    for (const full of fulls) this.#core.discard(full)
+    if (fulls.length > 0) await this.#core.stack.delete(fulls)
+    this.#counters.deletes += fulls.length
+  }
+
+  /**
+   * Gives the value under `key` a new fresh time from now, without reloading it.
+   * Resolves `false` when there is no value, or it was invalidated or is past its grace.
+   */
+  async touch(key: string, options?: TouchOptions): Promise<boolean> {
+    const full = this.#full(key)
+    const core = this.#core
+    const ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
+    const grace = options?.grace === undefined ? core.opts.grace : parseDuration(options.grace, 'grace')
+    const now = core.clock.now()
+    const { fresh, stale } = await core.stack.read(full, 0, now, (env) => this.#usable(env, now))
+    const found = fresh ?? stale
+    if (found === undefined || !tagsCurrent(found.env, core.versions)) return false
+    const env: Envelope = { ...found.env, freshUntil: now + ttl, staleUntil: now + ttl + grace }
+    await this.#write(key, full, env)
+    return true
+  }
+
+  /**
+   * A view of this cache whose keys are prefixed with `name:`. Its `clear()`
+   * clears only its keys (and its sub-namespaces'); its stats are kept apart.
+   * Tags stay global: `invalidateTags` on any view reaches every namespace.
+   * @param name - a non-empty string
+   */
+  namespace(name: string): Cache {
+    if (typeof name !== 'string' || name.length === 0) throw invalidOption('namespace', 'a non-empty string', name)
+    let child = this.#children.get(name)
+    if (child === undefined) {
+      const prefix = `${this.#prefix}${name}:`
+      const fullName = this.#name === '' ? name : `${this.#name}:${name}`
+      child = new Cache(this.#core, prefix, fullName, [...(this.#nsTags ?? []), namespaceTag(prefix)])
+      this.#children.set(name, child)
+    }
+    return child
+  }
+
+  /**
+   * Invalidates every entry tagged with any of `tags`, in every namespace, in O(1)
+   * per tag: entries are not scanned, each records its tags' versions and is
+   * stale once a version moves on. Invalidated entries are never served fresh
+   * again; they remain a fallback within grace if a reload fails.
+   */
+  async invalidateTags(tags: readonly string[]): Promise<void> {
+    checkTags(tags)
+    if (tags.length === 0) return
+    await this.#core.versions.bump(tags)
+    if (this.#core.emitter.listeners.invalidate !== undefined) this.#core.emitter.emit('invalidate', { tags })
+  }
+
+  /** Removes every entry of this namespace (or, on the root cache, every entry) from every tier. */
+  async clear(): Promise<void> {
+    const core = this.#core
+    if (this.#nsTags !== undefined) await core.versions.bump([this.#nsTags[this.#nsTags.length - 1]!])
+    core.discard(undefined, this.#prefix)
+    await core.stack.clear(this.#prefix)
+    if (core.emitter.listeners.clear !== undefined) core.emitter.emit('clear', { namespace: this.#name })
+  }
+
+  /**
+   * Counters for the whole cache and per namespace, with hit ratios.
+   * Totals always cover every namespace, whichever view is asked.
+   */
+  stats(): CacheStats {
+    const total = newCounters()
+    const namespaces: CacheStats['namespaces'] = {}
+    for (const { name, counters } of this.#core.counters.values()) {
+      addCounters(total, counters)
+      namespaces[name] = snapshot(counters)
+    }
+    return {
+      ...snapshot(total),
+      namespaces,
+      tierErrors: { ...this.#core.stack.errors },
+      inflight: this.#core.inflight.size,
+    }
+  }
+
+  /** The tiers, fastest first (shared by every namespace). */
+  get tiers(): readonly Store[] {
+    return this.#core.stack.tiers
+  }
+
+  /** Listens to an event (shared by every namespace; payloads name the namespace). */
+  on<E extends CacheEventName>(event: E, listener: CacheListener<E>): this {
+    this.#core.emitter.on(event, listener)
+    return this
+  }
+
+  /** Stops listening. */
+  off<E extends CacheEventName>(event: E, listener: CacheListener<E>): this {
+    this.#core.emitter.off(event, listener)
+    return this
+  }
+
+  /** Closes every tier (connections, files, timers). Later writes reject with `ERR_CACHE_CLOSED`. */
+  async close(): Promise<void> {
+    if (this.#core.closed) return
+    this.#core.closed = true
+    this.#core.discard(undefined)
+    await this.#core.stack.close()
+  }
+
+  #usable(env: Envelope, now: number): boolean {
+    return env.freshUntil > now && (env.tags === undefined || tagsCurrent(env, this.#core.versions))
+  }
+
+  #hit(key: string, tier: number): void {
+    this.#counters.hits++
+    const emitter = this.#core.emitter
+    if (emitter.listeners.hit !== undefined) emitter.emit('hit', { key, namespace: this.#name, tier })
+  }
+
+  #miss(key: string): void {
+    this.#counters.misses++
+    const emitter = this.#core.emitter
+    if (emitter.listeners.miss !== undefined) emitter.emit('miss', { key, namespace: this.#name })
+  }
+
+  #envelope(
+    value: unknown,
+    now: number,
+    ttl: number,
+    grace: number,
+    tags: readonly string[] | undefined,
+    versions: readonly number[] | undefined,
+    loadTime: number,
+  ): Envelope {
+    const freshUntil = now + ttl
+    return { value, createdAt: now, freshUntil, staleUntil: freshUntil + grace, tags, tagVersions: versions, loadTime }
+  }
+
+  /** The namespace versions plus the user's tags, or `undefined` when there are none. */
+  #tagNames(tags: readonly string[] | undefined): readonly string[] | undefined {
+    if (tags === undefined || tags.length === 0) return this.#nsTags
+    checkTags(tags)
+    return this.#nsTags === undefined ? tags : [...this.#nsTags, ...tags]
+  }
+
+  #full(key: string): string {
+    if (typeof key !== 'string' || key.length === 0 || key.length > this.#core.opts.maxKeyLength)
+      throw this.#keyError(key)
+    return this.#prefix === '' ? key : this.#prefix + key
+  }
+
+  #keyError(key: unknown): CacheError {
+    const max = this.#core.opts.maxKeyLength
+    const why =
+      typeof key !== 'string'
+        ? `must be a string; got ${describe(key)}`
+        : key.length === 0
+          ? 'must not be empty'
+          : `is ${key.length} characters long; the maximum is ${max} (raise maxKeyLength, or hash long keys)`
+    return new CacheError('ERR_CACHE_KEY', `Cache key ${why}.`)
+  }
+
+  #closedError(): CacheError {
+    return new CacheError('ERR_CACHE_CLOSED', 'This cache was closed: create a new one.')
+  }
+}
+
+/**
+ * Creates a cache.
+ *
+ * @param options - see {@link CacheOptions}; with none, an in-process memory tier of 10,000 entries
+ * @param defaultTiers - used when `options.tiers` is not given
+ * @throws CacheError `ERR_CACHE_INVALID_OPTION` / `ERR_CACHE_INVALID_TTL` naming the bad option
+ * @internal the public `createCache` supplies the default tiers
+ */
+export function createCacheWith(options: CacheOptions, defaultTiers: () => Store[]): Cache {
+  const opts = resolveOptions(options)
+  const core = new CacheCore(options.tiers ?? defaultTiers(), options, opts)
+  return new Cache(core, '', '', undefined)
+}

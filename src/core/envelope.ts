@@ -1,0 +1,79 @@
+/**
+ * The envelope: what every tier stores for one key. One format for all tiers;
+ * the core owns it, stores only keep it (memory) or its bytes (the others).
+ * @module
+ */
+import { CacheError } from './errors.js'
+import type { Serializer } from './serializer.js'
+import { fromJsonSafe, toJsonSafe } from './serializer.js'
+
+/**
+ * One cached entry with its timing and tags. Times are absolute milliseconds
+ * from the cache's clock.
+ */
+export interface Envelope<T = unknown> {
+  /** The cached value. */
+  value: T
+  /** When the value was written. */
+  createdAt: number
+  /** Until when the value is fresh (the TTL's end). `Infinity` for no TTL. */
+  freshUntil: number
+  /** Until when the value may be served stale (the grace's end); the tiers' own expiry. */
+  staleUntil: number
+  /**
+   * Tag and namespace-version names the entry depends on, or `undefined`.
+   * The entry is stale once any of their versions differs from `tagVersions`.
+   */
+  tags: readonly string[] | undefined
+  /** The version of each of `tags` when the entry was written. */
+  tagVersions: readonly number[] | undefined
+  /** How long the load that produced the value took, in ms (for early refresh). 0 when set directly. */
+  loadTime: number
+  /** The full key, kept by tiers that hash keys (Memcached) so a collision is detected. */
+  key?: string
+}
+
+const VERSION = 1
+
+/**
+ * Serializes an envelope with the given serializer. The default layout is a
+ * small array: `[1, createdAt, freshUntil, staleUntil, tags, versions, loadTime, key, value]`.
+ * @throws CacheError `ERR_CACHE_SERIALIZE` when the value cannot be serialized
+ */
+export function encodeEnvelope(env: Envelope, serializer: Serializer): Uint8Array {
+  return serializer.serialize([
+    VERSION,
+    env.createdAt,
+    env.freshUntil,
+    env.staleUntil,
+    env.tags ?? null,
+    env.tagVersions ?? null,
+    env.loadTime,
+    env.key ?? null,
+    env.value,
+  ])
+}
+
+/**
+ * The inverse of {@link encodeEnvelope}.
+ * @throws CacheError `ERR_CACHE_DESERIALIZE` when the bytes are not an envelope
+ */
+export function decodeEnvelope(bytes: Uint8Array, serializer: Serializer): Envelope {
+  const raw = serializer.deserialize(bytes)
+  if (!Array.isArray(raw) || raw[0] !== VERSION || raw.length !== 9) {
+    throw new CacheError('ERR_CACHE_DESERIALIZE', 'Stored bytes are not a cachestack envelope (version 1).')
+  }
+  const env: Envelope = {
+    value: raw[8],
+    createdAt: raw[1],
+    freshUntil: raw[2],
+    staleUntil: raw[3],
+    tags: raw[4] ?? undefined,
+    tagVersions: raw[5] ?? undefined,
+    loadTime: raw[6],
+  }
+  if (raw[7] !== null) env.key = raw[7]
+  return env
+}
+
+export { fromJsonSafe, toJsonSafe }

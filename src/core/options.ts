@@ -1,0 +1,217 @@
+/**
+ * The cache's options, per cache and per call, and their validation. Options
+ * are read once, in the factory; the error names the option and what to change.
+ * @module
+ */
+import type { Clock } from './clock.js'
+import { type Duration, parseDuration } from './duration.js'
+import { CacheError, describe, invalidOption } from './errors.js'
+import type { Serializer } from './serializer.js'
+import type { Store } from './store.js'
+
+/**
+ * Early refresh: reload a hot entry in the background before it expires, so
+ * readers never wait for a reload.
+ * - `true` or `{ beta }`: probabilistic (XFetch, Vattani et al.): the closer to
+ *   expiry and the slower the last load, the likelier a read triggers a refresh.
+ *   `beta` > 1 refreshes earlier; default 1.
+ * - `{ ratio }`: refresh once a read comes after `ratio` (0–1) of the TTL has passed.
+ * - `false`: never.
+ */
+export type EarlyRefresh = boolean | { beta?: number } | { ratio: number }
+
+/** Options of {@link createCache}. */
+export interface CacheOptions {
+  /**
+   * The tiers, fastest first. Reads go down the list; writes and deletes go to every tier.
+   * @defaultValue `[memoryStore()]` (10,000 entries)
+   */
+  tiers?: Store[]
+  /**
+   * How long a value stays fresh. Per call options override it.
+   * @defaultValue `Infinity`: fresh until evicted, deleted or invalidated
+   */
+  ttl?: Duration
+  /**
+   * How long after its TTL a value may still be served when the loader fails or
+   * is slower than `timeout`. Tiers keep entries for `ttl + grace`.
+   * @defaultValue 0 (no grace)
+   */
+  grace?: Duration
+  /**
+   * A soft loader timeout: when a stale value (within grace) exists and the
+   * loader takes longer, the stale value is served and the loader finishes in
+   * the background, storing its value. Without a stale value, callers wait.
+   * @defaultValue none
+   */
+  timeout?: Duration
+  /** Refresh hot entries before they expire. @defaultValue false */
+  earlyRefresh?: EarlyRefresh
+  /** The clock every TTL decision reads. @defaultValue `Date.now` */
+  clock?: Clock
+  /** Serializes envelopes for tiers that store bytes. @defaultValue {@link defaultSerializer} */
+  serializer?: Serializer
+  /** The longest key accepted, in characters (namespace prefix excluded). @defaultValue 1024 */
+  maxKeyLength?: number
+  /**
+   * When true, a failing tier makes the operation reject instead of being skipped.
+   * @defaultValue false (fail-open: a tier error is counted, emitted and skipped)
+   */
+  strict?: boolean
+}
+
+/** Options of {@link Cache.set} and {@link Cache.setMany}. */
+export interface SetOptions {
+  /** How long the value stays fresh. @defaultValue the cache's `ttl` */
+  ttl?: Duration
+  /** How long after `ttl` it may be served stale. @defaultValue the cache's `grace` */
+  grace?: Duration
+  /** Tags to invalidate it by, with {@link Cache.invalidateTags}. Tags are global across namespaces. */
+  tags?: readonly string[]
+}
+
+/** Options of {@link Cache.getOrSet}. */
+export interface GetOrSetOptions<T> extends SetOptions {
+  /** Soft loader timeout. @defaultValue the cache's `timeout` */
+  timeout?: Duration
+  /** Early refresh for this call. @defaultValue the cache's `earlyRefresh` */
+  earlyRefresh?: EarlyRefresh
+  /** Decides whether a loaded value is stored (for example: not `null`). @defaultValue store every value */
+  shouldCache?: (value: T) => boolean
+  /** Store only values whose load took at least this long. @defaultValue 0 */
+  minLoadTime?: Duration
+}
+
+/** Options of {@link Cache.touch}. */
+export interface TouchOptions {
+  /** The new fresh time, from now. @defaultValue the cache's `ttl` */
+  ttl?: Duration
+  /** The new grace. @defaultValue the cache's `grace` */
+  grace?: Duration
+}
+
+/** What a loader receives. */
+export interface LoaderContext<T> {
+  /** The key being loaded (without the namespace prefix). */
+  readonly key: string
+  /** The stale value, when one exists (within grace). */
+  readonly staleValue: T | undefined
+  /** Overrides the TTL for the value being loaded (for example from an upstream `max-age`). */
+  setTtl(ttl: Duration): void
+  /** Adds tags to the value being loaded. */
+  setTags(tags: readonly string[]): void
+}
+
+/** A function that produces the value for a key on a miss. */
+export type Loader<T> = (ctx: LoaderContext<T>) => T | Promise<T>
+
+/** @internal early refresh, normalized: mode 0 off, 1 XFetch, 2 ratio. */
+export interface RefreshPolicy {
+  mode: 0 | 1 | 2
+  beta: number
+  ratio: number
+}
+
+/** @internal */
+export const NO_REFRESH: RefreshPolicy = { mode: 0, beta: 1, ratio: 1 }
+const XFETCH: RefreshPolicy = { mode: 1, beta: 1, ratio: 1 }
+
+/** @internal */
+export function parseEarlyRefresh(input: EarlyRefresh | undefined, option = 'earlyRefresh'): RefreshPolicy {
+  if (input === undefined || input === false) return NO_REFRESH
+  if (input === true) return XFETCH
+  if (typeof input === 'object' && input !== null) {
+    if ('ratio' in input) {
+      const ratio = input.ratio
+      if (typeof ratio === 'number' && ratio > 0 && ratio < 1) return { mode: 2, beta: 1, ratio }
+      throw invalidOption(`${option}.ratio`, 'a number between 0 and 1 (exclusive)', ratio)
+    }
+    const beta = input.beta ?? 1
+    if (typeof beta === 'number' && beta > 0 && Number.isFinite(beta)) return { mode: 1, beta, ratio: 1 }
+    throw invalidOption(`${option}.beta`, 'a finite number > 0', beta)
+  }
+  throw invalidOption(option, 'true, false, { beta } or { ratio }', input)
+}
+
+const KNOWN = new Set([
+  'tiers',
+  'ttl',
+  'grace',
+  'timeout',
+  'earlyRefresh',
+  'clock',
+  'serializer',
+  'maxKeyLength',
+  'strict',
+])
+
+/** @internal options validated and normalized */
+export interface ResolvedOptions {
+  ttl: number
+  grace: number
+  timeout: number | undefined
+  refresh: RefreshPolicy
+  maxKeyLength: number
+  strict: boolean
+}
+
+/** @internal */
+export function resolveOptions(options: CacheOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options)
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) {
+      throw new CacheError(
+        'ERR_CACHE_INVALID_OPTION',
+        `Unknown option "${key}": the options are ${[...KNOWN].join(', ')}.`,
+      )
+    }
+  }
+  if (options.tiers !== undefined) {
+    if (!Array.isArray(options.tiers) || options.tiers.length === 0) {
+      throw invalidOption('tiers', 'a non-empty array of stores', options.tiers)
+    }
+    options.tiers.forEach((tier, i) => {
+      if (
+        tier === null ||
+        typeof tier !== 'object' ||
+        typeof tier.get !== 'function' ||
+        typeof tier.set !== 'function'
+      ) {
+        throw invalidOption(`tiers[${i}]`, 'a store (an object with get, set, delete and clear)', tier)
+      }
+    })
+  }
+  if (options.clock !== undefined && typeof options.clock?.now !== 'function') {
+    throw invalidOption('clock', 'an object with a now() method returning milliseconds', options.clock)
+  }
+  const s = options.serializer
+  if (s !== undefined && (typeof s?.serialize !== 'function' || typeof s?.deserialize !== 'function')) {
+    throw invalidOption('serializer', 'an object with serialize(value) and deserialize(bytes)', s)
+  }
+  const maxKeyLength = options.maxKeyLength ?? 1024
+  if (!Number.isInteger(maxKeyLength) || maxKeyLength < 1) {
+    throw invalidOption('maxKeyLength', 'an integer ≥ 1', maxKeyLength)
+  }
+  if (options.strict !== undefined && typeof options.strict !== 'boolean') {
+    throw invalidOption('strict', 'a boolean', options.strict)
+  }
+  return {
+    ttl: options.ttl === undefined ? Number.POSITIVE_INFINITY : parseDuration(options.ttl, 'ttl'),
+    grace: options.grace === undefined ? 0 : parseDuration(options.grace, 'grace'),
+    timeout: options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout'),
+    refresh: parseEarlyRefresh(options.earlyRefresh),
+    maxKeyLength,
+    strict: options.strict ?? false,
+  }
+}
+
+/** @internal validates a tag list */
+export function checkTags(tags: unknown, option = 'tags'): readonly string[] {
+  if (!Array.isArray(tags)) throw invalidOption(option, 'an array of non-empty strings', tags)
+  for (const tag of tags) {
+    if (typeof tag !== 'string' || tag.length === 0) {
+      throw invalidOption(option, `an array of non-empty strings (found ${describe(tag)})`, tags)
+    }
+  }
+  return tags
+}

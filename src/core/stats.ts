@@ -1,0 +1,76 @@
+/**
+ * Counters per namespace. The hit path increments one field of one
+ * preallocated object; totals are summed only when `stats()` is called.
+ * @module
+ */
+
+/** The counters kept for the whole cache and for each namespace. */
+export interface CacheCounters {
+  /** Fresh values served. */
+  hits: number
+  /** Reads that found no fresh value. */
+  misses: number
+  /** Stale values served (within grace) because the loader failed or timed out. */
+  staleHits: number
+  /** Loader runs that completed. */
+  loads: number
+  /** Loader runs that failed. */
+  loadErrors: number
+  /** Entries a tier dropped for capacity (or because one was larger than the whole budget). */
+  evictions: number
+  /** Entries a tier dropped because they expired. */
+  expirations: number
+  /** Writes (set, setMany, touch, loads stored). */
+  sets: number
+  /** Deletes. */
+  deletes: number
+}
+
+/** Counters with the derived hit ratio, `hits / (hits + misses)` (0 before the first read). */
+export interface CounterSnapshot extends CacheCounters {
+  hitRatio: number
+}
+
+/** What {@link Cache.stats} returns: totals, per-namespace counters, and tier errors. */
+export interface CacheStats extends CounterSnapshot {
+  /** Per namespace, by its full name (`'users'`, `'users:admins'`); the root cache is `''`. */
+  namespaces: Record<string, CounterSnapshot>
+  /** Operations a tier failed (and the cache skipped), by tier name. */
+  tierErrors: Record<string, number>
+  /** Loads in flight now. */
+  inflight: number
+}
+
+/** @internal */
+export function newCounters(): CacheCounters {
+  return {
+    hits: 0,
+    misses: 0,
+    staleHits: 0,
+    loads: 0,
+    loadErrors: 0,
+    evictions: 0,
+    expirations: 0,
+    sets: 0,
+    deletes: 0,
+  }
+}
+
+/** @internal */
+export function snapshot(c: CacheCounters): CounterSnapshot {
+  const reads = c.hits + c.misses
+  return { ...c, hitRatio: reads === 0 ? 0 : c.hits / reads }
+}
+
+/** @internal sums counters into `into` */
+export function addCounters(into: CacheCounters, c: CacheCounters): void {
+  into.hits += c.hits
+  into.misses += c.misses
+  into.staleHits += c.staleHits
+  into.loads += c.loads
+  into.loadErrors += c.loadErrors
+  into.evictions += c.evictions
+  into.expirations += c.expirations
+  into.sets += c.sets
+  into.deletes += c.deletes
+}

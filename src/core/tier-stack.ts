@@ -1,0 +1,194 @@
+/**
+ * The tiers behind a cache, fastest first, and the one wrapper around every
+ * tier call: a tier that throws or rejects is skipped, counted and reported
+ * (fail-open), unless the cache is strict.
+ * @module
+ */
+import { decodeEnvelope, type Envelope, encodeEnvelope } from './envelope.js'
+import type { Emitter } from './events.js'
+import type { Serializer } from './serializer.js'
+import type { MaybePromise, Store, SyncStore } from './store.js'
+
+/** @internal An envelope found in a tier, and the tier's index. */
+export interface Found {
+  env: Envelope
+  tier: number
+}
+
+/** @internal */
+export class TierStack {
+  readonly tiers: readonly Store[]
+  /** The first tier when it answers synchronously (memory); the hit path reads it without a promise. */
+  readonly sync: SyncStore | undefined
+  readonly hasBinary: boolean
+  readonly errors: Record<string, number> = {}
+  #serializer: Serializer
+  #emitter: Emitter
+  #strict: boolean
+
+  constructor(tiers: readonly Store[], serializer: Serializer, emitter: Emitter, strict: boolean) {
+    this.tiers = tiers
+    const first = tiers[0]!
+    this.sync = first.binary ? undefined : (first as SyncStore)
+    this.hasBinary = tiers.some((t) => t.binary)
+    this.#serializer = serializer
+    this.#emitter = emitter
+    this.#strict = strict
+    for (const tier of tiers) this.errors[tier.name] = 0
+  }
+
+  /** Runs `fn` against a tier; on failure counts, emits and returns `undefined` (or rethrows when strict). */
+  async call<R>(
+    tier: Store,
+    operation: string,
+    key: string | undefined,
+    fn: () => MaybePromise<R>,
+  ): Promise<R | undefined> {
+    try {
+      return await fn()
+    } catch (error) {
+      this.fail(tier, operation, key, error)
+      return undefined
+    }
+  }
+
+  fail(tier: Store, operation: string, key: string | undefined, error: unknown): void {
+    this.errors[tier.name] = (this.errors[tier.name] ?? 0) + 1
+    if (this.#emitter.listeners.error !== undefined) {
+      this.#emitter.emit(
+        'error',
+        key === undefined ? { error, operation, tier: tier.name } : { error, operation, tier: tier.name, key },
+      )
+    }
+    if (this.#strict) throw error
+  }
+
+  decode(tier: Store, raw: Envelope | Uint8Array | undefined, key: string): Envelope | undefined {
+    if (raw === undefined || !tier.binary) return raw as Envelope | undefined
+    try {
+      return decodeEnvelope(raw as Uint8Array, this.#serializer)
+    } catch (error) {
+      this.fail(tier, 'decode', key, error)
+      return undefined
+    }
+  }
+
+  /**
+   * Reads `key` from tiers `from..n`. Returns the first entry `usable` accepts
+   * (fresh), or else the newest entry still within grace, or `undefined`.
+   * A fresh entry found below the first tier is copied up with its own expiry.
+   */
+  async read(
+    key: string,
+    from: number,
+    now: number,
+    usable: (env: Envelope) => boolean,
+  ): Promise<{ fresh?: Found; stale?: Found }> {
+    let stale: Found | undefined
+    for (let i = from; i < this.tiers.length; i++) {
+      const tier = this.tiers[i]!
+      const raw = await this.call(tier, 'get', key, () => tier.get(key))
+      const env = this.decode(tier, raw, key)
+      if (env === undefined || env.staleUntil <= now) continue
+      if (usable(env)) {
+        if (i > 0) await this.write(key, env, i)
+        return stale === undefined ? { fresh: { env, tier: i } } : { fresh: { env, tier: i }, stale }
+      }
+      if (stale === undefined || env.createdAt > stale.env.createdAt) stale = { env, tier: i }
+    }
+    return stale === undefined ? {} : { stale }
+  }
+
+  /** Reads several keys from tiers `from..n`, batching where a tier can. */
+  async readMany(keys: readonly string[], from: number, now: number): Promise<(Found | undefined)[]> {
+    const out = new Array<Found | undefined>(keys.length)
+    let pending = keys.map((_, i) => i)
+    for (let t = from; t < this.tiers.length && pending.length > 0; t++) {
+      const tier = this.tiers[t]!
+      const subset = pending.map((i) => keys[i]!)
+      const raws = await this.call(tier, 'getMany', undefined, () =>
+        tier.getMany !== undefined ? tier.getMany(subset) : Promise.all(subset.map((k) => tier.get(k))),
+      )
+      const next: number[] = []
+      pending.forEach((idx, j) => {
+        const env = this.decode(tier, raws?.[j], keys[idx]!)
+        if (env !== undefined && env.staleUntil > now) out[idx] = { env, tier: t }
+        else next.push(idx)
+      })
+      pending = next
+    }
+    return out
+  }
+
+  /**
+   * Writes an envelope to tiers `0..upTo-1` (all by default). Serializes once
+   * for every byte tier.
+   * @throws CacheError `ERR_CACHE_SERIALIZE` before writing anything, when the value cannot be serialized
+   */
+  async write(key: string, env: Envelope, upTo = this.tiers.length): Promise<void> {
+    let bytes: Uint8Array | undefined
+    if (this.hasBinary) bytes = encodeEnvelope(env, this.#serializer)
+    if (upTo === 1 && this.sync !== undefined) {
+      this.sync.set(key, env, env.staleUntil)
+      return
+    }
+    const writes: Promise<unknown>[] = []
+    for (let i = 0; i < upTo; i++) {
+      const tier = this.tiers[i]!
+      const value = tier.binary ? bytes! : env
+      writes.push(
+        this.call(tier, 'set', key, () => (tier as Store<Envelope | Uint8Array>).set(key, value, env.staleUntil)),
+      )
+    }
+    await Promise.all(writes)
+  }
+
+  /** Writes several envelopes to every tier, batching where a tier can. */
+  async writeMany(entries: readonly { key: string; env: Envelope }[]): Promise<void> {
+    const encoded = this.hasBinary ? entries.map((e) => encodeEnvelope(e.env, this.#serializer)) : undefined
+    await Promise.all(
+      this.tiers.map((tier) => {
+        const list = entries.map((e, i) => ({
+          key: e.key,
+          value: tier.binary ? encoded![i]! : e.env,
+          expiresAt: e.env.staleUntil,
+        }))
+        const t = tier as Store<Envelope | Uint8Array>
+        return this.call(tier, 'setMany', undefined, () =>
+          t.setMany !== undefined
+            ? t.setMany(list)
+            : Promise.all(list.map((w) => t.set(w.key, w.value, w.expiresAt))).then(noop),
+        )
+      }),
+    )
+  }
+
+  /** Deletes keys from every tier; resolves whether any tier had the first key. */
+  async delete(keys: readonly string[]): Promise<boolean> {
+    const results = await Promise.all(
+      this.tiers.map((tier) =>
+        this.call(tier, 'delete', keys.length === 1 ? keys[0] : undefined, async () => {
+          if (keys.length === 1) return tier.delete(keys[0]!)
+          if (tier.deleteMany !== undefined) {
+            await tier.deleteMany(keys)
+            return true
+          }
+          await Promise.all(keys.map((k) => tier.delete(k)))
+          return true
+        }),
+      ),
+    )
+    return results.some((r) => r === true)
+  }
+
+  /** Clears `prefix` (or everything) in every tier. */
+  async clear(prefix: string): Promise<void> {
+    await Promise.all(this.tiers.map((tier) => this.call(tier, 'clear', undefined, () => tier.clear(prefix))))
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.tiers.map((tier) => this.call(tier, 'close', undefined, () => tier.close?.())))
+  }
+}
+
+function noop(): void {}

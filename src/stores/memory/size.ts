@@ -1,0 +1,71 @@
+/**
+ * A size estimate of JavaScript values, for the memory tier's byte bound. It
+ * approximates V8 heap use (UTF-16 strings, 8-byte numbers, per-object header)
+ * so `maxBytes` bounds what the process really holds, within a small factor.
+ * @module
+ */
+
+const OBJECT_OVERHEAD = 32
+const ARRAY_OVERHEAD = 24
+const STRING_OVERHEAD = 16
+
+/**
+ * Estimates the heap bytes a value holds, walking objects, arrays, Maps and Sets
+ * (each shared object counted once; cycles are safe). Cost is linear in the
+ * value's size, paid once per write to a byte-bounded memory tier.
+ *
+ * @param value - any value
+ * @returns the estimated size in bytes
+ */
+export function estimateSize(value: unknown): number {
+  switch (typeof value) {
+    case 'string':
+      return STRING_OVERHEAD + value.length * 2
+    case 'number':
+      return 8
+    case 'boolean':
+    case 'undefined':
+      return 4
+    case 'bigint':
+      return 16 + Math.ceil(value.toString(16).length / 2)
+    case 'symbol':
+    case 'function':
+      return 32
+  }
+  if (value === null) return 4
+  return walk(value as object, new Set())
+}
+
+function walk(obj: object, seen: Set<object>): number {
+  if (seen.has(obj)) return 8
+  seen.add(obj)
+  if (ArrayBuffer.isView(obj)) return OBJECT_OVERHEAD + obj.byteLength
+  if (obj instanceof ArrayBuffer) return OBJECT_OVERHEAD + obj.byteLength
+  if (obj instanceof Date) return OBJECT_OVERHEAD
+  let total = 0
+  if (Array.isArray(obj)) {
+    total = ARRAY_OVERHEAD + obj.length * 8
+    for (let i = 0; i < obj.length; i++) total += sub(obj[i], seen)
+    return total
+  }
+  if (obj instanceof Map) {
+    total = OBJECT_OVERHEAD + obj.size * 24
+    for (const [k, v] of obj) total += sub(k, seen) + sub(v, seen)
+    return total
+  }
+  if (obj instanceof Set) {
+    total = OBJECT_OVERHEAD + obj.size * 16
+    for (const v of obj) total += sub(v, seen)
+    return total
+  }
+  total = OBJECT_OVERHEAD
+  for (const key in obj) {
+    if (!Object.hasOwn(obj, key)) continue
+    total += 8 + STRING_OVERHEAD + key.length * 2 + sub((obj as Record<string, unknown>)[key], seen)
+  }
+  return total
+}
+
+function sub(value: unknown, seen: Set<object>): number {
+  return value !== null && typeof value === 'object' ? walk(value, seen) : estimateSize(value)
+}
