@@ -369,6 +369,23 @@ export class Cache {
   }
 
   /**
+   * Caches a rendered piece of a page (HTML or any string): `getOrSet` for
+   * strings, so a fragment is rendered once however many requests need it,
+   * and is invalidated by its tags like any entry.
+   *
+   * @param key - the fragment's key, for example `sidebar:${locale}`
+   * @param render - renders the fragment on a miss
+   * @param options - as for {@link Cache.getOrSet}
+   * @example
+   * ```ts
+   * const sidebar = await cache.fragment('sidebar', () => renderSidebar(categories), { ttl: '10m', tags: ['categories'] })
+   * ```
+   */
+  fragment(key: string, render: Loader<string>, options?: GetOrSetOptions<string>): Promise<string> {
+    return this.getOrSet<string>(key, render, options)
+  }
+
+  /**
    * Stores `value` under `key`. A load of the same key in flight is overtaken: its value will not be stored.
    * @throws CacheError `ERR_CACHE_KEY`, `ERR_CACHE_INVALID_TTL`, or `ERR_CACHE_SERIALIZE` when a byte tier cannot store the value
    */
