@@ -15,7 +15,8 @@
  * ```
  * @module
  */
-import { type Cache, type CacheOptions, createCacheWith } from './core/index.js'
+import { createCacheWith } from './core/cache.js'
+import type { Cache, CacheOptions } from './core/index.js'
 import { memoryStore } from './stores/memory/index.js'
 
 export * from './core/index.js'

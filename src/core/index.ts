@@ -1,4 +1,4 @@
-export { Cache, createCacheWith } from './cache.js'
+export { Cache } from './cache.js'
 export { type Clock, type ManualClock, manualClock, systemClock } from './clock.js'
 export { type Duration, parseDuration, parseSize, type Size } from './duration.js'
 export { decodeEnvelope, type Envelope, encodeEnvelope } from './envelope.js'
