@@ -52,7 +52,12 @@ const results = await compare(
 const ratios = printTable('getOrSet on a hit (10,000 keys, one awaited call at a time)', results, 'cachestack getOrSet')
 const ops = Object.fromEntries(results.map((r) => [r.name, r.opsPerSec]))
 const cs = ops['cachestack getOrSet']!
-const peers = ['BentoCache getOrSet (memory)', 'cache-manager wrap (memory)', 'cache-manager get (memory)', 'cacheable getOrSet']
+const peers = [
+  'BentoCache getOrSet (memory)',
+  'cache-manager wrap (memory)',
+  'cache-manager get (memory)',
+  'cacheable getOrSet',
+]
 const fastestPeer = peers.reduce((best, name) => (ops[name]! > ops[best]! ? name : best))
 console.log()
 printTarget(`getOrSet hit vs the fastest peer (${fastestPeer})`, cs / ops[fastestPeer]!, 2)
