@@ -1,0 +1,47 @@
+/**
+ * A slow external "pricing" API, started by the demo on its own port. It
+ * stands in for a third-party service: every call takes `delay` ms and is
+ * counted, and responses carry Cache-Control and an ETag as real APIs do.
+ */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export interface PricingService {
+  url: string
+  /** Calls served since start. */
+  readonly calls: number
+  close(): Promise<void>
+}
+
+/** Starts the pricing service on a free port. */
+export async function startPricing(delay = Number(process.env.PRICING_DELAY_MS ?? 40)): Promise<PricingService> {
+  let calls = 0
+  const server: Server = createServer((req, res) => {
+    calls++
+    const id = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('id') ?? 0)
+    setTimeout(() => {
+      const discount = (id % 5) * 5
+      const body = JSON.stringify({
+        id,
+        discountPercent: discount,
+        currency: 'EUR',
+        quotedAt: new Date().toISOString(),
+      })
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'cache-control': 'max-age=30',
+        etag: `"d${discount}"`,
+      })
+      res.end(body)
+    }, delay)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get calls() {
+      return calls
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
