@@ -110,7 +110,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       return json(200, await d.list(page))
     }
     if (req.method === 'GET' && path === '/api/search') {
-      return json(200, await d.search(String(url.searchParams.get('q') ?? ''), 50))
+      return json(200, await d.search(String(url.searchParams.get('q') ?? '')))
     }
     if (req.method === 'GET' && (m = path.match(/^\/api\/products\/(\d+)$/))) {
       const p = await d.find(Number(m[1]))
