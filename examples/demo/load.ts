@@ -51,7 +51,7 @@ function requestMix(): { path: string }[] {
 async function startApp(caching: boolean): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort()
   const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'main.ts')], {
-    env: { ...process.env, PORT: String(port), CACHE: caching ? 'on' : 'off' },
+    env: { ...process.env, PORT: String(port), CACHE: caching ? 'on' : 'off', DEMO_QUIET: '1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   const url = `http://127.0.0.1:${port}`
