@@ -152,7 +152,15 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     })
   })
   const port = options.port ?? Number(process.env.PORT ?? 3000)
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, '127.0.0.1', resolve)
+    })
+  } catch (err) {
+    await Promise.all([pricing.close(), cache.close(), db.close()])
+    throw err
+  }
   const actual = (server.address() as AddressInfo).port
   return {
     url: `http://127.0.0.1:${actual}`,
