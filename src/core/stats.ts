@@ -3,6 +3,7 @@
  * preallocated object; totals are summed only when `stats()` is called.
  * @module
  */
+import type { BusStats } from '../tiers/bus.js'
 
 /** The counters kept for the whole cache and for each namespace. */
 export interface CacheCounters {
@@ -39,6 +40,8 @@ export interface CacheStats extends CounterSnapshot {
   tierErrors: Record<string, number>
   /** Loads in flight now. */
   inflight: number
+  /** The invalidation bus's counters, when the cache has a bus. */
+  bus?: BusStats
 }
 
 /** @internal */

@@ -60,6 +60,13 @@ export interface Store<V = Envelope | Uint8Array> {
   size?(): MaybePromise<StoreSize>
   /** Releases connections, timers and files. */
   close?(): MaybePromise<void>
+  /**
+   * Takes an exclusive lock named `key` for at most `ttl` ms, across every
+   * process using the store (for `getOrSet(…, { lock: true })`). Resolves a
+   * function that releases it, or `undefined` when another holder has it.
+   * Only shared stores implement it.
+   */
+  lock?(key: string, ttl: number): Promise<(() => Promise<void>) | undefined>
 }
 
 /** One write in {@link Store.setMany}. */
