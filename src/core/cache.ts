@@ -54,8 +54,10 @@ class CacheCore {
     this.opts = opts
     this.clock = options.clock ?? systemClock
     this.stack = new TierStack(tiers, options.serializer ?? defaultSerializer, this.emitter, opts.strict)
-    const onEvict = (key: string, reason: EvictionReason) => this.#onEvict(key, reason)
-    for (const tier of tiers) tier.init?.({ clock: this.clock, onEvict })
+    for (const tier of tiers) {
+      const name = tier.name
+      tier.init?.({ clock: this.clock, onEvict: (key, reason) => this.#onEvict(key, reason, name) })
+    }
   }
 
   countersFor(prefix: string, name: string): CacheCounters {
@@ -79,11 +81,11 @@ class CacheCore {
     return best
   }
 
-  #onEvict(key: string, reason: EvictionReason): void {
+  #onEvict(key: string, reason: EvictionReason, tier: string): void {
     const c = this.#countersOfKey(key)
     if (reason === 'expired') c.expirations++
     else c.evictions++
-    if (this.emitter.listeners.evict !== undefined) this.emitter.emit('evict', { key, reason })
+    if (this.emitter.listeners.evict !== undefined) this.emitter.emit('evict', { key, reason, tier })
   }
 
   /** Marks in-flight loads of `key` (or of every key with `prefix`) as overtaken. */
@@ -587,6 +589,7 @@ export class Cache {
 
   #hit(key: string, tier: number): void {
     this.#counters.hits++
+    if (tier > 0) this.#counters.lowerTierHits[tier] = (this.#counters.lowerTierHits[tier] ?? 0) + 1
     const emitter = this.#core.emitter
     if (emitter.listeners.hit !== undefined) emitter.emit('hit', { key, namespace: this.#name, tier })
   }
