@@ -326,7 +326,7 @@ export class Cache {
       } catch (error) {
         this.#counters.loadErrors++
         if (core.emitter.listeners.loadError !== undefined) {
-          core.emitter.emit('loadError', { key, namespace: this.#name, error })
+          core.emitter.emit('loadError', { key, namespace: this.#name, error, duration: core.clock.now() - started })
         }
         throw error
       }

@@ -16,8 +16,8 @@ export interface CacheEvents {
   stale: { key: string; namespace: string; reason: 'error' | 'timeout'; error?: unknown }
   /** A loader finished; `duration` in ms. */
   load: { key: string; namespace: string; duration: number }
-  /** A loader threw or rejected. */
-  loadError: { key: string; namespace: string; error: unknown }
+  /** A loader threw or rejected; `duration` in ms until it did. */
+  loadError: { key: string; namespace: string; error: unknown; duration: number }
   /** A value was written by `set`, `setMany`, `touch` or a load. */
   set: { key: string; namespace: string }
   /** A key was deleted. */
