@@ -20,7 +20,13 @@ import type { Cache, CacheOptions } from './core/index.js'
 import { memoryStore } from './stores/memory/index.js'
 
 export * from './core/index.js'
-export { estimateSize, MemoryStore, type MemoryStoreOptions, memoryStore } from './stores/memory/index.js'
+export {
+  estimateSize,
+  type MemoryPolicy,
+  MemoryStore,
+  type MemoryStoreOptions,
+  memoryStore,
+} from './stores/memory/index.js'
 
 /**
  * Creates a cache over the given tiers (fastest first).
