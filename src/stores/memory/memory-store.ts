@@ -79,6 +79,8 @@ const PROBATION = 1
 const PROTECTED = 2
 /** A candidate at least this warm is admitted over a hotter victim 1 time in 128, so crafted collisions cannot pin the main space. */
 const WARM_CANDIDATE = 6
+/** Where a victim is sought when no candidate is pending. */
+const SEARCH_ORDER = [PROBATION, PROTECTED, WINDOW] as const
 
 /**
  * The memory tier. Create it with {@link memoryStore}.
@@ -212,8 +214,9 @@ export class MemoryStore implements SyncStore {
     let size = 0
     if (this.#sizeOf !== undefined) {
       size = this.#sizeOf(value.value, key)
-      if (!(size >= 0)) size = 0
-      if (size > this.maxBytes) {
+      // Whole bytes keep the running total exact.
+      size = size >= 0 ? Math.ceil(size) : 0
+      if (size > this.maxBytes || size === NO_EXPIRY) {
         const old = this.#map.get(key)
         if (old !== undefined) this.#remove(old)
         this.#refused++
@@ -236,7 +239,7 @@ export class MemoryStore implements SyncStore {
         this.#unlink(i)
         this.#linkHead(i, WINDOW)
       }
-      if (this.#bytes > this.maxBytes) this.#evict(this.#nil, 0)
+      if (this.#bytes > this.maxBytes) this.#evict(this.#nil, 0, i)
       return
     }
     i = this.#freeTop > 0 ? this.#free[--this.#freeTop]! : this.#fill++
@@ -250,7 +253,7 @@ export class MemoryStore implements SyncStore {
     this.#map.set(key, i)
     this.#linkHead(i, WINDOW)
     if (this.#sketch === undefined) {
-      if (this.#map.size > this.maxEntries || this.#bytes > this.maxBytes) this.#evict(this.#nil, 0)
+      if (this.#map.size > this.maxEntries || this.#bytes > this.maxBytes) this.#evict(this.#nil, 0, i)
       return
     }
     const h = hashKey(key)
@@ -266,7 +269,7 @@ export class MemoryStore implements SyncStore {
       if (candidate === this.#nil) candidate = t
       candidates++
     }
-    if (this.#map.size > this.maxEntries || this.#bytes > this.maxBytes) this.#evict(candidate, candidates)
+    if (this.#map.size > this.maxEntries || this.#bytes > this.maxBytes) this.#evict(candidate, candidates, i)
   }
 
   /** Removes `key`; returns whether it was there. */
@@ -378,11 +381,14 @@ export class MemoryStore implements SyncStore {
    * Evicts until both bounds hold. `candidates` entries, the oldest at slot
    * `candidate`, have just left the TinyLFU window for probation; each is
    * admitted only if the sketch rates it above the victim it would displace.
+   * The entry just written (slot `keep`) stays: it alone fits both bounds.
    */
-  #evict(candidate: number, candidates: number): void {
+  #evict(candidate: number, candidates: number, keep: number): void {
     while (this.#map.size > this.maxEntries || this.#bytes > this.maxBytes) {
       if (candidates === 0) {
-        this.#evictSlot(this.#plainVictim())
+        const victim = this.#plainVictim(keep)
+        if (victim === this.#nil) return
+        this.#evictSlot(victim)
         continue
       }
       // Candidates sit at probation's recent end; a victim is taken from its old end,
@@ -415,11 +421,17 @@ export class MemoryStore implements SyncStore {
     return (x & 127) === 0
   }
 
-  /** The entry to drop when no candidate is pending: the oldest of probation, protected, then window. */
-  #plainVictim(): number {
-    if (this.#counts[PROBATION]! > 0) return this.#tails[PROBATION]!
-    if (this.#counts[PROTECTED]! > 0) return this.#tails[PROTECTED]!
-    return this.#tails[WINDOW]!
+  /**
+   * The entry to drop when no candidate is pending: the oldest of probation,
+   * protected, then window, never `keep` (which is always its segment's head).
+   */
+  #plainVictim(keep: number): number {
+    for (const seg of SEARCH_ORDER) {
+      let t = this.#tails[seg]!
+      if (t === keep) t = this.#prev[t]!
+      if (t !== this.#nil) return t
+    }
+    return this.#nil
   }
 
   #evictSlot(i: number): void {
