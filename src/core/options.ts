@@ -61,6 +61,17 @@ export interface CacheOptions {
    */
   strict?: boolean
   /**
+   * When a tier offers shared tag versions (SQLite, Redis), how long a memory
+   * (L1) hit may trust this process's copy of a tag's or namespace's version
+   * before re-reading it from that tier. An invalidation by another process
+   * reaches this process's L1 within this window (an invalidation by this
+   * process is seen at once; entries read from the shared tier are always
+   * checked exactly). Lower is fresher; each re-read is one batched round
+   * trip per window per tag. The bus keeps L1 fresh without waiting.
+   * @defaultValue `'1s'`
+   */
+  versionsMaxAge?: Duration
+  /**
    * An invalidation bus (`redisBus()` from `cachestack/redis`): every `set`,
    * `delete`, `invalidateTags` and `clear` here drops the affected keys from the
    * in-process tiers of every other process on the same bus, and theirs from ours.
@@ -162,6 +173,7 @@ const KNOWN = new Set([
   'serializer',
   'maxKeyLength',
   'strict',
+  'versionsMaxAge',
   'bus',
 ])
 
@@ -173,6 +185,7 @@ export interface ResolvedOptions {
   refresh: RefreshPolicy
   maxKeyLength: number
   strict: boolean
+  versionsMaxAge: number
 }
 
 /** @internal */
@@ -226,6 +239,8 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
     refresh: parseEarlyRefresh(options.earlyRefresh),
     maxKeyLength,
     strict: options.strict ?? false,
+    versionsMaxAge:
+      options.versionsMaxAge === undefined ? 1000 : parseDuration(options.versionsMaxAge, 'versionsMaxAge'),
   }
 }
 

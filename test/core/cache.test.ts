@@ -388,7 +388,7 @@ describe('events and stats', () => {
   })
 
   it('counts evictions from the memory tier and computes the hit ratio', async () => {
-    const cache = createCache({ tiers: [memoryStore({ maxEntries: 2 })] })
+    const cache = createCache({ tiers: [memoryStore({ maxEntries: 2, policy: 'lru' })] })
     const evicted: string[] = []
     cache.on('evict', (e) => evicted.push(e.key))
     await cache.set('a', 1)
