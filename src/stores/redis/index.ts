@@ -1,0 +1,1 @@
+export { RedisStore, type RedisStoreOptions, redisStore, type SentinelAddress } from './redis-store.js'
