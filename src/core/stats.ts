@@ -3,6 +3,7 @@
  * preallocated object; totals are summed only when `stats()` is called.
  * @module
  */
+import type { StoreHealth } from './store.js'
 
 /** The counters kept for the whole cache and for each namespace. */
 export interface CacheCounters {
@@ -37,6 +38,11 @@ export interface CacheStats extends CounterSnapshot {
   namespaces: Record<string, CounterSnapshot>
   /** Operations a tier failed (and the cache skipped), by tier name. */
   tierErrors: Record<string, number>
+  /**
+   * Circuit state and counters of each guarded tier (Redis, Memcached, SQLite),
+   * by tier name: `skipped` counts calls not made because its circuit was open.
+   */
+  tierHealth: Record<string, StoreHealth>
   /** Loads in flight now. */
   inflight: number
 }
