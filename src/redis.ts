@@ -14,4 +14,10 @@
  * ```
  * @module
  */
-export { RedisStore, type RedisStoreOptions, redisStore, type SentinelAddress } from './stores/redis/index.js'
+export {
+  RedisStore,
+  type RedisStoreOptions,
+  type RedisTier,
+  redisStore,
+  type SentinelAddress,
+} from './stores/redis/index.js'

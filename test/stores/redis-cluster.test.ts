@@ -1,7 +1,7 @@
 import type { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCache, memoryStore } from '../../src/index.js'
-import { type RedisStore, redisStore } from '../../src/redis.js'
+import { type RedisTier, redisStore } from '../../src/redis.js'
 import { missingServers, startRedisCluster, type TestCluster } from '../helpers/servers.js'
 
 const bytes = (s: string) => new TextEncoder().encode(s)
@@ -9,7 +9,7 @@ const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : new T
 
 describe.skipIf(missingServers('cluster') !== undefined)('redisStore on a three-master Redis Cluster', () => {
   let cluster: TestCluster
-  let store: RedisStore
+  let store: RedisTier
   beforeAll(async () => {
     cluster = await startRedisCluster()
     store = redisStore({ cluster: cluster.nodes, prefix: 'cs-cluster:' })

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCache, memoryStore } from '../../src/index.js'
-import { type RedisStore, redisStore } from '../../src/redis.js'
+import { type RedisTier, redisStore } from '../../src/redis.js'
 import { missingServers, startSentinel, type TestSentinel } from '../helpers/servers.js'
 
 const bytes = (s: string) => new TextEncoder().encode(s)
@@ -9,7 +9,7 @@ const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : new T
 
 describe.skipIf(missingServers('sentinel') !== undefined)('redisStore through Sentinel', () => {
   let sentinel: TestSentinel
-  let store: RedisStore
+  let store: RedisTier
   beforeAll(async () => {
     sentinel = await startSentinel()
     store = redisStore({ sentinels: sentinel.sentinels, masterName: sentinel.masterName, prefix: 'cs-sentinel:' })
@@ -22,7 +22,8 @@ describe.skipIf(missingServers('sentinel') !== undefined)('redisStore through Se
   it('finds the master through the sentinels', async () => {
     await store.set('k', bytes('before'), Number.POSITIVE_INFINITY)
     const direct = new Redis({ host: '127.0.0.1', port: sentinel.masterPort })
-    expect(await direct.get('cs-sentinel:k')).toBe('before')
+    direct.on('error', () => {})
+    expect(await direct.exists('cs-sentinel:k')).toBe(1)
     // Make sure the replica has it before the master dies.
     expect(await direct.wait(1, 5000)).toBe(1)
     direct.disconnect()
@@ -32,6 +33,7 @@ describe.skipIf(missingServers('sentinel') !== undefined)('redisStore through Se
     const cache = createCache({ tiers: [memoryStore(), store] })
     await cache.set('user:1', { name: 'Ada' })
     const direct = new Redis({ host: '127.0.0.1', port: sentinel.masterPort })
+    direct.on('error', () => {})
     await direct.wait(1, 5000)
     direct.disconnect()
 
@@ -46,7 +48,7 @@ describe.skipIf(missingServers('sentinel') !== undefined)('redisStore through Se
       .toBe('before')
     await store.set('after', bytes('failover'), Number.POSITIVE_INFINITY)
     const onNewMaster = new Redis({ host: '127.0.0.1', port: promoted })
-    expect(await onNewMaster.get('cs-sentinel:after')).toBe('failover')
+    expect(await onNewMaster.exists('cs-sentinel:after')).toBe(1)
     onNewMaster.disconnect()
     const fresh = createCache({ tiers: [memoryStore(), store] })
     expect(await fresh.get('user:1')).toEqual({ name: 'Ada' })

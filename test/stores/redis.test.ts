@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CacheError, createCache, manualClock, memoryStore } from '../../src/index.js'
-import { type RedisStore, redisStore } from '../../src/redis.js'
+import { type RedisTier, redisStore } from '../../src/redis.js'
 import { missingServers, startRedis, type TestServer } from '../helpers/servers.js'
 
 const prefix = `cs-test-${process.pid}-${Math.random().toString(36).slice(2)}:`
@@ -21,7 +21,7 @@ describe('redisStore options', () => {
 })
 
 describe.skipIf(missingServers('redis') !== undefined)('redisStore on the machine Redis (127.0.0.1:6379)', () => {
-  let store: RedisStore
+  let store: RedisTier
   beforeAll(() => {
     store = redisStore({ url: 'redis://127.0.0.1:6379', prefix })
   })
@@ -60,6 +60,31 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore on the machin
     await store.deleteMany(['m1', 'm2'])
     expect((await store.getMany(['m1', 'm2'])).map(text)).toEqual([undefined, undefined])
     expect(await store.getMany([])).toEqual([])
+  })
+
+  it('shared versions: INCR to bump, read with the entry in one script call, reloaded after SCRIPT FLUSH', async () => {
+    const t1 = `${prefix}t1`
+    const t2 = `${prefix}t2`
+    expect(await store.versions.read([t1, t2])).toEqual([0, 0])
+    expect(await store.versions.bump([t1])).toEqual([1])
+    await store.set('tagged', bytes('v'), Number.POSITIVE_INFINITY, [t1, t2, '\u0000ns:ünï'])
+    expect(await store.getWithVersions('tagged')).toEqual({ value: expect.anything(), versions: [1, 0, 0] })
+    expect(text((await store.getWithVersions('tagged'))!.value)).toBe('v')
+    await store.versions.bump([t2, t1])
+    await store.client.script('FLUSH')
+    expect((await store.getWithVersions('tagged'))!.versions).toEqual([2, 1, 0])
+    await store.set('plain', bytes('p'), Number.POSITIVE_INFINITY)
+    expect(await store.getWithVersions('plain')).toEqual({ value: expect.anything(), versions: [] })
+    expect(await store.getWithVersions('absent')).toBeUndefined()
+    expect(text(await store.get('tagged'))).toBe('v')
+    await store.client.del(`{${prefix}v}:${t1}`, `{${prefix}v}:${t2}`)
+  })
+
+  it('treats bytes another program wrote under its prefix as a miss', async () => {
+    await store.client.set(`${prefix}foreign`, Buffer.from([0x07, 1, 2]))
+    expect(await store.get('foreign')).toBeUndefined()
+    expect(await store.getWithVersions('foreign')).toBeUndefined()
+    expect(await store.getMany(['foreign'])).toEqual([undefined])
   })
 
   it('delete says whether the key was there', async () => {

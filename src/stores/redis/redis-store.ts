@@ -5,10 +5,13 @@
  * UNLINK for deletes, SCAN (never KEYS) on every master for clear.
  * @module
  */
+import { createHash } from 'node:crypto'
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import type { Clock } from '../../core/clock.js'
 import { CacheError, invalidOption } from '../../core/errors.js'
-import type { Store, StoreContext, StoreWrite } from '../../core/store.js'
+import type { SharedVersions, Store, StoreContext, StoreWrite, VersionedEntry } from '../../core/store.js'
+import { type GuardOptions, guardStore } from '../guard.js'
+import { decodeEntry, encodeEntry, entryTags, GET_WITH_VERSIONS } from './entry.js'
 import { groupBySlot } from './key-slot.js'
 
 /** A Sentinel to ask for the master's address. */
@@ -21,7 +24,7 @@ export interface SentinelAddress {
  * Options of {@link redisStore}. Give exactly one of `url`, `client`,
  * `cluster` or `sentinels`.
  */
-export interface RedisStoreOptions {
+export interface RedisStoreOptions extends GuardOptions {
   /** A Redis URL (`redis://user:pass@host:6379/0`, `rediss://` for TLS). */
   url?: string
   /**
@@ -46,6 +49,8 @@ export interface RedisStoreOptions {
   name?: string
 }
 
+const GET_WITH_VERSIONS_SHA = createHash('sha1').update(GET_WITH_VERSIONS).digest('hex')
+
 /** Options ioredis gets for clients the store creates: fail fast while the server is down, so the cache fails open. */
 const FAIL_FAST: RedisOptions = { maxRetriesPerRequest: 1 }
 
@@ -61,6 +66,13 @@ export class RedisStore implements Store<Uint8Array> {
   readonly client: Redis | Cluster
   /** The key prefix. */
   readonly prefix: string
+  /**
+   * Tag and namespace version counters, shared by every process on this Redis:
+   * `INCR` to bump, `MGET` to read. Their keys share one hash tag, so they sit
+   * in one Cluster slot and many are read in one command.
+   */
+  readonly versions: SharedVersions
+  readonly #versionPrefix: string
   readonly #isCluster: boolean
   readonly #owned: boolean
   #clock: Clock = systemClock
@@ -111,6 +123,10 @@ export class RedisStore implements Store<Uint8Array> {
       this.#owned = true
     }
     this.#isCluster = this.client instanceof Cluster
+    // `{…}` makes every counter hash to one slot, whatever the prefix holds; it
+    // starts with "{" so no entry key (which starts with the prefix) can equal it.
+    this.#versionPrefix = `{${this.prefix}v}:`
+    this.versions = { read: (names) => this.#readVersions(names), bump: (names) => this.#bumpVersions(names) }
     // ioredis emits 'error' on every failed reconnect; without a listener Node
     // would print each one. The failures reach the cache through the commands.
     if (this.#owned) this.client.on('error', noop)
@@ -121,20 +137,80 @@ export class RedisStore implements Store<Uint8Array> {
   }
 
   get(key: string): Promise<Uint8Array | undefined> {
-    return this.client.getBuffer(this.prefix + key).then(orUndefined, this.#fail('get'))
+    return this.client.getBuffer(this.prefix + key).then(decodeEntry, this.#fail('get'))
+  }
+
+  /**
+   * The entry and the current versions of the names it was written with, in
+   * one round trip (a Lua script) on a standalone or Sentinel Redis. In a
+   * Cluster the counters live in another slot: the entry, then its counters.
+   */
+  async getWithVersions(key: string): Promise<VersionedEntry<Uint8Array> | undefined> {
+    const full = this.prefix + key
+    try {
+      if (this.#isCluster) {
+        const stored = await this.client.getBuffer(full)
+        const value = decodeEntry(stored)
+        if (value === undefined) return undefined
+        const tags = entryTags(stored!)
+        return { value, versions: tags.length === 0 ? [] : await this.#readVersions(tags) }
+      }
+      const reply = (await this.#script(full)) as [Buffer, ...number[]] | null
+      if (reply === null) return undefined
+      const value = decodeEntry(reply[0])
+      if (value === undefined) return undefined
+      return { value, versions: reply.length === 1 ? [] : (reply.slice(1) as number[]) }
+    } catch (error) {
+      throw this.#wrap('get', error)
+    }
+  }
+
+  async #script(full: string): Promise<unknown> {
+    try {
+      return await this.client.callBuffer('EVALSHA', GET_WITH_VERSIONS_SHA, 1, full, this.#versionPrefix)
+    } catch (error) {
+      // The script cache is empty after a restart or failover: send the script once.
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
+      return this.client.callBuffer('EVAL', GET_WITH_VERSIONS, 1, full, this.#versionPrefix)
+    }
+  }
+
+  async #readVersions(names: readonly string[]): Promise<number[]> {
+    if (names.length === 0) return []
+    try {
+      const values = await this.client.mget(...names.map((n) => this.#versionPrefix + n))
+      return values.map((v) => (v === null ? 0 : Number(v)))
+    } catch (error) {
+      throw this.#wrap('versions.read', error)
+    }
+  }
+
+  async #bumpVersions(names: readonly string[]): Promise<number[]> {
+    if (names.length === 0) return []
+    try {
+      const pipe = this.client.multi()
+      for (const n of names) pipe.incr(this.#versionPrefix + n)
+      const results = await pipe.exec()
+      return (results ?? []).map(([err, v]) => {
+        if (err) throw err
+        return Number(v)
+      })
+    } catch (error) {
+      throw this.#wrap('versions.bump', error)
+    }
   }
 
   async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
     if (keys.length === 0) return []
     const full = keys.map((k) => this.prefix + k)
     try {
-      if (!this.#isCluster) return (await this.client.mgetBuffer(...full)).map(orUndefined)
+      if (!this.#isCluster) return (await this.client.mgetBuffer(...full)).map(decodeEntry)
       // MGET needs one slot in a Cluster: one MGET per slot, all in flight at once.
       const out = new Array<Uint8Array | undefined>(keys.length)
       await Promise.all(
         groupBySlot(full).map(async (group) => {
           const values = await this.client.mgetBuffer(...group.map((i) => full[i]!))
-          for (let j = 0; j < group.length; j++) out[group[j]!] = orUndefined(values[j]!)
+          for (let j = 0; j < group.length; j++) out[group[j]!] = decodeEntry(values[j])
         }),
       )
       return out
@@ -143,14 +219,14 @@ export class RedisStore implements Store<Uint8Array> {
     }
   }
 
-  set(key: string, value: Uint8Array, expiresAt: number): Promise<void> {
+  set(key: string, value: Uint8Array, expiresAt: number, tags?: readonly string[]): Promise<void> {
     const ttl = expiresAt - this.#clock.now()
     const full = this.prefix + key
     const op =
       ttl === Number.POSITIVE_INFINITY
-        ? this.client.set(full, toBuffer(value))
+        ? this.client.set(full, encodeEntry(value, tags))
         : ttl > 0
-          ? this.client.set(full, toBuffer(value), 'PX', Math.ceil(ttl))
+          ? this.client.set(full, encodeEntry(value, tags), 'PX', Math.ceil(ttl))
           : this.client.unlink(full)
     return op.then(noop, this.#fail('set'))
   }
@@ -167,8 +243,8 @@ export class RedisStore implements Store<Uint8Array> {
           for (const i of group) {
             const e = entries[i]!
             const ttl = e.expiresAt - now
-            if (ttl === Number.POSITIVE_INFINITY) pipe.set(full[i]!, toBuffer(e.value))
-            else if (ttl > 0) pipe.set(full[i]!, toBuffer(e.value), 'PX', Math.ceil(ttl))
+            if (ttl === Number.POSITIVE_INFINITY) pipe.set(full[i]!, encodeEntry(e.value, e.tags))
+            else if (ttl > 0) pipe.set(full[i]!, encodeEntry(e.value, e.tags), 'PX', Math.ceil(ttl))
             else pipe.unlink(full[i]!)
           }
           const results = await pipe.exec()
@@ -266,22 +342,43 @@ export class RedisStore implements Store<Uint8Array> {
  * })
  * ```
  */
-export function redisStore(options: RedisStoreOptions): RedisStore {
-  return new RedisStore(options)
+export function redisStore(options: RedisStoreOptions): RedisTier {
+  const store = new RedisStore(options)
+  return Object.assign(guardStore(store, options), {
+    client: store.client,
+    prefix: store.prefix,
+    store,
+  }) as RedisTier
+}
+
+/**
+ * What {@link redisStore} returns: the {@link RedisStore} behind a timeout and
+ * a circuit breaker (see `GuardOptions`), with its client at hand.
+ */
+export interface RedisTier extends Store<Uint8Array> {
+  /** The ioredis client (a `Cluster` in cluster mode). */
+  readonly client: Redis | Cluster
+  /** The key prefix. */
+  readonly prefix: string
+  /** The unguarded store. */
+  readonly store: RedisStore
+  readonly versions: SharedVersions
+  init(ctx: StoreContext): void
+  get(key: string): Promise<Uint8Array | undefined>
+  getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]>
+  getWithVersions(key: string): Promise<VersionedEntry<Uint8Array> | undefined>
+  set(key: string, value: Uint8Array, expiresAt: number, tags?: readonly string[]): Promise<void>
+  setMany(entries: readonly StoreWrite<Uint8Array>[]): Promise<void>
+  delete(key: string): Promise<boolean>
+  deleteMany(keys: readonly string[]): Promise<void>
+  clear(prefix?: string): Promise<void>
+  close(): Promise<void>
 }
 
 function noop(): void {}
 
-function orUndefined(value: Buffer | null): Uint8Array | undefined {
-  return value === null ? undefined : value
-}
-
 function isPositive(n: number): boolean {
   return n > 0
-}
-
-function toBuffer(value: Uint8Array): Buffer {
-  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)
 }
 
 /** Escapes SCAN MATCH's glob characters so a prefix matches only itself. */
