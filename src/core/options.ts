@@ -69,6 +69,12 @@ export interface CacheOptions {
    * @defaultValue `'1s'`
    */
   versionsMaxAge?: Duration
+  /**
+   * Only without `tiers`: the directory of the default SQLite file, or `false`
+   * for a memory-only default. `CACHESTACK_DIR` sets it from the environment.
+   * @defaultValue the OS cache directory (`~/.cache/cachestack` on Linux)
+   */
+  dir?: string | false
 }
 
 /** Options of {@link Cache.set} and {@link Cache.setMany}. */
@@ -155,6 +161,7 @@ const KNOWN = new Set([
   'maxKeyLength',
   'strict',
   'versionsMaxAge',
+  'dir',
 ])
 
 /** @internal options validated and normalized */
