@@ -21,7 +21,13 @@ import { defaultTiers } from './stores/default-tiers.js'
 
 export * from './core/index.js'
 export { type BreakerOptions, type GuardOptions, guardStore } from './stores/guard.js'
-export { estimateSize, MemoryStore, type MemoryStoreOptions, memoryStore } from './stores/memory/index.js'
+export {
+  estimateSize,
+  type MemoryPolicy,
+  MemoryStore,
+  type MemoryStoreOptions,
+  memoryStore,
+} from './stores/memory/index.js'
 
 /**
  * Creates a cache over the given tiers (fastest first).
