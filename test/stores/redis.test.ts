@@ -118,6 +118,23 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore on the machin
     client.disconnect()
   })
 
+  it('works over a client with auto-pipelining, tags included', async () => {
+    const client = new Redis('redis://127.0.0.1:6379', { enableAutoPipelining: true })
+    const auto = redisStore({ client, prefix })
+    const cache = createCache({ tiers: [auto] })
+    await Promise.all([cache.set('ap:1', 1, { tags: [`${prefix}ap`] }), cache.set('ap:2', 2)])
+    expect(await Promise.all([cache.get('ap:1'), cache.get('ap:2'), auto.getWithVersions('ap:1')])).toEqual([
+      1,
+      2,
+      { value: expect.anything(), versions: [0] },
+    ])
+    await cache.invalidateTags([`${prefix}ap`])
+    expect(await cache.get('ap:1')).toBeUndefined()
+    expect(cache.stats().tierErrors.redis).toBe(0)
+    await client.del(`{${prefix}v}:${prefix}ap`)
+    client.disconnect()
+  })
+
   it('works as a cache tier under memory', async () => {
     const cache = createCache({ tiers: [memoryStore(), redisStore({ url: 'redis://127.0.0.1:6379', prefix })] })
     await cache.set('user:1', { name: 'Ada', at: new Date(0) })

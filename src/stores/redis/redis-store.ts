@@ -54,6 +54,12 @@ const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call(
 
 const GET_WITH_VERSIONS_SHA = createHash('sha1').update(GET_WITH_VERSIONS).digest('hex')
 
+/** ioredis' Buffer-replying script commands, present on every client but missing from its types. */
+interface ScriptClient {
+  evalshaBuffer(sha: string, keys: number, ...args: string[]): Promise<unknown>
+  evalBuffer(script: string, keys: number, ...args: string[]): Promise<unknown>
+}
+
 /** Options ioredis gets for clients the store creates: fail fast while the server is down, so the cache fails open. */
 const FAIL_FAST: RedisOptions = { maxRetriesPerRequest: 1 }
 
@@ -169,12 +175,14 @@ export class RedisStore implements Store<Uint8Array> {
   }
 
   async #script(full: string): Promise<unknown> {
+    // evalshaBuffer, not callBuffer: ioredis' auto-pipelining drops the command name of call/callBuffer.
+    const client = this.client as unknown as ScriptClient
     try {
-      return await this.client.callBuffer('EVALSHA', GET_WITH_VERSIONS_SHA, 1, full, this.#versionPrefix)
+      return await client.evalshaBuffer(GET_WITH_VERSIONS_SHA, 1, full, this.#versionPrefix)
     } catch (error) {
       // The script cache is empty after a restart or failover: send the script once.
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
-      return this.client.callBuffer('EVAL', GET_WITH_VERSIONS, 1, full, this.#versionPrefix)
+      return client.evalBuffer(GET_WITH_VERSIONS, 1, full, this.#versionPrefix)
     }
   }
 
