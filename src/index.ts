@@ -20,6 +20,7 @@ import type { Cache, CacheOptions } from './core/index.js'
 import { memoryStore } from './stores/memory/index.js'
 
 export * from './core/index.js'
+export { type BreakerOptions, type GuardOptions, guardStore } from './stores/guard.js'
 export {
   estimateSize,
   type MemoryPolicy,

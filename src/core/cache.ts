@@ -27,6 +27,7 @@ import {
   type TouchOptions,
 } from './options.js'
 import { defaultSerializer } from './serializer.js'
+import { SharedTagVersions, sameVersions } from './shared-tag-versions.js'
 import { addCounters, type CacheCounters, type CacheStats, newCounters, snapshot } from './stats.js'
 import type { EvictionReason, Store } from './store.js'
 import { LocalTagVersions, namespaceTag, readVersions, type TagVersionSource, tagsCurrent } from './tags.js'
@@ -44,7 +45,10 @@ class CacheCore {
   readonly clock: Clock
   readonly stack: TierStack
   readonly emitter = new Emitter()
-  readonly versions: TagVersionSource = new LocalTagVersions()
+  /** Versions for L1 hits: the shared tier's (with a local window) or this process's own. */
+  readonly versions: TagVersionSource
+  /** The shared versions, when a tier offers them. */
+  readonly shared: SharedTagVersions | undefined
   readonly inflight = new Map<string, Flight>()
   /** Counters by namespace prefix ('' for the root). */
   readonly counters = new Map<string, { name: string; counters: CacheCounters }>()
@@ -54,8 +58,37 @@ class CacheCore {
     this.opts = opts
     this.clock = options.clock ?? systemClock
     this.stack = new TierStack(tiers, options.serializer ?? defaultSerializer, this.emitter, opts.strict)
-    const onEvict = (key: string, reason: EvictionReason) => this.#onEvict(key, reason)
-    for (const tier of tiers) tier.init?.({ clock: this.clock, onEvict })
+    const vt = this.stack.versionsTier
+    if (vt >= 0) {
+      const tier = tiers[vt]!
+      this.shared = new SharedTagVersions(tier.versions!, this.clock, opts.versionsMaxAge, (operation, fn) =>
+        this.stack.call(tier, operation, undefined, fn),
+      )
+      this.stack.shared = this.shared
+      this.versions = this.shared
+    } else {
+      this.shared = undefined
+      this.versions = new LocalTagVersions()
+    }
+    for (const tier of tiers) {
+      const name = tier.name
+      tier.init?.({ clock: this.clock, onEvict: (key, reason) => this.#onEvict(key, reason, name) })
+    }
+  }
+
+  /** The versions to record in an entry being written now. */
+  versionsFor(names: readonly string[]): number[] | Promise<number[]> {
+    return this.shared === undefined ? readVersions(this.versions, names) : this.shared.forWrite(names)
+  }
+
+  /**
+   * Whether an L1 entry's tags are current, re-reading the shared versions
+   * when the local copy is past its window. Only for entries with tags.
+   */
+  async tagsCurrentNow(env: Envelope): Promise<boolean> {
+    if (tagsCurrent(env, this.versions)) return true
+    if (this.shared === undefined) return false
+    return sameVersions(env.tagVersions, await this.shared.exact(env.tags!))
   }
 
   countersFor(prefix: string, name: string): CacheCounters {
@@ -79,11 +112,11 @@ class CacheCore {
     return best
   }
 
-  #onEvict(key: string, reason: EvictionReason): void {
+  #onEvict(key: string, reason: EvictionReason, tier: string): void {
     const c = this.#countersOfKey(key)
     if (reason === 'expired') c.expirations++
     else c.evictions++
-    if (this.emitter.listeners.evict !== undefined) this.emitter.emit('evict', { key, reason })
+    if (this.emitter.listeners.evict !== undefined) this.emitter.emit('evict', { key, reason, tier })
   }
 
   /** Marks in-flight loads of `key` (or of every key with `prefix`) as overtaken. */
@@ -158,17 +191,22 @@ export class Cache {
         if (core.emitter.listeners.hit !== undefined) core.emitter.emit('hit', { key, namespace: this.#name, tier: 0 })
         return Promise.resolve(env.value as T)
       }
-      if (core.stack.tiers.length === 1) {
+      if (core.stack.tiers.length === 1 && (env?.tags === undefined || core.shared === undefined)) {
         this.#miss(key)
         return Promise.resolve(undefined)
       }
+      return this.#getSlow<T>(key, full, 1, env)
     }
-    return this.#getSlow<T>(key, full, l1 === undefined ? 0 : 1)
+    return this.#getSlow<T>(key, full, 0, undefined)
   }
 
-  async #getSlow<T>(key: string, full: string, from: number): Promise<T | undefined> {
+  async #getSlow<T>(key: string, full: string, from: number, l1Env: Envelope | undefined): Promise<T | undefined> {
     const now = this.#core.clock.now()
-    const { fresh } = await this.#core.stack.read(full, from, now, (env) => this.#usable(env, now))
+    if (this.#mayRevalidate(l1Env, now) && (await this.#revalidate(l1Env!))) {
+      this.#hit(key, 0)
+      return l1Env!.value as T
+    }
+    const { fresh } = await this.#core.stack.read(full, from, now, (env, current) => this.#usable(env, now, current))
     if (fresh !== undefined) {
       this.#hit(key, fresh.tier)
       return fresh.env.value as T
@@ -231,9 +269,13 @@ export class Cache {
     if (typeof loader !== 'function') throw invalidOption('loader', 'a function', loader)
     if (core.closed) throw this.#closedError()
     let now = core.clock.now()
+    if (this.#mayRevalidate(l1Env, now) && (await this.#revalidate(l1Env!))) {
+      this.#hit(key, 0)
+      return l1Env!.value as T
+    }
     let stale = l1Env !== undefined && l1Env.staleUntil > now ? l1Env : undefined
     if (from < core.stack.tiers.length) {
-      const found = await core.stack.read(full, from, now, (env) => this.#usable(env, now))
+      const found = await core.stack.read(full, from, now, (env, current) => this.#usable(env, now, current))
       if (found.fresh !== undefined) {
         this.#hit(key, found.fresh.tier)
         return found.fresh.env.value as T
@@ -302,7 +344,8 @@ export class Cache {
     // Versions are read before the loader starts: an invalidation during the load
     // makes the loaded value stale at once, instead of hiding the invalidation.
     let tags = this.#tagNames(options?.tags)
-    let versions = tags === undefined ? undefined : readVersions(core.versions, tags)
+    let versions: number[] | Promise<number[]> | undefined = tags === undefined ? undefined : core.versionsFor(tags)
+    let lateNames: string[] | undefined
     const ctx: LoaderContext<T> = {
       key,
       staleValue: stale?.value as T | undefined,
@@ -312,7 +355,8 @@ export class Cache {
       setTags(more: readonly string[]) {
         const added = checkTags(more, 'setTags')
         tags = tags === undefined ? added : [...tags, ...added]
-        versions = [...(versions ?? []), ...readVersions(core.versions, added)]
+        // Versions of tags added during the load are read when the load ends (the shared tier may be remote).
+        lateNames = lateNames === undefined ? [...added] : [...lateNames, ...added]
       },
     }
     const flight: Flight = { promise: undefined as unknown as Promise<unknown>, discard: false }
@@ -320,11 +364,12 @@ export class Cache {
     const run = async (): Promise<T> => {
       let value: T
       try {
+        if (versions !== undefined && !Array.isArray(versions)) versions = await versions
         value = await loader(ctx)
       } catch (error) {
         this.#counters.loadErrors++
         if (core.emitter.listeners.loadError !== undefined) {
-          core.emitter.emit('loadError', { key, namespace: this.#name, error })
+          core.emitter.emit('loadError', { key, namespace: this.#name, error, duration: core.clock.now() - started })
         }
         throw error
       }
@@ -333,7 +378,9 @@ export class Cache {
       this.#counters.loads++
       if (core.emitter.listeners.load !== undefined) core.emitter.emit('load', { key, namespace: this.#name, duration })
       if (!flight.discard && duration >= minLoadTime && (shouldCache === undefined || shouldCache(value))) {
-        const env = this.#envelope(value, now, ttl, grace, tags, versions, duration)
+        let recorded = versions as number[] | undefined
+        if (lateNames !== undefined) recorded = [...(recorded ?? []), ...(await core.versionsFor(lateNames))]
+        const env = this.#envelope(value, now, ttl, grace, tags, recorded, duration)
         try {
           await this.#write(key, full, env)
         } catch (error) {
@@ -396,7 +443,8 @@ export class Cache {
     const ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
     const grace = options?.grace === undefined ? core.opts.grace : parseDuration(options.grace, 'grace')
     const tags = this.#tagNames(options?.tags)
-    const env = this.#envelope(value, core.clock.now(), ttl, grace, tags, tags && readVersions(core.versions, tags), 0)
+    const versions = tags === undefined ? undefined : await core.versionsFor(tags)
+    const env = this.#envelope(value, core.clock.now(), ttl, grace, tags, versions, 0)
     core.discard(full)
     await this.#write(key, full, env)
   }
@@ -411,7 +459,7 @@ export class Cache {
   async has(key: string): Promise<boolean> {
     const full = this.#full(key)
     const now = this.#core.clock.now()
-    const { fresh } = await this.#core.stack.read(full, 0, now, (env) => this.#usable(env, now))
+    const { fresh } = await this.#core.stack.read(full, 0, now, (env, current) => this.#usable(env, now, current))
     return fresh !== undefined
   }
 
@@ -431,12 +479,12 @@ export class Cache {
     if (!Array.isArray(keys)) throw invalidOption('keys', 'an array of keys', keys)
     const fulls = keys.map((k) => this.#full(k))
     const now = this.#core.clock.now()
-    const found = await this.#core.stack.readMany(fulls, 0, now)
+    const found = await this.#core.stack.readMany(fulls, 0, now, (env, current) => this.#usable(env, now, current))
     const out = new Array<T | undefined>(keys.length)
     const writeBack: Promise<void>[] = []
     for (let i = 0; i < keys.length; i++) {
       const f = found[i]
-      if (f !== undefined && this.#usable(f.env, now)) {
+      if (f !== undefined) {
         out[i] = f.env.value as T
         this.#hit(keys[i]!, f.tier)
         if (f.tier > 0) writeBack.push(this.#core.stack.write(fulls[i]!, f.env, f.tier))
@@ -458,7 +506,7 @@ export class Cache {
     const ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
     const grace = options?.grace === undefined ? core.opts.grace : parseDuration(options.grace, 'grace')
     const tags = this.#tagNames(options?.tags)
-    const versions = tags && readVersions(core.versions, tags)
+    const versions = tags === undefined ? undefined : await core.versionsFor(tags)
     const now = core.clock.now()
     const list: { key: string; env: Envelope }[] = []
     for (const [key, value] of entries) {
@@ -489,9 +537,9 @@ export class Cache {
     const ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
     const grace = options?.grace === undefined ? core.opts.grace : parseDuration(options.grace, 'grace')
     const now = core.clock.now()
-    const { fresh, stale } = await core.stack.read(full, 0, now, (env) => this.#usable(env, now))
+    const { fresh, stale } = await core.stack.read(full, 0, now, (env, current) => this.#usable(env, now, current))
     const found = fresh ?? stale
-    if (found === undefined || !tagsCurrent(found.env, core.versions)) return false
+    if (found === undefined || (found.env.tags !== undefined && !(await core.tagsCurrentNow(found.env)))) return false
     const env: Envelope = { ...found.env, freshUntil: now + ttl, staleUntil: now + ttl + grace }
     await this.#write(key, full, env)
     return true
@@ -548,10 +596,13 @@ export class Cache {
       addCounters(total, counters)
       namespaces[name] = snapshot(counters)
     }
+    const tierHealth: CacheStats['tierHealth'] = {}
+    for (const tier of this.#core.stack.tiers) if (tier.health !== undefined) tierHealth[tier.name] = tier.health()
     return {
       ...snapshot(total),
       namespaces,
       tierErrors: { ...this.#core.stack.errors },
+      tierHealth,
       inflight: this.#core.inflight.size,
     }
   }
@@ -581,12 +632,34 @@ export class Cache {
     await this.#core.stack.close()
   }
 
-  #usable(env: Envelope, now: number): boolean {
-    return env.freshUntil > now && (env.tags === undefined || tagsCurrent(env, this.#core.versions))
+  #usable(env: Envelope, now: number, current?: readonly number[]): boolean {
+    return (
+      env.freshUntil > now &&
+      (env.tags === undefined ||
+        (current !== undefined ? sameVersions(env.tagVersions, current) : tagsCurrent(env, this.#core.versions)))
+    )
+  }
+
+  /** Whether an L1 entry failed only because its local versions are past their window (checked without awaiting). */
+  #mayRevalidate(env: Envelope | undefined, now: number): boolean {
+    const shared = this.#core.shared
+    return (
+      env !== undefined &&
+      env.tags !== undefined &&
+      shared !== undefined &&
+      env.freshUntil > now &&
+      shared.anyExpired(env.tags)
+    )
+  }
+
+  /** Re-reads the shared versions of an L1 entry's tags; true when it is current. */
+  async #revalidate(env: Envelope): Promise<boolean> {
+    return sameVersions(env.tagVersions, await this.#core.shared!.exact(env.tags!))
   }
 
   #hit(key: string, tier: number): void {
     this.#counters.hits++
+    if (tier > 0) this.#counters.lowerTierHits[tier] = (this.#counters.lowerTierHits[tier] ?? 0) + 1
     const emitter = this.#core.emitter
     if (emitter.listeners.hit !== undefined) emitter.emit('hit', { key, namespace: this.#name, tier })
   }

@@ -58,6 +58,17 @@ export interface CacheOptions {
    * @defaultValue false (fail-open: a tier error is counted, emitted and skipped)
    */
   strict?: boolean
+  /**
+   * When a tier offers shared tag versions (SQLite, Redis), how long a memory
+   * (L1) hit may trust this process's copy of a tag's or namespace's version
+   * before re-reading it from that tier. An invalidation by another process
+   * reaches this process's L1 within this window (an invalidation by this
+   * process is seen at once; entries read from the shared tier are always
+   * checked exactly). Lower is fresher; each re-read is one batched round
+   * trip per window per tag. The bus keeps L1 fresh without waiting.
+   * @defaultValue `'1s'`
+   */
+  versionsMaxAge?: Duration
 }
 
 /** Options of {@link Cache.set} and {@link Cache.setMany}. */
@@ -143,6 +154,7 @@ const KNOWN = new Set([
   'serializer',
   'maxKeyLength',
   'strict',
+  'versionsMaxAge',
 ])
 
 /** @internal options validated and normalized */
@@ -153,6 +165,7 @@ export interface ResolvedOptions {
   refresh: RefreshPolicy
   maxKeyLength: number
   strict: boolean
+  versionsMaxAge: number
 }
 
 /** @internal */
@@ -202,6 +215,8 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
     refresh: parseEarlyRefresh(options.earlyRefresh),
     maxKeyLength,
     strict: options.strict ?? false,
+    versionsMaxAge:
+      options.versionsMaxAge === undefined ? 1000 : parseDuration(options.versionsMaxAge, 'versionsMaxAge'),
   }
 }
 

@@ -421,3 +421,13 @@ describe('close', () => {
     await expect(cache.getOrSet('k', () => 1)).rejects.toBeInstanceOf(CacheError)
   })
 })
+
+describe('the system clock', () => {
+  it('lets a real TTL expire once the event loop has turned', async () => {
+    const cache = createCache({ tiers: [memoryStore()], ttl: 30 })
+    await cache.set('k', 'v')
+    expect(await cache.get('k')).toBe('v')
+    await new Promise((resolve) => setTimeout(resolve, 80))
+    expect(await cache.get('k')).toBeUndefined()
+  })
+})
