@@ -119,12 +119,7 @@ function printRows(title: string, rows: Row[]): void {
   table(
     title,
     ['trace', 'size', ...policies.map((p) => p.name), 'tinylfu − lru (points)'],
-    rows.map((r) => [
-      r.trace,
-      r.size.toLocaleString('en'),
-      ...r.ratios.map(pct),
-      pts(r.ratios[0]! - r.ratios[1]!),
-    ]),
+    rows.map((r) => [r.trace, r.size.toLocaleString('en'), ...r.ratios.map(pct), pts(r.ratios[0]! - r.ratios[1]!)]),
   )
 }
 
@@ -140,7 +135,9 @@ if (values.trace !== undefined) {
   }
   printRows('Hit ratio on the given traces', rows)
 } else {
-  console.log(`${requests.toLocaleString('en')} requests per trace over ${UNIVERSE.toLocaleString('en')} keys (scans and loops add their own).`)
+  console.log(
+    `${requests.toLocaleString('en')} requests per trace over ${UNIVERSE.toLocaleString('en')} keys (scans and loops add their own).`,
+  )
   const rows: Row[] = []
   for (const alpha of [0.7, 0.9, 1.1]) {
     const trace = zipfTrace(alpha, requests, UNIVERSE)
@@ -206,7 +203,13 @@ if (values.trace !== undefined) {
   })
   console.log()
   policies.forEach((p, i) => {
-    console.log(`- ${p.name}: back within 5 points of its pre-shift hit ratio after ${recovery[i]!.toLocaleString('en')} requests (median over shifts)`)
+    console.log(
+      `- ${p.name}: back within 5 points of its pre-shift hit ratio after ${recovery[i]!.toLocaleString('en')} requests (median over shifts)`,
+    )
   })
-  check('tinylfu adapts to a shifted working set within a few thousand requests', recovery[0]! <= 5_000, `${recovery[0]!.toLocaleString('en')} requests`)
+  check(
+    'tinylfu adapts to a shifted working set within a few thousand requests',
+    recovery[0]! <= 5_000,
+    `${recovery[0]!.toLocaleString('en')} requests`,
+  )
 }

@@ -195,7 +195,9 @@ export class MemoryStore implements SyncStore {
       return undefined
     }
     if (this.#sketch !== undefined) {
-      this.#sketch.increment(this.#hashes![i]!)
+      // A protected entry has proved itself; counting its hits would cost the common
+      // hit a sketch update for nothing. It earns its count again if demoted.
+      if (this.#where[i] !== PROTECTED) this.#sketch.increment(this.#hashes![i]!)
       this.#touch(i)
     } else if (this.#next[this.#base] !== i) {
       this.#unlink(i)
