@@ -103,6 +103,33 @@ export function zipfWithScans(
   return { name: `zipf α=${alpha} + scans of ${scanLength.toLocaleString('en')}`, keys }
 }
 
+/**
+ * Zipf(α) traffic with a crawler alongside it: every `every` requests, the next
+ * `length` one-off keys are interleaved one for one with the regular traffic.
+ */
+export function zipfWithCrawler(
+  alpha: number,
+  requests: number,
+  universe: number,
+  every: number,
+  length: number,
+  seed = 4,
+): Trace {
+  const base = zipfTrace(alpha, requests, universe, seed).keys
+  const keys: string[] = []
+  let scanned = 0
+  let left = 0
+  for (let i = 0; i < base.length; i++) {
+    if (i > 0 && i % every === 0) left = length
+    if (left > 0) {
+      keys.push(`scan:${scanned++}`)
+      left--
+    }
+    keys.push(base[i]!)
+  }
+  return { name: `zipf α=${alpha} + crawler of ${length.toLocaleString('en')} interleaved`, keys }
+}
+
 /** The keys 0..length-1 in order, over and over: a loop slightly larger than the cache defeats LRU. */
 export function loopTrace(length: number, requests: number): Trace {
   const table = keyTable('loop', length)
