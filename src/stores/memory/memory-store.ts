@@ -34,8 +34,8 @@ export type MemoryPolicy = 'tinylfu' | 'lru'
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
   /**
-   * The most entries held; never exceeded. Memory for the slots (about 21 bytes
-   * per slot with `'tinylfu'`, 17 with `'lru'`, plus 8 with `maxBytes`) is
+   * The most entries held; never exceeded. Memory for the slots (about 37 bytes
+   * per slot with `'lru'`, 49–57 with `'tinylfu'`, plus 8 with `maxBytes`) is
    * allocated up front.
    * @defaultValue 10_000
    */
@@ -57,8 +57,9 @@ export interface MemoryStoreOptions {
    * Which entry to drop when full.
    * - `'tinylfu'`: W-TinyLFU. Keeps the frequently used entries through scans,
    *   loops and one-off bursts; on skewed (Zipf-like) traffic it holds as many
-   *   hits as LRU or more. Costs a frequency-sketch update per hit (no allocation)
-   *   and about 4 bytes per slot for the sketch.
+   *   hits as LRU or more. Costs a frequency-sketch update per miss and per hit in
+   *   its small admission window (no allocation), and 12–20 bytes per slot.
+   *   Slower than LRU to take in a hot set that changes all at once.
    * - `'lru'`: least recently used. Slightly faster per operation; best when the
    *   newest entries are nearly always the ones read next (recency-only traffic).
    * @defaultValue 'tinylfu'
