@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Cache, createCache, manualClock, memoryStore, type Store } from '../../src/index.js'
+import { type Cache, createCache, guardStore, manualClock, memoryStore, type Store } from '../../src/index.js'
 import { registerMetrics } from '../../src/prometheus.js'
 import { parsePrometheus, type Sample, sampleValue } from './helpers/prom-text.js'
 import { type RedisTier, redisAvailable, redisTier } from './helpers/redis-tier.js'
@@ -146,6 +146,26 @@ describe.skipIf(!hasRedis)('cachestack/prometheus, scraped over HTTP', () => {
     const after = await scrape()
     expect(sampleValue(after, 'cachestack_tier_errors_total', { cache: 'flaky', tier: 'down' })).toBeUndefined()
     expect(sampleValue(after, 'cachestack_tier_errors_total', { cache: 'api', tier: 'redis' })).toBe(0)
+  })
+})
+
+describe('circuit breaker metrics', () => {
+  it('counts trips, skipped calls and the open circuit of a guarded tier', async () => {
+    const registry = new Registry()
+    const clock = manualClock()
+    const cache = createCache({
+      clock,
+      tiers: [memoryStore(), guardStore(downTier(), { breaker: { failures: 2, cooldown: '10s' } })],
+    })
+    registerMetrics(cache, { registry, name: 'guarded' })
+    for (const k of ['a', 'b', 'c']) await cache.getOrSet(k, () => k) // get + set each; the breaker opens after 2
+    const s = parsePrometheus(await registry.metrics())
+    expect(sampleValue(s, 'cachestack_circuit_breaker_trips_total', { cache: 'guarded', tier: 'down' })).toBe(1)
+    expect(sampleValue(s, 'cachestack_tier_skipped_total', { cache: 'guarded', tier: 'down' })).toBe(4)
+    expect(sampleValue(s, 'cachestack_circuit_open', { cache: 'guarded', tier: 'down' })).toBe(1)
+    clock.advance('11s')
+    const later = parsePrometheus(await registry.metrics())
+    expect(sampleValue(later, 'cachestack_circuit_open', { cache: 'guarded', tier: 'down' })).not.toBe(1)
   })
 })
 
