@@ -184,3 +184,23 @@ describe('registerMetrics options', () => {
     expect(await registry.metrics()).not.toContain('cachestack_')
   })
 })
+
+describe('the Grafana dashboard (dashboards/cachestack.json)', () => {
+  it('queries only metrics that registerMetrics exposes', async () => {
+    const { readFileSync } = await import('node:fs')
+    const json = JSON.parse(readFileSync(new URL('../../dashboards/cachestack.json', import.meta.url), 'utf8')) as {
+      panels: { title: string; targets: { expr: string }[] }[]
+    }
+    const registry = new Registry()
+    registerMetrics(createCache(), { registry })
+    const exposed = new Set((await registry.getMetricsAsJSON()).map((m) => m.name))
+    const used = new Set<string>()
+    for (const p of json.panels) {
+      for (const t of p.targets) {
+        for (const m of t.expr.matchAll(/cachestack_[a-z_]+/g)) used.add(m[0].replace(/_(bucket|sum|count)$/, ''))
+      }
+    }
+    expect(used.size).toBeGreaterThan(10)
+    for (const name of used) expect(exposed, name).toContain(name)
+  })
+})
