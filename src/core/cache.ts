@@ -8,6 +8,8 @@
  * in the slow path below it.
  * @module
  */
+
+import type { Bus, BusMessage } from '../tiers/bus.js'
 import { type Clock, systemClock } from './clock.js'
 import { type Duration, parseDuration } from './duration.js'
 import type { Envelope } from './envelope.js'
@@ -52,6 +54,13 @@ class CacheCore {
   readonly inflight = new Map<string, Flight>()
   /** Counters by namespace prefix ('' for the root). */
   readonly counters = new Map<string, { name: string; counters: CacheCounters }>()
+  readonly bus: Bus | undefined
+  /** The tiers in this process's memory: the ones a bus message must reach. */
+  readonly local: readonly Store[]
+  /** The lowest tier that offers cross-process locks, for `getOrSet(…, { lock })`. */
+  readonly lockTier: Store | undefined
+  /** Callers waiting for another process's locked load of a key, woken by the bus. */
+  readonly waiters = new Map<string, Set<() => void>>()
   closed = false
 
   constructor(tiers: Store[], options: CacheOptions, opts: ResolvedOptions) {
@@ -74,6 +83,44 @@ class CacheCore {
       const name = tier.name
       tier.init?.({ clock: this.clock, onEvict: (key, reason) => this.#onEvict(key, reason, name) })
     }
+    this.local = tiers.filter((t) => !t.binary)
+    this.lockTier = tiers.findLast((t) => typeof t.lock === 'function')
+    this.bus = options.bus
+    if (this.bus !== undefined) {
+      const joined = this.bus.join({ message: (m) => this.#onBusMessage(m), resync: () => this.#onResync() })
+      if (joined instanceof Promise)
+        joined.catch((error: unknown) => this.emitter.emit('error', { error, operation: 'bus' }))
+    }
+  }
+
+  /** Tells other processes what changed; never rejects (a bus counts its own failures). */
+  publish(message: BusMessage): Promise<void> | undefined {
+    return this.bus?.publish(message)
+  }
+
+  #onBusMessage(m: BusMessage): void {
+    if (m.clears !== undefined) {
+      for (const prefix of m.clears) {
+        this.discard(undefined, prefix)
+        for (const tier of this.local) void tier.clear(prefix)
+        if (prefix !== '') this.versions.changed?.([namespaceTag(prefix)])
+      }
+    }
+    if (m.tags !== undefined && m.tags.length > 0) this.versions.changed?.(m.tags)
+    if (m.keys !== undefined) {
+      for (const key of m.keys) {
+        this.discard(key)
+        for (const tier of this.local) void tier.delete(key)
+        const waiting = this.waiters.get(key)
+        if (waiting !== undefined) for (const wake of waiting) wake()
+      }
+    }
+  }
+
+  #onResync(): void {
+    this.discard(undefined)
+    for (const tier of this.local) void tier.clear('')
+    this.versions.resync?.()
   }
 
   /** The versions to record in an entry being written now. */
@@ -139,6 +186,9 @@ class CacheCore {
 }
 
 function noop(): void {}
+
+/** How long `lock: true` waits for another process's load before loading itself. */
+const DEFAULT_LOCK_WAIT = 5000
 
 /**
  * A cache, or a namespace of one. Create it with {@link createCache}; get a
@@ -360,8 +410,33 @@ export class Cache {
       },
     }
     const flight: Flight = { promise: undefined as unknown as Promise<unknown>, discard: false }
-    const started = core.clock.now()
+    const lock = options?.lock
+    const lockMs =
+      lock === undefined || lock === false || core.lockTier === undefined
+        ? 0
+        : lock === true
+          ? DEFAULT_LOCK_WAIT
+          : parseDuration(lock, 'lock')
+    let started = core.clock.now()
     const run = async (): Promise<T> => {
+      let release: (() => Promise<void>) | undefined
+      if (lockMs > 0) {
+        const got = await this.#lockOrWait(full, lockMs)
+        if (got.env !== undefined) return got.env.value as T
+        release = got.release
+        started = core.clock.now()
+      }
+      try {
+        return await load()
+      } finally {
+        if (release !== undefined) {
+          // Waiters in other processes hear of the value over the bus before the lock goes.
+          if (core.bus !== undefined) await core.publish({ keys: [full] })
+          await release().catch((error: unknown) => core.stack.fail(core.lockTier!, 'unlock', full, error))
+        }
+      }
+    }
+    const load = async (): Promise<T> => {
       let value: T
       try {
         if (versions !== undefined && !Array.isArray(versions)) versions = await versions
@@ -395,6 +470,57 @@ export class Cache {
     })
     core.inflight.set(full, flight)
     return flight
+  }
+
+  /**
+   * Takes the cross-process lock of `full`, or waits for the process holding
+   * it to store a value: woken by the bus, or polling the tiers, until `ms`
+   * have passed. Then the caller loads itself (`{}`): a lock is a courtesy,
+   * never a reason to fail.
+   */
+  async #lockOrWait(full: string, ms: number): Promise<{ release?: () => Promise<void>; env?: Envelope }> {
+    const core = this.#core
+    const tier = core.lockTier!
+    const deadline = performance.now() + ms
+    let pause = 10
+    for (;;) {
+      let release: (() => Promise<void>) | undefined
+      try {
+        release = await tier.lock!(full, ms)
+      } catch (error) {
+        core.stack.fail(tier, 'lock', full, error)
+        return {}
+      }
+      if (release !== undefined) return { release }
+      const left = deadline - performance.now()
+      if (left <= 0) return {}
+      await this.#notice(full, Math.min(left, pause))
+      pause = Math.min(pause * 2, 100)
+      const now = core.clock.now()
+      const found = await core.stack.read(full, 0, now, (env) => this.#usable(env, now))
+      if (found.fresh !== undefined) return { env: found.fresh.env }
+    }
+  }
+
+  /** Resolves when the bus says `full` changed, or after `ms`. */
+  #notice(full: string, ms: number): Promise<void> {
+    const waiters = this.#core.waiters
+    return new Promise<void>((resolve) => {
+      let set = waiters.get(full)
+      if (set === undefined) {
+        set = new Set()
+        waiters.set(full, set)
+      }
+      const mine = set
+      const done = () => {
+        clearTimeout(timer)
+        mine.delete(done)
+        if (mine.size === 0 && waiters.get(full) === mine) waiters.delete(full)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      mine.add(done)
+    })
   }
 
   #maybeRefresh<T>(
@@ -447,6 +573,7 @@ export class Cache {
     const env = this.#envelope(value, core.clock.now(), ttl, grace, tags, versions, 0)
     core.discard(full)
     await this.#write(key, full, env)
+    if (core.bus !== undefined) await core.publish({ keys: [full] })
   }
 
   async #write(key: string, full: string, env: Envelope): Promise<void> {
@@ -468,6 +595,7 @@ export class Cache {
     const full = this.#full(key)
     this.#core.discard(full)
     const had = await this.#core.stack.delete([full])
+    if (this.#core.bus !== undefined) await this.#core.publish({ keys: [full] })
     this.#counters.deletes++
     if (this.#core.emitter.listeners.delete !== undefined)
       this.#core.emitter.emit('delete', { key, namespace: this.#name })
@@ -515,6 +643,7 @@ export class Cache {
       list.push({ key: full, env: this.#envelope(value, now, ttl, grace, tags, versions, 0) })
     }
     await core.stack.writeMany(list)
+    if (core.bus !== undefined) await core.publish({ keys: list.map((e) => e.key) })
     this.#counters.sets += list.length
   }
 
@@ -524,6 +653,7 @@ export class Cache {
     const fulls = keys.map((k) => this.#full(k))
     for (const full of fulls) this.#core.discard(full)
     if (fulls.length > 0) await this.#core.stack.delete(fulls)
+    if (this.#core.bus !== undefined && fulls.length > 0) await this.#core.publish({ keys: fulls })
     this.#counters.deletes += fulls.length
   }
 
@@ -573,6 +703,7 @@ export class Cache {
     checkTags(tags)
     if (tags.length === 0) return
     await this.#core.versions.bump(tags)
+    if (this.#core.bus !== undefined) await this.#core.publish({ tags: [...tags] })
     if (this.#core.emitter.listeners.invalidate !== undefined) this.#core.emitter.emit('invalidate', { tags })
   }
 
@@ -582,6 +713,7 @@ export class Cache {
     if (this.#nsTags !== undefined) await core.versions.bump([this.#nsTags[this.#nsTags.length - 1]!])
     core.discard(undefined, this.#prefix)
     await core.stack.clear(this.#prefix)
+    if (core.bus !== undefined) await core.publish({ clears: [this.#prefix] })
     if (core.emitter.listeners.clear !== undefined) core.emitter.emit('clear', { namespace: this.#name })
   }
 
@@ -604,6 +736,7 @@ export class Cache {
       tierErrors: { ...this.#core.stack.errors },
       tierHealth,
       inflight: this.#core.inflight.size,
+      ...(this.#core.bus === undefined ? {} : { bus: this.#core.bus.stats() }),
     }
   }
 
@@ -629,6 +762,7 @@ export class Cache {
     if (this.#core.closed) return
     this.#core.closed = true
     this.#core.discard(undefined)
+    await this.#core.bus?.close()
     await this.#core.stack.close()
   }
 

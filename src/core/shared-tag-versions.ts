@@ -127,6 +127,28 @@ export class SharedTagVersions implements TagVersionSource {
   }
 
   /**
+   * Another process bumped `names` (heard over the bus): the local copies are
+   * out of date, so the next L1 hit re-reads them. A read that started before
+   * cannot put the old value back.
+   */
+  changed(names: readonly string[]): void {
+    const seq = ++this.#seq
+    for (const name of names) {
+      const k = this.#known.get(name)
+      this.#known.set(name, { v: k?.v ?? Number.NaN, until: 0, seq })
+    }
+  }
+
+  /** The bus reconnected: every local copy may be out of date. */
+  resync(): void {
+    const seq = ++this.#seq
+    for (const k of this.#known.values()) {
+      k.until = 0
+      k.seq = seq
+    }
+  }
+
+  /**
    * Bumps `names` in the shared tier. When it fails, this process still moves
    * its local copy to a value no entry recorded (last + 0.5), so its own L1
    * entries are stale at once; the next successful read replaces it.
