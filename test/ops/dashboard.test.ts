@@ -23,12 +23,6 @@ async function seeded(): Promise<Cache> {
   return cache
 }
 
-function listen(server: Server): Promise<string> {
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
-  )
-}
-
 /** Reads the first SSE event of a stream. */
 async function firstEvent(res: Response): Promise<{ event: string; data: DashboardSnapshot }> {
   const reader = res.body!.getReader()

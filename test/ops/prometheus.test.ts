@@ -4,6 +4,7 @@ import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Cache, createCache, guardStore, manualClock, memoryStore, type Store } from '../../src/index.js'
 import { registerMetrics } from '../../src/prometheus.js'
+import { redisBus } from '../../src/tiers/redis-bus.js'
 import { parsePrometheus, type Sample, sampleValue } from './helpers/prom-text.js'
 import { type RedisTier, redisAvailable, redisTier } from './helpers/redis-tier.js'
 
@@ -166,6 +167,37 @@ describe('circuit breaker metrics', () => {
     clock.advance('11s')
     const later = parsePrometheus(await registry.metrics())
     expect(sampleValue(later, 'cachestack_circuit_open', { cache: 'guarded', tier: 'down' })).not.toBe(1)
+  })
+})
+
+describe.skipIf(!hasRedis)('invalidation bus metrics', () => {
+  it('counts messages published and received over a real Redis bus', async () => {
+    const channel = `cs-test-bus-${process.pid}-${Math.random().toString(36).slice(2)}`
+    const a = createCache({ tiers: [memoryStore()], bus: redisBus({ url: 'redis://127.0.0.1:6379', channel }) })
+    const b = createCache({ tiers: [memoryStore()], bus: redisBus({ url: 'redis://127.0.0.1:6379', channel }) })
+    try {
+      const registry = new Registry()
+      registerMetrics(a, { registry, name: 'a' })
+      registerMetrics(b, { registry, name: 'b' })
+      // Subscribing is asynchronous: write until b has heard from a.
+      for (let i = 0; i < 200 && (b.stats().bus?.received ?? 0) === 0; i++) {
+        await a.set('k', i)
+        await new Promise((r) => setTimeout(r, 10))
+      }
+      const s = parsePrometheus(await registry.metrics())
+      const published = sampleValue(s, 'cachestack_bus_messages_total', { cache: 'a', direction: 'published' })!
+      expect(published).toBeGreaterThan(0)
+      expect(published).toBe(a.stats().bus!.published)
+      expect(sampleValue(s, 'cachestack_bus_messages_total', { cache: 'b', direction: 'received' })).toBe(
+        b.stats().bus!.received,
+      )
+      expect(sampleValue(s, 'cachestack_bus_messages_total', { cache: 'b', direction: 'received' })).toBeGreaterThan(0)
+      expect(sampleValue(s, 'cachestack_bus_pending', { cache: 'a' })).toBe(0)
+      expect(sampleValue(s, 'cachestack_bus_errors_total', { cache: 'a' })).toBe(0)
+    } finally {
+      await a.close()
+      await b.close()
+    }
   })
 })
 
