@@ -146,7 +146,8 @@ const SCRIPT = `
     const out = [{ id: 'all', label: 'all reads', get: (p) => p.ratio, width: 3 }]
     const last = state.history[state.history.length - 1]
     if (!last) return out
-    const nss = Object.keys(last.namespaces)
+    // A namespace nobody reads (often the root, when all traffic is namespaced) gets no line.
+    const nss = Object.keys(last.namespaces).filter((ns) => state.history.some((p) => p.namespaces[ns] !== null && p.namespaces[ns] !== undefined))
     if (nss.length > 1) for (const ns of nss) out.push({ id: 'ns:' + ns, label: 'namespace ' + nsName(ns), get: (p) => (p.namespaces[ns] === undefined ? null : p.namespaces[ns]), width: 1.5 })
     const tiers = Object.keys(last.tiers)
     if (tiers.length > 1) for (const t of tiers) out.push({ id: 'tier:' + t, label: 'tier ' + t, get: (p) => (p.tiers[t] === undefined ? null : p.tiers[t]), width: 1.5, dash: [5, 4] })
