@@ -14,4 +14,7 @@
  * ```
  * @module
  */
+
+export { cached, cacheHandler, type NodeMiddleware } from './http/middleware/node/index.js'
+export * from './http/route-cache/index.js'
 export * from './http/semantics/index.js'
