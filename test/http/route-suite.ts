@@ -92,9 +92,11 @@ export function runRouteSuite(framework: string, makeServer: MakeServer): void {
         body: 'hello',
       }))
       const a = await t.get('/page')
-      await t.get('/page')
-      const etag = a.headers.etag as string
+      const hit = await t.get('/page')
+      const etag = hit.headers.etag as string
       expect(etag).toBeTruthy()
+      // where the adapter sees the whole body before the headers go, the first response has it too
+      if (a.headers.etag !== undefined) expect(a.headers.etag).toBe(etag)
       const b = await t.get('/page', { 'if-none-match': etag })
       expect(b.status).toBe(304)
       expect(b.body).toBe('')

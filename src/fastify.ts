@@ -1,0 +1,19 @@
+/**
+ * cachestack for Fastify 5: a plugin that caches the responses of routes that
+ * opt in with `config.cache`.
+ *
+ * @example
+ * ```ts
+ * import { fastifyCache } from 'cachestack/fastify'
+ *
+ * await app.register(fastifyCache, { cache, ttl: '60s' })
+ * app.get('/products', { config: { cache: { tags: ['products'] } } }, async () => listProducts())
+ * ```
+ * @module
+ */
+export {
+  type CachedOptions,
+  type FastifyCacheOptions,
+  type FastifyRouteCacheOptions,
+  fastifyCache,
+} from './http/middleware/fastify/index.js'

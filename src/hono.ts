@@ -1,0 +1,12 @@
+/**
+ * cachestack for Hono: the route cache middleware on web-standard Request and Response.
+ *
+ * @example
+ * ```ts
+ * import { cached } from 'cachestack/hono'
+ *
+ * app.get('/products', cached({ cache, ttl: '60s', tags: ['products'] }), (c) => c.json(products))
+ * ```
+ * @module
+ */
+export { type CachedOptions, cached } from './http/middleware/hono/index.js'
