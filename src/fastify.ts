@@ -1,6 +1,6 @@
 /**
  * cachestack for Fastify 5: a plugin that caches the responses of routes that
- * opt in with `config.cache`.
+ * opt in with `config.cache`, a `Cache-Control` hook, and fingerprinted assets.
  *
  * @example
  * ```ts
@@ -13,7 +13,9 @@
  */
 export {
   type CachedOptions,
+  cacheControl,
   type FastifyCacheOptions,
   type FastifyRouteCacheOptions,
+  fastifyAssets,
   fastifyCache,
 } from './http/middleware/fastify/index.js'

@@ -1,5 +1,6 @@
 /**
- * cachestack for Hono: the route cache middleware on web-standard Request and Response.
+ * cachestack for Hono: the route cache middleware on web-standard Request and
+ * Response, `Cache-Control` for browsers and CDNs, and fingerprinted assets.
  *
  * @example
  * ```ts
@@ -9,4 +10,4 @@
  * ```
  * @module
  */
-export { type CachedOptions, cached } from './http/middleware/hono/index.js'
+export { type CachedOptions, cacheControl, cached, serveAssets } from './http/middleware/hono/index.js'

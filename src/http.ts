@@ -15,6 +15,9 @@
  * @module
  */
 
+export * from './http/assets/index.js'
+export * from './http/headers/index.js'
+export { cacheControl, serveAssets } from './http/middleware/node/helpers.js'
 export { cached, cacheHandler, type NodeMiddleware } from './http/middleware/node/index.js'
 export * from './http/route-cache/index.js'
 export * from './http/semantics/index.js'

@@ -5,7 +5,10 @@
  * @module
  */
 import type { Request, RequestHandler } from 'express'
+import type { AssetManifest } from '../../assets/fingerprint.js'
+import type { CacheControlOptions } from '../../headers/cache-control-header.js'
 import type { CachedOptions } from '../../route-cache/options.js'
+import { cacheControl as nodeCacheControl, serveAssets as nodeServeAssets } from '../node/helpers.js'
 import { nodeRouteCache } from '../node/index.js'
 
 /**
@@ -21,6 +24,28 @@ import { nodeRouteCache } from '../node/index.js'
  */
 export function cached(options: CachedOptions<Request>): RequestHandler {
   return nodeRouteCache<Request>(options, (req) => req.originalUrl ?? req.url) as unknown as RequestHandler
+}
+
+/**
+ * Sets `Cache-Control` for browsers and CDNs (computed once; the handler may override it).
+ * @example
+ * ```ts
+ * app.get('/products', cacheControl({ public: true, maxAge: '1m', staleWhileRevalidate: '1d' }), list)
+ * ```
+ */
+export function cacheControl(options: CacheControlOptions): RequestHandler {
+  return nodeCacheControl(options) as unknown as RequestHandler
+}
+
+/**
+ * Serves fingerprinted assets (immutable for a year) and HTML (`no-cache` + ETag) from a manifest.
+ * @example
+ * ```ts
+ * app.use(serveAssets(await fingerprintAssets({ dir: 'public' })))
+ * ```
+ */
+export function serveAssets(manifest: AssetManifest): RequestHandler {
+  return nodeServeAssets(manifest) as unknown as RequestHandler
 }
 
 export type { CachedOptions }

@@ -15,6 +15,8 @@ import type {
   onSendHookHandler,
 } from 'fastify'
 import type { Cache } from '../../../core/cache.js'
+import type { AssetManifest } from '../../assets/fingerprint.js'
+import { type CacheControlOptions, cacheControlValue } from '../../headers/cache-control-header.js'
 import { pathTag } from '../../route-cache/key.js'
 import type { CachedOptions } from '../../route-cache/options.js'
 import { type Leader, RouteCache, type Sender } from '../../route-cache/route-cache.js'
@@ -191,5 +193,52 @@ export const fastifyCache: FastifyPluginCallback<FastifyCacheOptions> = function
 }
 ;(fastifyCache as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true
 ;(fastifyCache as unknown as Record<symbol, string>)[Symbol.for('fastify.display-name')] = 'cachestack'
+
+/**
+ * An `onRequest` hook that sets `Cache-Control` for browsers and CDNs (computed
+ * once; the handler may override it).
+ * @example
+ * ```ts
+ * app.get('/products', { onRequest: cacheControl({ public: true, maxAge: '1m' }) }, list)
+ * ```
+ */
+export function cacheControl(options: CacheControlOptions): onRequestHookHandler {
+  const value = cacheControlValue(options)
+  return function cacheControlHeader(_request, reply, done) {
+    reply.header('cache-control', value)
+    done()
+  }
+}
+
+/**
+ * A plugin serving fingerprinted assets (immutable for a year) and HTML
+ * (`no-cache` + ETag) from a manifest, before routing.
+ * @example
+ * ```ts
+ * await app.register(fastifyAssets, { manifest: await fingerprintAssets({ dir: 'public' }) })
+ * ```
+ */
+export const fastifyAssets: FastifyPluginCallback<{ manifest: AssetManifest }> = function fastifyAssets(
+  instance,
+  options,
+  done,
+) {
+  const manifest = options.manifest
+  instance.addHook('onRequest', (request, reply, next) => {
+    const out = request.url.startsWith(manifest.prefix)
+      ? manifest.respond(request.method, request.url, request.headers)
+      : undefined
+    if (out === undefined) {
+      next()
+      return
+    }
+    reply.hijack()
+    reply.raw.writeHead(out.status, out.headers.flat())
+    if (out.body === null) reply.raw.end()
+    else reply.raw.end(out.body)
+  })
+  done()
+}
+;(fastifyAssets as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true
 
 export type { CachedOptions }

@@ -3,6 +3,8 @@
  * @module
  */
 import type { Context, MiddlewareHandler } from 'hono'
+import type { AssetManifest } from '../../assets/fingerprint.js'
+import { type CacheControlOptions, cacheControlValue } from '../../headers/cache-control-header.js'
 import type { CachedOptions } from '../../route-cache/options.js'
 import { type Captured, type Leader, RouteCache, type Sender } from '../../route-cache/route-cache.js'
 
@@ -105,6 +107,47 @@ export function cached(options: CachedOptions<Context>): MiddlewareHandler {
       }
     }
     if (method !== 'GET' && method !== 'HEAD') core.afterUnsafe(method, url, c.res.status)
+  }
+}
+
+/**
+ * Sets `Cache-Control` for browsers and CDNs on responses that have none (computed once).
+ * @example
+ * ```ts
+ * app.get('/products', cacheControl({ public: true, maxAge: '1m', staleWhileRevalidate: '1d' }), (c) => c.json(list))
+ * ```
+ */
+export function cacheControl(options: CacheControlOptions): MiddlewareHandler {
+  const value = cacheControlValue(options)
+  return async function cacheControlHeader(c, next) {
+    await next()
+    if (!c.res.headers.has('cache-control')) {
+      try {
+        c.res.headers.set('cache-control', value)
+      } catch {
+        c.res = new Response(c.res.body, c.res)
+        c.res.headers.set('cache-control', value)
+      }
+    }
+  }
+}
+
+/**
+ * Serves fingerprinted assets (immutable for a year) and HTML (`no-cache` + ETag) from a manifest.
+ * @example
+ * ```ts
+ * app.use(serveAssets(await fingerprintAssets({ dir: 'public' })))
+ * ```
+ */
+export function serveAssets(manifest: AssetManifest): MiddlewareHandler {
+  return async function assets(c, next) {
+    const path = target(c.req.url)
+    const out = path.startsWith(manifest.prefix) ? manifest.respond(c.req.method, path, c.req.raw.headers) : undefined
+    if (out === undefined) return next()
+    return new Response(out.body as ConstructorParameters<typeof Response>[0], {
+      status: out.status,
+      headers: out.headers,
+    })
   }
 }
 
