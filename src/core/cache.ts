@@ -279,6 +279,33 @@ export class Cache {
     return this.#getSlow<T>(key, full, 0, undefined)
   }
 
+  /**
+   * The fresh value under `key` from a synchronous first tier (memory), or
+   * `undefined` when that tier does not hold it fresh (or the first tier is
+   * not synchronous). Never reads slower tiers; counts a hit only when it finds
+   * one, so a caller can fall back to {@link Cache.get} or
+   * {@link Cache.getOrSet} on `undefined` without counting a miss twice.
+   *
+   * For request hot paths (the HTTP route cache) that answer a memory hit
+   * without a promise.
+   */
+  getSync<T = unknown>(key: string): T | undefined {
+    const core = this.#core
+    const l1 = core.stack.sync
+    if (l1 === undefined || typeof key !== 'string') return undefined
+    const env = l1.get(this.#prefix === '' ? key : this.#prefix + key)
+    if (
+      env === undefined ||
+      env.freshUntil <= core.clock.now() ||
+      (env.tags !== undefined && !tagsCurrent(env, core.versions))
+    ) {
+      return undefined
+    }
+    this.#counters.hits++
+    if (core.emitter.listeners.hit !== undefined) core.emitter.emit('hit', { key, namespace: this.#name, tier: 0 })
+    return env.value as T
+  }
+
   async #getSlow<T>(key: string, full: string, from: number, l1Env: Envelope | undefined): Promise<T | undefined> {
     const now = this.#core.clock.now()
     if (this.#mayRevalidate(l1Env, now) && (await this.#revalidate(l1Env!))) {
