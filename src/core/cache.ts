@@ -533,25 +533,34 @@ export class Cache {
   }
 
   /**
-   * @internal The fresh envelope under `key` when the first tier answers
-   * synchronously (memory) and holds it, counting a hit; otherwise `undefined`,
-   * counting nothing. The sync hit path of `memoize`: no promise, no allocation.
+   * @internal A synchronous reader of this namespace's first tier, for hit
+   * paths that must not return a promise (`memoize`): given a key, the fresh
+   * envelope (counting a hit), or `undefined` (counting nothing). `undefined`
+   * when the first tier is not in memory. Everything it needs is captured once,
+   * so a call is a map lookup and two comparisons.
    */
-  peekEnvelope(key: string): Envelope | undefined {
+  syncReader(): ((key: string) => Envelope | undefined) | undefined {
     const core = this.#core
     const l1 = core.stack.sync
     if (l1 === undefined) return undefined
-    const env = l1.get(this.#prefix === '' ? key : this.#prefix + key)
-    if (
-      env === undefined ||
-      (env.freshUntil !== Number.POSITIVE_INFINITY && env.freshUntil <= core.clock.now()) ||
-      (env.tags !== undefined && !tagsCurrent(env, core.versions))
-    ) {
-      return undefined
+    const { clock, emitter } = core
+    const counters = this.#counters
+    const prefix = this.#prefix
+    const name = this.#name
+    const INF = Number.POSITIVE_INFINITY
+    return function readSync(key: string): Envelope | undefined {
+      const env = l1.get(prefix === '' ? key : prefix + key)
+      if (
+        env === undefined ||
+        (env.freshUntil !== INF && env.freshUntil <= clock.now()) ||
+        (env.tags !== undefined && !tagsCurrent(env, core.versions))
+      ) {
+        return undefined
+      }
+      counters.hits++
+      if (emitter.listeners.hit !== undefined) emitter.emit('hit', { key, namespace: name, tier: 0 })
+      return env
     }
-    this.#counters.hits++
-    if (core.emitter.listeners.hit !== undefined) core.emitter.emit('hit', { key, namespace: this.#name, tier: 0 })
-    return env
   }
 
   /**
