@@ -7,68 +7,36 @@ import { cached } from '../../src/strategies.js'
 
 const root = join(import.meta.dirname, '..', '..')
 
-/** Compiles `source` with the project's own tsconfig.json settings (no experimentalDecorators) and imports it. */
-async function compileWithProjectSettings(source: string): Promise<Record<string, unknown>> {
+/**
+ * Emits test/strategies/fixtures/decorated.ts with the project's own tsconfig.json
+ * settings (no experimentalDecorators: TypeScript lowers standard decorators) and
+ * imports the result. `npm run typecheck` type-checks the same file.
+ */
+async function compileWithProjectSettings(): Promise<Record<string, unknown>> {
   const raw = ts.readConfigFile(join(root, 'tsconfig.json'), (p) => readFileSync(p, 'utf8'))
   const parsed = ts.parseJsonConfigFileContent(raw.config, ts.sys, root)
   expect(parsed.options.experimentalDecorators).toBeFalsy()
-  const fileName = join(root, 'test/strategies/decorated.fixture.ts')
-  const host = ts.createCompilerHost(parsed.options)
-  const original = host.getSourceFile
-  host.getSourceFile = (name, lang, onError, create) =>
-    name === fileName ? ts.createSourceFile(name, source, lang) : original.call(host, name, lang, onError, create)
-  let output = ''
-  host.writeFile = (name, text) => {
-    if (name.endsWith('.js')) output = text
-  }
-  const program = ts.createProgram([fileName], { ...parsed.options, noEmit: false, outDir: undefined }, host)
-  const diagnostics = ts.getPreEmitDiagnostics(program)
-  expect(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))).toEqual([])
-  program.emit()
-  expect(output).toContain('__esDecorate')
+  const fixture = join(root, 'test/strategies/fixtures/decorated.ts')
+  const { outputText, diagnostics } = ts.transpileModule(readFileSync(fixture, 'utf8'), {
+    compilerOptions: parsed.options,
+    fileName: fixture.replace(/\.ts$/, '.mts'),
+    reportDiagnostics: true,
+  })
+  expect(diagnostics ?? []).toEqual([])
+  expect(outputText).toContain('__esDecorate')
   const dir = mkdtempSync(join(root, 'test/strategies/.compiled-'))
   try {
     const file = join(dir, 'decorated.mjs')
-    writeFileSync(file, output.replaceAll('../../src/', `${root}/src/`))
+    writeFileSync(file, outputText.replaceAll('../../../src/', `${root}/src/`))
     return await import(file)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
-const FIXTURE = `
-import { createCache, memoryStore } from '../../src/index.js'
-import { cached } from '../../src/strategies.js'
-
-export const shared = createCache({ tiers: [memoryStore()] })
-export const calls = { quote: 0, sum: 0, label: 0 }
-
-export class Prices {
-  constructor(readonly rate: number) {}
-
-  @cached({ tags: ['prices'] })
-  async quote(sku: string): Promise<number> {
-    calls.quote++
-    return sku.length * this.rate
-  }
-
-  @cached()
-  sum(a: number, b: number): number {
-    calls.sum++
-    return a + b + this.rate
-  }
-
-  @cached({ cache: shared, scope: 'class', ttl: '1m' })
-  label(sku: string): string {
-    calls.label++
-    return 'sku:' + sku
-  }
-}
-`
-
 describe('@cached (TypeScript 5 standard decorators)', () => {
   it('compiles with the project settings and memoizes per instance', async () => {
-    const mod = await compileWithProjectSettings(FIXTURE)
+    const mod = await compileWithProjectSettings()
     const Prices = mod.Prices as new (
       rate: number,
     ) => { quote(s: string): Promise<number>; sum(a: number, b: number): number; label(s: string): string }
