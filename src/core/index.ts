@@ -16,5 +16,16 @@ export type {
 export { ReadThrough, type ReadThroughSource } from './read-through.js'
 export { defaultSerializer, fromJsonSafe, type Serializer, toJsonSafe } from './serializer.js'
 export type { CacheCounters, CacheStats, CounterSnapshot } from './stats.js'
-export type { EvictionReason, MaybePromise, Store, StoreContext, StoreSize, StoreWrite, SyncStore } from './store.js'
+export type {
+  EvictionReason,
+  MaybePromise,
+  SharedVersions,
+  Store,
+  StoreContext,
+  StoreHealth,
+  StoreSize,
+  StoreWrite,
+  SyncStore,
+  VersionedEntry,
+} from './store.js'
 export { LocalTagVersions, type TagVersionSource } from './tags.js'

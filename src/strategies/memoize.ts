@@ -120,7 +120,7 @@ export function memoize<F extends (...args: never[]) => unknown>(
     mode = SYNC
     if (shouldCache === undefined || shouldCache(result)) {
       // The memory tier is written before set() returns; other tiers finish in the background.
-      cache.set(key, result, optionsFor(args)).catch(noop)
+      cache.setNow(key, result, optionsFor(args)).catch(noop)
     }
     return result
   }
