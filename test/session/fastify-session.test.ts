@@ -84,7 +84,8 @@ describe('@fastify/session over a memory tier', () => {
     const clock = manualClock()
     const cache = createCache({ tiers: [memoryStore()], clock })
     const store = fastifySessionStore({ cache })
-    const cb = () => new Promise<unknown>((done) => store.set('s1', { cookie: { maxAge: 60_000 }, n: 1 } as SessionInput, done))
+    const cb = () =>
+      new Promise<unknown>((done) => store.set('s1', { cookie: { maxAge: 60_000 }, n: 1 } as SessionInput, done))
     expect(await cb()).toBeUndefined()
     clock.advance('50s')
     await new Promise((done) => store.touch('s1', { cookie: { maxAge: 60_000 } }, done))
