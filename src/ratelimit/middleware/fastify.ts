@@ -2,13 +2,20 @@
  * Rate limiting for Fastify, as an `onRequest` hook.
  * @module
  */
-import type { IncomingMessage } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import type { RateLimiter } from '../rate-limiter.js'
 import { evaluate, nodeKey, type RateLimitMiddlewareOptions } from './shared.js'
 
-/** The part of a Fastify request the hook reads (`ip` honours Fastify's `trustProxy`). */
+/**
+ * The part of a Fastify request the hook and its `key` option see (`ip`
+ * honours Fastify's `trustProxy`). For all of Fastify's request, pass it as
+ * the type argument: `fastifyRateLimit<FastifyRequest>(limiter, { key: (req) => req.user.id })`.
+ */
 export interface FastifyRequestLike {
   ip: string
+  url: string
+  method: string
+  headers: IncomingHttpHeaders
   raw: IncomingMessage
 }
 

@@ -8,7 +8,7 @@ import { evaluate, noAddress, type RateLimitMiddlewareOptions } from './shared.j
 
 /** The part of a Hono context the middleware uses. */
 export interface HonoContextLike {
-  req: { header(name: string): string | undefined }
+  req: { url: string; method: string; raw: Request; header(name: string): string | undefined }
   /** On @hono/node-server, `env.incoming` is the Node request (the default key reads its address). */
   env: unknown
   header(name: string, value: string): void
