@@ -20,7 +20,14 @@ import type { Cache, CacheOptions } from './core/index.js'
 import { memoryStore } from './stores/memory/index.js'
 
 export * from './core/index.js'
-export { estimateSize, MemoryStore, type MemoryStoreOptions, memoryStore } from './stores/memory/index.js'
+export { type BreakerOptions, type GuardOptions, guardStore } from './stores/guard.js'
+export {
+  estimateSize,
+  type MemoryPolicy,
+  MemoryStore,
+  type MemoryStoreOptions,
+  memoryStore,
+} from './stores/memory/index.js'
 
 /**
  * Creates a cache over the given tiers (fastest first).

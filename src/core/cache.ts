@@ -8,6 +8,8 @@
  * in the slow path below it.
  * @module
  */
+
+import type { Bus, BusMessage } from '../tiers/bus.js'
 import { type Clock, systemClock } from './clock.js'
 import { type Duration, parseDuration } from './duration.js'
 import type { Envelope } from './envelope.js'
@@ -27,6 +29,7 @@ import {
   type TouchOptions,
 } from './options.js'
 import { defaultSerializer } from './serializer.js'
+import { SharedTagVersions, sameVersions } from './shared-tag-versions.js'
 import { addCounters, type CacheCounters, type CacheStats, newCounters, snapshot } from './stats.js'
 import type { EvictionReason, Store } from './store.js'
 import { LocalTagVersions, namespaceTag, readVersions, type TagVersionSource, tagsCurrent } from './tags.js'
@@ -44,18 +47,95 @@ class CacheCore {
   readonly clock: Clock
   readonly stack: TierStack
   readonly emitter = new Emitter()
-  readonly versions: TagVersionSource = new LocalTagVersions()
+  /** Versions for L1 hits: the shared tier's (with a local window) or this process's own. */
+  readonly versions: TagVersionSource
+  /** The shared versions, when a tier offers them. */
+  readonly shared: SharedTagVersions | undefined
   readonly inflight = new Map<string, Flight>()
   /** Counters by namespace prefix ('' for the root). */
   readonly counters = new Map<string, { name: string; counters: CacheCounters }>()
+  readonly bus: Bus | undefined
+  /** The tiers in this process's memory: the ones a bus message must reach. */
+  readonly local: readonly Store[]
+  /** The lowest tier that offers cross-process locks, for `getOrSet(…, { lock })`. */
+  readonly lockTier: Store | undefined
+  /** Callers waiting for another process's locked load of a key, woken by the bus. */
+  readonly waiters = new Map<string, Set<() => void>>()
   closed = false
 
   constructor(tiers: Store[], options: CacheOptions, opts: ResolvedOptions) {
     this.opts = opts
     this.clock = options.clock ?? systemClock
     this.stack = new TierStack(tiers, options.serializer ?? defaultSerializer, this.emitter, opts.strict)
-    const onEvict = (key: string, reason: EvictionReason) => this.#onEvict(key, reason)
-    for (const tier of tiers) tier.init?.({ clock: this.clock, onEvict })
+    const vt = this.stack.versionsTier
+    if (vt >= 0) {
+      const tier = tiers[vt]!
+      this.shared = new SharedTagVersions(tier.versions!, this.clock, opts.versionsMaxAge, (operation, fn) =>
+        this.stack.call(tier, operation, undefined, fn),
+      )
+      this.stack.shared = this.shared
+      this.versions = this.shared
+    } else {
+      this.shared = undefined
+      this.versions = new LocalTagVersions()
+    }
+    for (const tier of tiers) {
+      const name = tier.name
+      tier.init?.({ clock: this.clock, onEvict: (key, reason) => this.#onEvict(key, reason, name) })
+    }
+    this.local = tiers.filter((t) => !t.binary)
+    this.lockTier = tiers.findLast((t) => typeof t.lock === 'function')
+    this.bus = options.bus
+    if (this.bus !== undefined) {
+      const joined = this.bus.join({ message: (m) => this.#onBusMessage(m), resync: () => this.#onResync() })
+      if (joined instanceof Promise)
+        joined.catch((error: unknown) => this.emitter.emit('error', { error, operation: 'bus' }))
+    }
+  }
+
+  /** Tells other processes what changed; never rejects (a bus counts its own failures). */
+  publish(message: BusMessage): Promise<void> | undefined {
+    return this.bus?.publish(message)
+  }
+
+  #onBusMessage(m: BusMessage): void {
+    if (m.clears !== undefined) {
+      for (const prefix of m.clears) {
+        this.discard(undefined, prefix)
+        for (const tier of this.local) void tier.clear(prefix)
+        if (prefix !== '') this.versions.changed?.([namespaceTag(prefix)])
+      }
+    }
+    if (m.tags !== undefined && m.tags.length > 0) this.versions.changed?.(m.tags)
+    if (m.keys !== undefined) {
+      for (const key of m.keys) {
+        this.discard(key)
+        for (const tier of this.local) void tier.delete(key)
+        const waiting = this.waiters.get(key)
+        if (waiting !== undefined) for (const wake of waiting) wake()
+      }
+    }
+  }
+
+  #onResync(): void {
+    this.discard(undefined)
+    for (const tier of this.local) void tier.clear('')
+    this.versions.resync?.()
+  }
+
+  /** The versions to record in an entry being written now. */
+  versionsFor(names: readonly string[]): number[] | Promise<number[]> {
+    return this.shared === undefined ? readVersions(this.versions, names) : this.shared.forWrite(names)
+  }
+
+  /**
+   * Whether an L1 entry's tags are current, re-reading the shared versions
+   * when the local copy is past its window. Only for entries with tags.
+   */
+  async tagsCurrentNow(env: Envelope): Promise<boolean> {
+    if (tagsCurrent(env, this.versions)) return true
+    if (this.shared === undefined) return false
+    return sameVersions(env.tagVersions, await this.shared.exact(env.tags!))
   }
 
   countersFor(prefix: string, name: string): CacheCounters {
@@ -79,11 +159,11 @@ class CacheCore {
     return best
   }
 
-  #onEvict(key: string, reason: EvictionReason): void {
+  #onEvict(key: string, reason: EvictionReason, tier: string): void {
     const c = this.#countersOfKey(key)
     if (reason === 'expired') c.expirations++
     else c.evictions++
-    if (this.emitter.listeners.evict !== undefined) this.emitter.emit('evict', { key, reason })
+    if (this.emitter.listeners.evict !== undefined) this.emitter.emit('evict', { key, reason, tier })
   }
 
   /** Marks in-flight loads of `key` (or of every key with `prefix`) as overtaken. */
@@ -106,6 +186,9 @@ class CacheCore {
 }
 
 function noop(): void {}
+
+/** How long `lock: true` waits for another process's load before loading itself. */
+const DEFAULT_LOCK_WAIT = 5000
 
 /**
  * A cache, or a namespace of one. Create it with {@link createCache}; get a
@@ -158,17 +241,22 @@ export class Cache {
         if (core.emitter.listeners.hit !== undefined) core.emitter.emit('hit', { key, namespace: this.#name, tier: 0 })
         return Promise.resolve(env.value as T)
       }
-      if (core.stack.tiers.length === 1) {
+      if (core.stack.tiers.length === 1 && (env?.tags === undefined || core.shared === undefined)) {
         this.#miss(key)
         return Promise.resolve(undefined)
       }
+      return this.#getSlow<T>(key, full, 1, env)
     }
-    return this.#getSlow<T>(key, full, l1 === undefined ? 0 : 1)
+    return this.#getSlow<T>(key, full, 0, undefined)
   }
 
-  async #getSlow<T>(key: string, full: string, from: number): Promise<T | undefined> {
+  async #getSlow<T>(key: string, full: string, from: number, l1Env: Envelope | undefined): Promise<T | undefined> {
     const now = this.#core.clock.now()
-    const { fresh } = await this.#core.stack.read(full, from, now, (env) => this.#usable(env, now))
+    if (this.#mayRevalidate(l1Env, now) && (await this.#revalidate(l1Env!))) {
+      this.#hit(key, 0)
+      return l1Env!.value as T
+    }
+    const { fresh } = await this.#core.stack.read(full, from, now, (env, current) => this.#usable(env, now, current))
     if (fresh !== undefined) {
       this.#hit(key, fresh.tier)
       return fresh.env.value as T
@@ -231,9 +319,13 @@ export class Cache {
     if (typeof loader !== 'function') throw invalidOption('loader', 'a function', loader)
     if (core.closed) throw this.#closedError()
     let now = core.clock.now()
+    if (this.#mayRevalidate(l1Env, now) && (await this.#revalidate(l1Env!))) {
+      this.#hit(key, 0)
+      return l1Env!.value as T
+    }
     let stale = l1Env !== undefined && l1Env.staleUntil > now ? l1Env : undefined
     if (from < core.stack.tiers.length) {
-      const found = await core.stack.read(full, from, now, (env) => this.#usable(env, now))
+      const found = await core.stack.read(full, from, now, (env, current) => this.#usable(env, now, current))
       if (found.fresh !== undefined) {
         this.#hit(key, found.fresh.tier)
         return found.fresh.env.value as T
@@ -302,7 +394,8 @@ export class Cache {
     // Versions are read before the loader starts: an invalidation during the load
     // makes the loaded value stale at once, instead of hiding the invalidation.
     let tags = this.#tagNames(options?.tags)
-    let versions = tags === undefined ? undefined : readVersions(core.versions, tags)
+    let versions: number[] | Promise<number[]> | undefined = tags === undefined ? undefined : core.versionsFor(tags)
+    let lateNames: string[] | undefined
     const ctx: LoaderContext<T> = {
       key,
       staleValue: stale?.value as T | undefined,
@@ -312,19 +405,46 @@ export class Cache {
       setTags(more: readonly string[]) {
         const added = checkTags(more, 'setTags')
         tags = tags === undefined ? added : [...tags, ...added]
-        versions = [...(versions ?? []), ...readVersions(core.versions, added)]
+        // Versions of tags added during the load are read when the load ends (the shared tier may be remote).
+        lateNames = lateNames === undefined ? [...added] : [...lateNames, ...added]
       },
     }
     const flight: Flight = { promise: undefined as unknown as Promise<unknown>, discard: false }
-    const started = core.clock.now()
+    const lock = options?.lock
+    const lockMs =
+      lock === undefined || lock === false || core.lockTier === undefined
+        ? 0
+        : lock === true
+          ? DEFAULT_LOCK_WAIT
+          : parseDuration(lock, 'lock')
+    let started = core.clock.now()
     const run = async (): Promise<T> => {
+      let release: (() => Promise<void>) | undefined
+      if (lockMs > 0) {
+        const got = await this.#lockOrWait(full, lockMs)
+        if (got.env !== undefined) return got.env.value as T
+        release = got.release
+        started = core.clock.now()
+      }
+      try {
+        return await load()
+      } finally {
+        if (release !== undefined) {
+          // Waiters in other processes hear of the value over the bus before the lock goes.
+          if (core.bus !== undefined) await core.publish({ keys: [full] })
+          await release().catch((error: unknown) => core.stack.fail(core.lockTier!, 'unlock', full, error))
+        }
+      }
+    }
+    const load = async (): Promise<T> => {
       let value: T
       try {
+        if (versions !== undefined && !Array.isArray(versions)) versions = await versions
         value = await loader(ctx)
       } catch (error) {
         this.#counters.loadErrors++
         if (core.emitter.listeners.loadError !== undefined) {
-          core.emitter.emit('loadError', { key, namespace: this.#name, error })
+          core.emitter.emit('loadError', { key, namespace: this.#name, error, duration: core.clock.now() - started })
         }
         throw error
       }
@@ -333,7 +453,9 @@ export class Cache {
       this.#counters.loads++
       if (core.emitter.listeners.load !== undefined) core.emitter.emit('load', { key, namespace: this.#name, duration })
       if (!flight.discard && duration >= minLoadTime && (shouldCache === undefined || shouldCache(value))) {
-        const env = this.#envelope(value, now, ttl, grace, tags, versions, duration)
+        let recorded = versions as number[] | undefined
+        if (lateNames !== undefined) recorded = [...(recorded ?? []), ...(await core.versionsFor(lateNames))]
+        const env = this.#envelope(value, now, ttl, grace, tags, recorded, duration)
         try {
           await this.#write(key, full, env)
         } catch (error) {
@@ -348,6 +470,57 @@ export class Cache {
     })
     core.inflight.set(full, flight)
     return flight
+  }
+
+  /**
+   * Takes the cross-process lock of `full`, or waits for the process holding
+   * it to store a value: woken by the bus, or polling the tiers, until `ms`
+   * have passed. Then the caller loads itself (`{}`): a lock is a courtesy,
+   * never a reason to fail.
+   */
+  async #lockOrWait(full: string, ms: number): Promise<{ release?: () => Promise<void>; env?: Envelope }> {
+    const core = this.#core
+    const tier = core.lockTier!
+    const deadline = performance.now() + ms
+    let pause = 10
+    for (;;) {
+      let release: (() => Promise<void>) | undefined
+      try {
+        release = await tier.lock!(full, ms)
+      } catch (error) {
+        core.stack.fail(tier, 'lock', full, error)
+        return {}
+      }
+      if (release !== undefined) return { release }
+      const left = deadline - performance.now()
+      if (left <= 0) return {}
+      await this.#notice(full, Math.min(left, pause))
+      pause = Math.min(pause * 2, 100)
+      const now = core.clock.now()
+      const found = await core.stack.read(full, 0, now, (env) => this.#usable(env, now))
+      if (found.fresh !== undefined) return { env: found.fresh.env }
+    }
+  }
+
+  /** Resolves when the bus says `full` changed, or after `ms`. */
+  #notice(full: string, ms: number): Promise<void> {
+    const waiters = this.#core.waiters
+    return new Promise<void>((resolve) => {
+      let set = waiters.get(full)
+      if (set === undefined) {
+        set = new Set()
+        waiters.set(full, set)
+      }
+      const mine = set
+      const done = () => {
+        clearTimeout(timer)
+        mine.delete(done)
+        if (mine.size === 0 && waiters.get(full) === mine) waiters.delete(full)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      mine.add(done)
+    })
   }
 
   #maybeRefresh<T>(
@@ -396,9 +569,11 @@ export class Cache {
     const ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
     const grace = options?.grace === undefined ? core.opts.grace : parseDuration(options.grace, 'grace')
     const tags = this.#tagNames(options?.tags)
-    const env = this.#envelope(value, core.clock.now(), ttl, grace, tags, tags && readVersions(core.versions, tags), 0)
+    const versions = tags === undefined ? undefined : await core.versionsFor(tags)
+    const env = this.#envelope(value, core.clock.now(), ttl, grace, tags, versions, 0)
     core.discard(full)
     await this.#write(key, full, env)
+    if (core.bus !== undefined) await core.publish({ keys: [full] })
   }
 
   async #write(key: string, full: string, env: Envelope): Promise<void> {
@@ -411,7 +586,7 @@ export class Cache {
   async has(key: string): Promise<boolean> {
     const full = this.#full(key)
     const now = this.#core.clock.now()
-    const { fresh } = await this.#core.stack.read(full, 0, now, (env) => this.#usable(env, now))
+    const { fresh } = await this.#core.stack.read(full, 0, now, (env, current) => this.#usable(env, now, current))
     return fresh !== undefined
   }
 
@@ -420,6 +595,7 @@ export class Cache {
     const full = this.#full(key)
     this.#core.discard(full)
     const had = await this.#core.stack.delete([full])
+    if (this.#core.bus !== undefined) await this.#core.publish({ keys: [full] })
     this.#counters.deletes++
     if (this.#core.emitter.listeners.delete !== undefined)
       this.#core.emitter.emit('delete', { key, namespace: this.#name })
@@ -431,12 +607,12 @@ export class Cache {
     if (!Array.isArray(keys)) throw invalidOption('keys', 'an array of keys', keys)
     const fulls = keys.map((k) => this.#full(k))
     const now = this.#core.clock.now()
-    const found = await this.#core.stack.readMany(fulls, 0, now)
+    const found = await this.#core.stack.readMany(fulls, 0, now, (env, current) => this.#usable(env, now, current))
     const out = new Array<T | undefined>(keys.length)
     const writeBack: Promise<void>[] = []
     for (let i = 0; i < keys.length; i++) {
       const f = found[i]
-      if (f !== undefined && this.#usable(f.env, now)) {
+      if (f !== undefined) {
         out[i] = f.env.value as T
         this.#hit(keys[i]!, f.tier)
         if (f.tier > 0) writeBack.push(this.#core.stack.write(fulls[i]!, f.env, f.tier))
@@ -458,7 +634,7 @@ export class Cache {
     const ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
     const grace = options?.grace === undefined ? core.opts.grace : parseDuration(options.grace, 'grace')
     const tags = this.#tagNames(options?.tags)
-    const versions = tags && readVersions(core.versions, tags)
+    const versions = tags === undefined ? undefined : await core.versionsFor(tags)
     const now = core.clock.now()
     const list: { key: string; env: Envelope }[] = []
     for (const [key, value] of entries) {
@@ -467,6 +643,7 @@ export class Cache {
       list.push({ key: full, env: this.#envelope(value, now, ttl, grace, tags, versions, 0) })
     }
     await core.stack.writeMany(list)
+    if (core.bus !== undefined) await core.publish({ keys: list.map((e) => e.key) })
     this.#counters.sets += list.length
   }
 
@@ -476,6 +653,7 @@ export class Cache {
     const fulls = keys.map((k) => this.#full(k))
     for (const full of fulls) this.#core.discard(full)
     if (fulls.length > 0) await this.#core.stack.delete(fulls)
+    if (this.#core.bus !== undefined && fulls.length > 0) await this.#core.publish({ keys: fulls })
     this.#counters.deletes += fulls.length
   }
 
@@ -489,9 +667,9 @@ export class Cache {
     const ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
     const grace = options?.grace === undefined ? core.opts.grace : parseDuration(options.grace, 'grace')
     const now = core.clock.now()
-    const { fresh, stale } = await core.stack.read(full, 0, now, (env) => this.#usable(env, now))
+    const { fresh, stale } = await core.stack.read(full, 0, now, (env, current) => this.#usable(env, now, current))
     const found = fresh ?? stale
-    if (found === undefined || !tagsCurrent(found.env, core.versions)) return false
+    if (found === undefined || (found.env.tags !== undefined && !(await core.tagsCurrentNow(found.env)))) return false
     const env: Envelope = { ...found.env, freshUntil: now + ttl, staleUntil: now + ttl + grace }
     await this.#write(key, full, env)
     return true
@@ -525,6 +703,7 @@ export class Cache {
     checkTags(tags)
     if (tags.length === 0) return
     await this.#core.versions.bump(tags)
+    if (this.#core.bus !== undefined) await this.#core.publish({ tags: [...tags] })
     if (this.#core.emitter.listeners.invalidate !== undefined) this.#core.emitter.emit('invalidate', { tags })
   }
 
@@ -534,6 +713,7 @@ export class Cache {
     if (this.#nsTags !== undefined) await core.versions.bump([this.#nsTags[this.#nsTags.length - 1]!])
     core.discard(undefined, this.#prefix)
     await core.stack.clear(this.#prefix)
+    if (core.bus !== undefined) await core.publish({ clears: [this.#prefix] })
     if (core.emitter.listeners.clear !== undefined) core.emitter.emit('clear', { namespace: this.#name })
   }
 
@@ -548,11 +728,15 @@ export class Cache {
       addCounters(total, counters)
       namespaces[name] = snapshot(counters)
     }
+    const tierHealth: CacheStats['tierHealth'] = {}
+    for (const tier of this.#core.stack.tiers) if (tier.health !== undefined) tierHealth[tier.name] = tier.health()
     return {
       ...snapshot(total),
       namespaces,
       tierErrors: { ...this.#core.stack.errors },
+      tierHealth,
       inflight: this.#core.inflight.size,
+      ...(this.#core.bus === undefined ? {} : { bus: this.#core.bus.stats() }),
     }
   }
 
@@ -578,15 +762,38 @@ export class Cache {
     if (this.#core.closed) return
     this.#core.closed = true
     this.#core.discard(undefined)
+    await this.#core.bus?.close()
     await this.#core.stack.close()
   }
 
-  #usable(env: Envelope, now: number): boolean {
-    return env.freshUntil > now && (env.tags === undefined || tagsCurrent(env, this.#core.versions))
+  #usable(env: Envelope, now: number, current?: readonly number[]): boolean {
+    return (
+      env.freshUntil > now &&
+      (env.tags === undefined ||
+        (current !== undefined ? sameVersions(env.tagVersions, current) : tagsCurrent(env, this.#core.versions)))
+    )
+  }
+
+  /** Whether an L1 entry failed only because its local versions are past their window (checked without awaiting). */
+  #mayRevalidate(env: Envelope | undefined, now: number): boolean {
+    const shared = this.#core.shared
+    return (
+      env !== undefined &&
+      env.tags !== undefined &&
+      shared !== undefined &&
+      env.freshUntil > now &&
+      shared.anyExpired(env.tags)
+    )
+  }
+
+  /** Re-reads the shared versions of an L1 entry's tags; true when it is current. */
+  async #revalidate(env: Envelope): Promise<boolean> {
+    return sameVersions(env.tagVersions, await this.#core.shared!.exact(env.tags!))
   }
 
   #hit(key: string, tier: number): void {
     this.#counters.hits++
+    if (tier > 0) this.#counters.lowerTierHits[tier] = (this.#counters.lowerTierHits[tier] ?? 0) + 1
     const emitter = this.#core.emitter
     if (emitter.listeners.hit !== undefined) emitter.emit('hit', { key, namespace: this.#name, tier })
   }

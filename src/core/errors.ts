@@ -23,6 +23,12 @@ export const ERROR_CODES = {
     'The tier could not be reached: check its address and that the server runs; the cache serves from the source meanwhile.',
   ERR_CACHE_TIMEOUT: "The tier did not answer within its timeout: raise the timeout or check the server's load.",
   ERR_CACHE_CLOSED: 'The cache or store was closed: create a new one, or stop using it after close().',
+  ERR_CACHE_CIRCUIT_OPEN:
+    'The tier failed repeatedly and is skipped until its cooldown ends (the circuit breaker): fix the tier; raise breaker.failures or lower breaker.cooldown to change how soon it trips and retries.',
+  ERR_CACHE_TOO_LARGE:
+    "The value is larger than the tier accepts (Memcached's item size, the store's maxBytes): store a smaller value, enable compression, or raise the limit.",
+  ERR_CACHE_PEER_MISSING:
+    'An optional peer dependency is not installed: install the package the message names (for example `npm install better-sqlite3`).',
 } as const
 
 /** A stable error code, one of {@link ERROR_CODES}' keys. */

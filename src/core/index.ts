@@ -15,5 +15,16 @@ export type {
 } from './options.js'
 export { defaultSerializer, fromJsonSafe, type Serializer, toJsonSafe } from './serializer.js'
 export type { CacheCounters, CacheStats, CounterSnapshot } from './stats.js'
-export type { EvictionReason, MaybePromise, Store, StoreContext, StoreSize, StoreWrite, SyncStore } from './store.js'
+export type {
+  EvictionReason,
+  MaybePromise,
+  SharedVersions,
+  Store,
+  StoreContext,
+  StoreHealth,
+  StoreSize,
+  StoreWrite,
+  SyncStore,
+  VersionedEntry,
+} from './store.js'
 export { LocalTagVersions, type TagVersionSource } from './tags.js'

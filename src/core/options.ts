@@ -3,6 +3,8 @@
  * are read once, in the factory; the error names the option and what to change.
  * @module
  */
+
+import type { Bus } from '../tiers/bus.js'
 import type { Clock } from './clock.js'
 import { type Duration, parseDuration } from './duration.js'
 import { CacheError, describe, invalidOption } from './errors.js'
@@ -58,6 +60,24 @@ export interface CacheOptions {
    * @defaultValue false (fail-open: a tier error is counted, emitted and skipped)
    */
   strict?: boolean
+  /**
+   * When a tier offers shared tag versions (SQLite, Redis), how long a memory
+   * (L1) hit may trust this process's copy of a tag's or namespace's version
+   * before re-reading it from that tier. An invalidation by another process
+   * reaches this process's L1 within this window (an invalidation by this
+   * process is seen at once; entries read from the shared tier are always
+   * checked exactly). Lower is fresher; each re-read is one batched round
+   * trip per window per tag. The bus keeps L1 fresh without waiting.
+   * @defaultValue `'1s'`
+   */
+  versionsMaxAge?: Duration
+  /**
+   * An invalidation bus (`redisBus()` from `cachestack/redis`): every `set`,
+   * `delete`, `invalidateTags` and `clear` here drops the affected keys from the
+   * in-process tiers of every other process on the same bus, and theirs from ours.
+   * @defaultValue none: in-process tiers of other processes learn of changes only by TTL
+   */
+  bus?: Bus
 }
 
 /** Options of {@link Cache.set} and {@link Cache.setMany}. */
@@ -80,6 +100,16 @@ export interface GetOrSetOptions<T> extends SetOptions {
   shouldCache?: (value: T) => boolean
   /** Store only values whose load took at least this long. @defaultValue 0 */
   minLoadTime?: Duration
+  /**
+   * Stampede protection across processes: on a miss, take a short lock in the
+   * shared tier (the lowest tier that offers locks, such as Redis) so that one
+   * process runs the loader while the others wait for its value. `true` waits
+   * up to 5 s; a duration sets the wait (and the lock's lifetime). A process
+   * that waits longer runs the loader itself; without a lock-capable tier
+   * the option does nothing.
+   * @defaultValue false: one loader per key per process
+   */
+  lock?: boolean | Duration
 }
 
 /** Options of {@link Cache.touch}. */
@@ -143,6 +173,8 @@ const KNOWN = new Set([
   'serializer',
   'maxKeyLength',
   'strict',
+  'versionsMaxAge',
+  'bus',
 ])
 
 /** @internal options validated and normalized */
@@ -153,6 +185,7 @@ export interface ResolvedOptions {
   refresh: RefreshPolicy
   maxKeyLength: number
   strict: boolean
+  versionsMaxAge: number
 }
 
 /** @internal */
@@ -195,6 +228,10 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
   if (options.strict !== undefined && typeof options.strict !== 'boolean') {
     throw invalidOption('strict', 'a boolean', options.strict)
   }
+  const bus = options.bus
+  if (bus !== undefined && (typeof bus?.publish !== 'function' || typeof bus?.join !== 'function')) {
+    throw invalidOption('bus', 'a bus (for example redisBus({ url }) from cachestack/redis)', bus)
+  }
   return {
     ttl: options.ttl === undefined ? Number.POSITIVE_INFINITY : parseDuration(options.ttl, 'ttl'),
     grace: options.grace === undefined ? 0 : parseDuration(options.grace, 'grace'),
@@ -202,6 +239,8 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
     refresh: parseEarlyRefresh(options.earlyRefresh),
     maxKeyLength,
     strict: options.strict ?? false,
+    versionsMaxAge:
+      options.versionsMaxAge === undefined ? 1000 : parseDuration(options.versionsMaxAge, 'versionsMaxAge'),
   }
 }
 

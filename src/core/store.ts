@@ -46,8 +46,12 @@ export interface Store<V = Envelope | Uint8Array> {
   get(key: string): MaybePromise<V | undefined>
   /** Several entries at once, in the order of `keys`. */
   getMany?(keys: readonly string[]): MaybePromise<(V | undefined)[]>
-  /** Stores `value` under `key` until `expiresAt` (absolute ms; `Infinity` for never). */
-  set(key: string, value: V, expiresAt: number): MaybePromise<void>
+  /**
+   * Stores `value` under `key` until `expiresAt` (absolute ms; `Infinity` for never).
+   * `tags` are the version names the entry depends on; a store that offers
+   * {@link Store.getWithVersions} keeps them with the entry, others ignore them.
+   */
+  set(key: string, value: V, expiresAt: number, tags?: readonly string[]): MaybePromise<void>
   /** Stores several entries at once. */
   setMany?(entries: readonly StoreWrite<V>[]): MaybePromise<void>
   /** Removes `key`; resolves whether it was there (where the store can tell). */
@@ -60,6 +64,75 @@ export interface Store<V = Envelope | Uint8Array> {
   size?(): MaybePromise<StoreSize>
   /** Releases connections, timers and files. */
   close?(): MaybePromise<void>
+  /**
+   * Version counters for tags and namespaces shared by every process that uses
+   * the same backend, and kept across restarts. The cache uses those of the
+   * lowest (last) tier that offers them; without any, versions live in process
+   * memory and invalidation is seen by this process only.
+   */
+  readonly versions?: SharedVersions
+  /**
+   * Reads the entry under `key` and the current shared versions of the names
+   * it was written with (the `tags` passed to {@link Store.set}), in one round
+   * trip. Only meaningful on a store that offers {@link Store.versions}.
+   *
+   * Contract: `versions[i]` is the current version of `tags[i]` as given to the
+   * `set` that wrote the entry (0 for a name never bumped), read atomically
+   * with the value, so an invalidation is never missed between the two. A
+   * Redis store does it with one Lua script: `GET` the value (and its stored
+   * tag list) and `MGET` the tag counters. `versions` is empty when the entry
+   * has no tags; `value` is `undefined` on a miss.
+   */
+  getWithVersions?(key: string): MaybePromise<VersionedEntry<V> | undefined>
+  /**
+   * When true, this store's errors (including timeouts and an open circuit)
+   * propagate to the caller instead of being skipped (fail-open). Set by the
+   * store's own `strict` option.
+   */
+  readonly strict?: boolean
+  /**
+   * Takes an exclusive lock named `key` for at most `ttl` ms, across every
+   * process using the store (for `getOrSet(…, { lock: true })`). Resolves a
+   * function that releases it, or `undefined` when another holder has it.
+   * Only shared stores implement it.
+   */
+  lock?(key: string, ttl: number): Promise<(() => Promise<void>) | undefined>
+  /** The store's health: circuit state and counters (see `guardStore`). */
+  health?(): StoreHealth
+}
+
+/** What {@link Store.getWithVersions} returns for a hit. */
+export interface VersionedEntry<V> {
+  /** The stored value. */
+  value: V
+  /** The current version of each name the entry was written with, in the order given to `set`. */
+  versions: number[]
+}
+
+/**
+ * Shared version counters (tags, namespaces). `read` of a name never bumped is
+ * 0; `bump` increments atomically (Redis `INCR`, an SQL `UPDATE … + 1`) so two
+ * processes bumping at once both count.
+ */
+export interface SharedVersions {
+  /** The current versions of `names`, in order (0 for a name never bumped). */
+  read(names: readonly string[]): MaybePromise<number[]>
+  /** Increments each name's version by one, atomically; resolves the new versions in order. */
+  bump(names: readonly string[]): MaybePromise<number[]>
+}
+
+/** A store's circuit state and counters, as reported by {@link Store.health}. */
+export interface StoreHealth {
+  /** `'closed'`: calls go through; `'open'`: calls are skipped; `'half-open'`: one probe is let through. */
+  circuit: 'closed' | 'open' | 'half-open'
+  /** Operations that failed (errors and timeouts). */
+  failures: number
+  /** Operations that timed out (also counted in `failures`). */
+  timeouts: number
+  /** Operations skipped because the circuit was open. */
+  skipped: number
+  /** Times the circuit opened. */
+  opened: number
 }
 
 /** One write in {@link Store.setMany}. */
@@ -67,6 +140,8 @@ export interface StoreWrite<V> {
   key: string
   value: V
   expiresAt: number
+  /** The entry's version names, as for {@link Store.set}. */
+  tags?: readonly string[]
 }
 
 /** A store that keeps envelopes in process memory and answers synchronously. */

@@ -5,15 +5,23 @@
  * @module
  */
 import { decodeEnvelope, type Envelope, encodeEnvelope } from './envelope.js'
+import { isCacheError } from './errors.js'
 import type { Emitter } from './events.js'
 import type { Serializer } from './serializer.js'
-import type { MaybePromise, Store, SyncStore } from './store.js'
+import type { SharedTagVersions } from './shared-tag-versions.js'
+import type { MaybePromise, Store, SyncStore, VersionedEntry } from './store.js'
 
 /** @internal An envelope found in a tier, and the tier's index. */
 export interface Found {
   env: Envelope
   tier: number
 }
+
+/**
+ * @internal Decides whether an entry may be served fresh. `current`, when given,
+ * holds the exact shared versions of `env.tags` (read with the entry).
+ */
+export type Usable = (env: Envelope, current: readonly number[] | undefined) => boolean
 
 /** @internal */
 export class TierStack {
@@ -22,6 +30,10 @@ export class TierStack {
   readonly sync: SyncStore | undefined
   readonly hasBinary: boolean
   readonly errors: Record<string, number> = {}
+  /** The index of the tier whose shared versions the cache uses, or -1. */
+  readonly versionsTier: number
+  /** Set by the cache when `versionsTier` ≥ 0. */
+  shared: SharedTagVersions | undefined
   #serializer: Serializer
   #emitter: Emitter
   #strict: boolean
@@ -35,6 +47,14 @@ export class TierStack {
     this.#emitter = emitter
     this.#strict = strict
     for (const tier of tiers) this.errors[tier.name] = 0
+    let v = -1
+    for (let i = tiers.length - 1; i >= 0; i--) {
+      if (tiers[i]!.versions !== undefined) {
+        v = i
+        break
+      }
+    }
+    this.versionsTier = v
   }
 
   /** Runs `fn` against a tier; on failure counts, emits and returns `undefined` (or rethrows when strict). */
@@ -44,6 +64,7 @@ export class TierStack {
     key: string | undefined,
     fn: () => MaybePromise<R>,
   ): Promise<R | undefined> {
+    if (this.#emitter.listeners.tierOp !== undefined) return this.#timedCall(tier, operation, key, fn)
     try {
       return await fn()
     } catch (error) {
@@ -52,15 +73,38 @@ export class TierStack {
     }
   }
 
-  fail(tier: Store, operation: string, key: string | undefined, error: unknown): void {
-    this.errors[tier.name] = (this.errors[tier.name] ?? 0) + 1
-    if (this.#emitter.listeners.error !== undefined) {
-      this.#emitter.emit(
-        'error',
-        key === undefined ? { error, operation, tier: tier.name } : { error, operation, tier: tier.name, key },
-      )
+  /** `call`, timed for `tierOp` listeners (metrics, tracing); untimed when nobody listens. */
+  async #timedCall<R>(
+    tier: Store,
+    operation: string,
+    key: string | undefined,
+    fn: () => MaybePromise<R>,
+  ): Promise<R | undefined> {
+    const start = performance.now()
+    let ok = true
+    try {
+      return await fn()
+    } catch (error) {
+      ok = false
+      this.fail(tier, operation, key, error)
+      return undefined
+    } finally {
+      this.#emitter.emit('tierOp', { tier: tier.name, operation, duration: performance.now() - start, ok })
     }
-    if (this.#strict) throw error
+  }
+
+  fail(tier: Store, operation: string, key: string | undefined, error: unknown): void {
+    // A call skipped by an open circuit is counted by the store's health, not as a new error.
+    if (!isCacheError(error, 'ERR_CACHE_CIRCUIT_OPEN')) {
+      this.errors[tier.name] = (this.errors[tier.name] ?? 0) + 1
+      if (this.#emitter.listeners.error !== undefined) {
+        this.#emitter.emit(
+          'error',
+          key === undefined ? { error, operation, tier: tier.name } : { error, operation, tier: tier.name, key },
+        )
+      }
+    }
+    if (this.#strict || tier.strict === true) throw error
   }
 
   decode(tier: Store, raw: Envelope | Uint8Array | undefined, key: string): Envelope | undefined {
@@ -77,20 +121,31 @@ export class TierStack {
    * Reads `key` from tiers `from..n`. Returns the first entry `usable` accepts
    * (fresh), or else the newest entry still within grace, or `undefined`.
    * A fresh entry found below the first tier is copied up with its own expiry.
+   * An entry with tags read from a shared tier is checked against the exact
+   * shared versions: read with the entry where the store can, else read after.
    */
-  async read(
-    key: string,
-    from: number,
-    now: number,
-    usable: (env: Envelope) => boolean,
-  ): Promise<{ fresh?: Found; stale?: Found }> {
+  async read(key: string, from: number, now: number, usable: Usable): Promise<{ fresh?: Found; stale?: Found }> {
     let stale: Found | undefined
     for (let i = from; i < this.tiers.length; i++) {
       const tier = this.tiers[i]!
-      const raw = await this.call(tier, 'get', key, () => tier.get(key))
+      let current: readonly number[] | undefined
+      let raw: Envelope | Uint8Array | undefined
+      if (i === this.versionsTier && tier.getWithVersions !== undefined) {
+        const got = await this.call<VersionedEntry<Envelope | Uint8Array> | undefined>(tier, 'get', key, () =>
+          tier.getWithVersions!(key),
+        )
+        raw = got?.value
+        current = got?.versions
+      } else {
+        raw = await this.call(tier, 'get', key, () => tier.get(key))
+      }
       const env = this.decode(tier, raw, key)
       if (env === undefined || env.staleUntil <= now) continue
-      if (usable(env)) {
+      if (env.tags !== undefined && this.shared !== undefined && tier !== this.sync) {
+        if (current !== undefined && current.length === env.tags.length) this.shared.note(env.tags, current)
+        else current = await this.shared.exact(env.tags)
+      } else current = undefined
+      if (usable(env, current)) {
         if (i > 0) await this.write(key, env, i)
         return stale === undefined ? { fresh: { env, tier: i } } : { fresh: { env, tier: i }, stale }
       }
@@ -99,8 +154,12 @@ export class TierStack {
     return stale === undefined ? {} : { stale }
   }
 
-  /** Reads several keys from tiers `from..n`, batching where a tier can. */
-  async readMany(keys: readonly string[], from: number, now: number): Promise<(Found | undefined)[]> {
+  /**
+   * Reads several keys from tiers `from..n`, batching where a tier can. Entries
+   * with tags from a shared tier are checked against exact shared versions
+   * (one batched read); those that fail `usable` are looked up further down.
+   */
+  async readMany(keys: readonly string[], from: number, now: number, usable: Usable): Promise<(Found | undefined)[]> {
     const out = new Array<Found | undefined>(keys.length)
     let pending = keys.map((_, i) => i)
     for (let t = from; t < this.tiers.length && pending.length > 0; t++) {
@@ -109,10 +168,26 @@ export class TierStack {
       const raws = await this.call(tier, 'getMany', undefined, () =>
         tier.getMany !== undefined ? tier.getMany(subset) : Promise.all(subset.map((k) => tier.get(k))),
       )
+      const envs = pending.map((idx, j) => {
+        const env = this.decode(tier, raws?.[j], keys[idx]!)
+        return env !== undefined && env.staleUntil > now ? env : undefined
+      })
+      let names: Set<string> | undefined
+      if (this.shared !== undefined && tier !== this.sync) {
+        for (const env of envs) if (env?.tags !== undefined) for (const n of env.tags) (names ??= new Set()).add(n)
+      }
+      let lookup: Map<string, number> | undefined
+      if (names !== undefined) {
+        const list = [...names]
+        const values = await this.shared!.exact(list)
+        lookup = new Map(list.map((n, i) => [n, values[i]!]))
+      }
       const next: number[] = []
       pending.forEach((idx, j) => {
-        const env = this.decode(tier, raws?.[j], keys[idx]!)
-        if (env !== undefined && env.staleUntil > now) out[idx] = { env, tier: t }
+        const env = envs[j]
+        const current =
+          env?.tags !== undefined && lookup !== undefined ? env.tags.map((n) => lookup.get(n)!) : undefined
+        if (env !== undefined && usable(env, current)) out[idx] = { env, tier: t }
         else next.push(idx)
       })
       pending = next
@@ -137,7 +212,9 @@ export class TierStack {
       const tier = this.tiers[i]!
       const value = tier.binary ? bytes! : env
       writes.push(
-        this.call(tier, 'set', key, () => (tier as Store<Envelope | Uint8Array>).set(key, value, env.staleUntil)),
+        this.call(tier, 'set', key, () =>
+          (tier as Store<Envelope | Uint8Array>).set(key, value, env.staleUntil, env.tags),
+        ),
       )
     }
     await Promise.all(writes)
@@ -152,12 +229,13 @@ export class TierStack {
           key: e.key,
           value: tier.binary ? encoded![i]! : e.env,
           expiresAt: e.env.staleUntil,
+          tags: e.env.tags,
         }))
         const t = tier as Store<Envelope | Uint8Array>
         return this.call(tier, 'setMany', undefined, () =>
           t.setMany !== undefined
             ? t.setMany(list)
-            : Promise.all(list.map((w) => t.set(w.key, w.value, w.expiresAt))).then(noop),
+            : Promise.all(list.map((w) => t.set(w.key, w.value, w.expiresAt, w.tags))).then(noop),
         )
       }),
     )

@@ -1,0 +1,301 @@
+/**
+ * The one wrapper around every call to a remote or file store: a per-operation
+ * timeout, a circuit breaker, and `strict` mode. The Redis, Memcached and
+ * SQLite stores all return their store through {@link guardStore}.
+ *
+ * Timeouts share one timer per store: every operation has the same timeout, so
+ * deadlines come in order and a FIFO queue with a single `setTimeout` for its
+ * head replaces a timer per call. A store call that returns a plain value
+ * (better-sqlite3 is synchronous) is passed through untouched: it cannot be
+ * interrupted, and the cache's hit path keeps no promise for it.
+ * @module
+ */
+import { type Clock, systemClock } from '../core/clock.js'
+import { type Duration, parseDuration } from '../core/duration.js'
+import { CacheError, type CacheErrorCode, invalidOption, isCacheError } from '../core/errors.js'
+import type { MaybePromise, SharedVersions, Store, StoreContext, StoreHealth } from '../core/store.js'
+
+/** The circuit breaker's settings. */
+export interface BreakerOptions {
+  /**
+   * Consecutive failures (errors or timeouts) that open the circuit.
+   * @defaultValue 5
+   */
+  failures?: number
+  /**
+   * How long an open circuit skips the store before one probe call is let
+   * through (a success closes it; a failure opens it again). Measured on the
+   * cache's clock.
+   * @defaultValue `'5s'`
+   */
+  cooldown?: Duration
+}
+
+/** Options every guarded store accepts (`redisStore`, `memcachedStore`, `sqliteStore`). */
+export interface GuardOptions {
+  /**
+   * The longest one operation may take before it fails with `ERR_CACHE_TIMEOUT`
+   * (the cache then skips the tier: fail-open). `false` for none. A timed-out
+   * call is not cancelled; its late answer is ignored. The timer fires up to
+   * ~`timeout` late under load (one shared timer), never early.
+   * @defaultValue `'1s'`
+   */
+  timeout?: Duration | false
+  /**
+   * The circuit breaker: a store that keeps failing is skipped (calls fail at
+   * once with `ERR_CACHE_CIRCUIT_OPEN`, counted in `health().skipped`) until its
+   * cooldown ends. `false` turns it off.
+   * @defaultValue `{ failures: 5, cooldown: '5s' }`
+   */
+  breaker?: BreakerOptions | false
+  /**
+   * When true, the store's errors (including timeouts and an open circuit)
+   * reject the cache operation instead of being skipped.
+   * @defaultValue false
+   */
+  strict?: boolean
+}
+
+/** Errors about the value or the call, not the store's health: they never trip the breaker. */
+const CALLER_ERRORS: ReadonlySet<CacheErrorCode> = new Set([
+  'ERR_CACHE_KEY',
+  'ERR_CACHE_SERIALIZE',
+  'ERR_CACHE_DESERIALIZE',
+  'ERR_CACHE_INVALID_OPTION',
+  'ERR_CACHE_TOO_LARGE',
+])
+
+interface Pending {
+  deadline: number
+  done: boolean
+  reject: (error: unknown) => void
+  operation: string
+}
+
+/**
+ * @internal The timeout, breaker and counters of one store. Exposed for
+ * stores that guard their own calls (for example a client's own events).
+ */
+export class Guard {
+  readonly #name: string
+  readonly #timeout: number
+  readonly #threshold: number
+  readonly #cooldown: number
+  #clock: Clock = systemClock
+  #queue: Pending[] = []
+  #head = 0
+  #timer: NodeJS.Timeout | undefined
+  #consecutive = 0
+  #openUntil = 0
+  #state: StoreHealth['circuit'] = 'closed'
+  #probing = false
+  readonly #health: StoreHealth = { circuit: 'closed', failures: 0, timeouts: 0, skipped: 0, opened: 0 }
+
+  constructor(name: string, options: GuardOptions = {}) {
+    this.#name = name
+    this.#timeout =
+      options.timeout === false ? Number.POSITIVE_INFINITY : parseDuration(options.timeout ?? 1000, 'timeout')
+    if (options.breaker === false) {
+      this.#threshold = Number.POSITIVE_INFINITY
+      this.#cooldown = 0
+    } else {
+      if (options.breaker !== undefined && (options.breaker === null || typeof options.breaker !== 'object')) {
+        throw invalidOption('breaker', 'an object { failures, cooldown } or false', options.breaker)
+      }
+      const failures = options.breaker?.failures ?? 5
+      if (!Number.isInteger(failures) || failures < 1) {
+        throw invalidOption('breaker.failures', 'an integer ≥ 1', failures)
+      }
+      this.#threshold = failures
+      this.#cooldown = parseDuration(options.breaker?.cooldown ?? 5000, 'breaker.cooldown')
+    }
+  }
+
+  /** Uses the cache's clock for the breaker's cooldown. */
+  setClock(clock: Clock): void {
+    this.#clock = clock
+  }
+
+  /** A copy of the counters and the circuit state. */
+  health(): StoreHealth {
+    if (this.#state === 'open' && this.#clock.now() >= this.#openUntil) this.#state = 'half-open'
+    return { ...this.#health, circuit: this.#state }
+  }
+
+  /**
+   * Runs one store operation through the breaker and the timeout. A plain
+   * (synchronous) result is returned as is.
+   */
+  run<R>(operation: string, fn: () => MaybePromise<R>): MaybePromise<R> {
+    if (this.#state !== 'closed') this.#admit(operation)
+    let result: MaybePromise<R>
+    try {
+      result = fn()
+    } catch (error) {
+      this.#failure(error)
+      throw error
+    }
+    if (!(result instanceof Promise)) {
+      this.#success()
+      return result
+    }
+    if (this.#timeout === Number.POSITIVE_INFINITY) {
+      return result.then(
+        (value) => {
+          this.#success()
+          return value
+        },
+        (error: unknown) => {
+          this.#failure(error)
+          throw error
+        },
+      )
+    }
+    return new Promise<R>((resolve, reject) => {
+      const op: Pending = { deadline: performance.now() + this.#timeout, done: false, reject, operation }
+      this.#queue.push(op)
+      if (this.#timer === undefined) this.#arm()
+      result.then(
+        (value) => {
+          if (op.done) return
+          op.done = true
+          this.#success()
+          resolve(value)
+        },
+        (error: unknown) => {
+          if (op.done) return
+          op.done = true
+          this.#failure(error)
+          reject(error)
+        },
+      )
+    })
+  }
+
+  /** Throws `ERR_CACHE_CIRCUIT_OPEN` unless the circuit lets this call through. */
+  #admit(operation: string): void {
+    if (this.#state === 'open' && this.#clock.now() >= this.#openUntil) this.#state = 'half-open'
+    if (this.#state === 'half-open' && !this.#probing) {
+      this.#probing = true
+      return
+    }
+    this.#health.skipped++
+    throw new CacheError(
+      'ERR_CACHE_CIRCUIT_OPEN',
+      `Store "${this.#name}" is skipped (${operation}): it failed ${this.#threshold} times in a row; the next try is after its cooldown.`,
+    )
+  }
+
+  #success(): void {
+    this.#consecutive = 0
+    if (this.#state !== 'closed') {
+      this.#state = 'closed'
+      this.#probing = false
+    }
+  }
+
+  #failure(error: unknown): void {
+    if (error instanceof CacheError && CALLER_ERRORS.has(error.code)) {
+      // A bad value says nothing about the store; a probe that hit one still proved nothing.
+      this.#probing = false
+      return
+    }
+    this.#health.failures++
+    if (isCacheError(error, 'ERR_CACHE_TIMEOUT')) this.#health.timeouts++
+    this.#consecutive++
+    if (this.#state === 'half-open' || this.#consecutive >= this.#threshold) {
+      if (this.#state !== 'open') this.#health.opened++
+      this.#state = 'open'
+      this.#probing = false
+      this.#openUntil = this.#clock.now() + this.#cooldown
+    }
+  }
+
+  #arm(): void {
+    const head = this.#queue[this.#head]
+    if (head === undefined) return
+    const wait = Math.max(0, head.deadline - performance.now())
+    this.#timer = setTimeout(() => this.#expire(), wait + 1)
+    this.#timer.unref?.()
+  }
+
+  #expire(): void {
+    this.#timer = undefined
+    const now = performance.now()
+    const q = this.#queue
+    while (this.#head < q.length) {
+      const op = q[this.#head]!
+      if (!op.done) {
+        if (op.deadline > now) break
+        op.done = true
+        const error = new CacheError(
+          'ERR_CACHE_TIMEOUT',
+          `Store "${this.#name}" did not answer ${op.operation} within ${this.#timeout} ms: raise its timeout option or check the server.`,
+        )
+        this.#failure(error)
+        op.reject(error)
+      }
+      this.#head++
+    }
+    if (this.#head === q.length) {
+      this.#queue = []
+      this.#head = 0
+    } else if (this.#head > 1024) {
+      this.#queue = q.slice(this.#head)
+      this.#head = 0
+    }
+    this.#arm()
+  }
+}
+
+/**
+ * Wraps a store so that each operation has a timeout, a store that keeps
+ * failing is skipped for a while (circuit breaker), and `strict` makes its
+ * errors propagate. The result is a {@link Store} with `health()`.
+ *
+ * @param store - the store to guard
+ * @param options - see {@link GuardOptions}
+ * @example
+ * ```ts
+ * const store = guardStore(myRemoteStore, { timeout: '200ms', breaker: { failures: 3, cooldown: '10s' } })
+ * const cache = createCache({ tiers: [memoryStore(), store] })
+ * ```
+ */
+export function guardStore<V>(store: Store<V>, options: GuardOptions = {}): Store<V> {
+  if (options.strict !== undefined && typeof options.strict !== 'boolean') {
+    throw invalidOption('strict', 'a boolean', options.strict)
+  }
+  const guard = new Guard(store.name, options)
+  const s = store
+  const guarded: Store<V> & { strict: boolean } = {
+    name: s.name,
+    binary: s.binary,
+    strict: options.strict ?? false,
+    init(ctx: StoreContext) {
+      guard.setClock(ctx.clock)
+      s.init?.(ctx)
+    },
+    get: (key) => guard.run('get', () => s.get(key)),
+    set: (key, value, expiresAt, tags) => guard.run('set', () => s.set(key, value, expiresAt, tags)),
+    delete: (key) => guard.run('delete', () => s.delete(key)),
+    clear: (prefix) => guard.run('clear', () => s.clear(prefix)),
+    health: () => guard.health(),
+    close: () => s.close?.(),
+  }
+  if (s.getMany !== undefined) guarded.getMany = (keys) => guard.run('getMany', () => s.getMany!(keys))
+  if (s.setMany !== undefined) guarded.setMany = (entries) => guard.run('setMany', () => s.setMany!(entries))
+  if (s.deleteMany !== undefined) guarded.deleteMany = (keys) => guard.run('deleteMany', () => s.deleteMany!(keys))
+  if (s.size !== undefined) guarded.size = () => guard.run('size', () => s.size!())
+  if (s.getWithVersions !== undefined) {
+    guarded.getWithVersions = (key) => guard.run('get', () => s.getWithVersions!(key))
+  }
+  if (s.versions !== undefined) {
+    const v = s.versions
+    const versions: SharedVersions = {
+      read: (names) => guard.run('versions.read', () => v.read(names)),
+      bump: (names) => guard.run('versions.bump', () => v.bump(names)),
+    }
+    ;(guarded as { versions?: SharedVersions }).versions = versions
+  }
+  return guarded
+}
