@@ -12,10 +12,10 @@ import { CacheError, invalidOption } from '../core/errors.js'
 /** Options shared by {@link expressSessionStore} and {@link fastifySessionStore}. */
 export interface SessionStoreOptions {
   /**
-   * The cache that holds sessions. It must have a single tier, or only shared
-   * tiers (Redis, SQLite): an in-process tier in front of a shared one would keep
-   * serving a session in one process after another process destroyed it at
-   * logout. Do not pass a `cache.namespace(...)`: namespaces version their keys
+   * The cache that holds sessions. It must have a single tier, only shared
+   * tiers (Redis, SQLite), or a bus: an in-process tier in front of a shared one,
+   * without a bus, would keep serving a session in one process after another
+   * process destroyed it at logout. Do not pass a `cache.namespace(...)`: namespaces version their keys
    * per process, so sessions would not survive a restart; use `prefix` instead.
    */
   cache: Cache
@@ -121,22 +121,26 @@ export class SessionCache {
 }
 
 /**
- * Sessions must not live in an in-process tier stacked over a shared one: a
- * logout in process A deletes the shared copy and A's L1 copy, but process B's
- * L1 would go on serving the session until its TTL. A single tier is fine (an
- * in-process tier alone is one process's sessions; a shared tier alone is seen
- * by all), and so are stacks of shared tiers.
+ * Sessions must not live in an in-process tier stacked over a shared one
+ * without a bus: a logout in process A deletes the shared copy and A's L1
+ * copy, but process B's L1 would go on serving the session until its TTL.
+ * With a bus, the delete reaches B's L1 (and a bus that lost its connection
+ * drops the L1 on reconnecting). A single tier is fine (an in-process tier
+ * alone is one process's sessions; a shared tier alone is seen by all), and so
+ * are stacks of shared tiers.
  */
 function checkTiers(cache: Cache): void {
   const tiers = cache.tiers
-  if (tiers.length > 1 && tiers.some((t) => !t.binary)) {
+  if (tiers.length > 1 && tiers.some((t) => !t.binary) && cache.stats().bus === undefined) {
     throw new CacheError(
       'ERR_CACHE_INVALID_OPTION',
       `Option "cache" has an in-process tier (${tiers
         .filter((t) => !t.binary)
         .map((t) => t.name)
-        .join(', ')}) in front of a shared one: a session destroyed at logout in one process would live on in ` +
-        "another process's in-process tier. Give sessions a cache of one tier, e.g. createCache({ tiers: [redisStore(...)] }).",
+        .join(
+          ', ',
+        )}) in front of a shared one and no bus: a session destroyed at logout in one process would live on in ` +
+        "another process's in-process tier. Give sessions a cache of one shared tier, e.g. createCache({ tiers: [redisStore(...)] }), or add a bus (redisBus) to the cache.",
     )
   }
 }

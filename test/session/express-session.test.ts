@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,12 +7,21 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCache, isCacheError, manualClock, memoryStore, type Store } from '../../src/index.js'
 import { expressSessionStore } from '../../src/session.js'
+import { redisBus } from '../../src/tiers/redis-bus.js'
 import { cookieOf, expressApp, sidOf, whoami } from './helpers.js'
 import { REDIS_URL, redisAvailable, uniquePrefix } from './redis.js'
 import { redisTier, sqliteTier } from './tiers.js'
 
 const hasRedis = await redisAvailable()
 const prefix = uniquePrefix('session')
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await check()) return
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  throw new Error('condition not met within 5 s')
+}
 
 async function login(url: string): Promise<string> {
   const res = await fetch(`${url}/login`, { method: 'POST' })
@@ -88,7 +98,7 @@ describe('express-session over a memory tier', () => {
     expect(await cache.get('other')).toBe(1)
   })
 
-  it('refuses an in-process tier in front of a shared one, saying why', () => {
+  it('refuses an in-process tier in front of a shared one without a bus, saying why', () => {
     const shared: Store<Uint8Array> = {
       name: 'shared',
       binary: true,
@@ -154,6 +164,37 @@ describe.skipIf(!hasRedis)('express-session over real Redis', () => {
     }
   })
 
+  it("with an L1 and a bus, logout in one process drops the session from the others' L1", async () => {
+    const channel = `${prefix}bus`
+    const caches = [1, 2].map(() =>
+      createCache({
+        tiers: [memoryStore(), redisTier(client, prefix)],
+        bus: redisBus({ url: REDIS_URL, channel }),
+        strict: true,
+      }),
+    )
+    const [a, b] = await Promise.all(caches.map((cache) => expressApp(expressSessionStore(session, { cache }))))
+    try {
+      // Subscribing is asynchronous: wait until each cache hears the other.
+      await until(async () => {
+        await caches[0]!.set('ping', 1)
+        await caches[1]!.set('ping', 1)
+        return (caches[0]!.stats().bus?.received ?? 0) > 0 && (caches[1]!.stats().bus?.received ?? 0) > 0
+      })
+      const cookie = await login(a!.url)
+      const memory = caches[1]!.tiers[0] as ReturnType<typeof memoryStore>
+      const key = `sess:${createHash('sha256').update(sidOf(cookie)).digest('base64url')}`
+      // b reads it into its L1 (a late bus message about a's write may drop it once; read again then).
+      await until(async () => (await whoami(b!.url, cookie)) === 'ada' && memory.peek(key) !== undefined)
+      await fetch(`${a!.url}/logout`, { method: 'POST', headers: { cookie } })
+      await until(async () => memory.peek(key) === undefined)
+      expect(await whoami(b!.url, cookie)).toBe(null)
+    } finally {
+      await Promise.all([a!.close(), b!.close()])
+      await Promise.all(caches.map((c) => c.close()))
+    }
+  })
+
   it('never stores the session id: keys are its SHA-256, and the TTL follows the cookie', async () => {
     const server = await expressApp(expressSessionStore(session, { cache: redisCache() }), { maxAge: 120_000 })
     try {
@@ -163,7 +204,6 @@ describe.skipIf(!hasRedis)('express-session over real Redis', () => {
       const keys = await client.keys(`${prefix}*`)
       expect(keys.length).toBeGreaterThan(0)
       for (const key of keys) expect(key).not.toContain(sid)
-      const { createHash } = await import('node:crypto')
       const key = `${prefix}sess:${createHash('sha256').update(sid).digest('base64url')}`
       expect(keys).toContain(key)
       const ttl = await client.pttl(key)
