@@ -100,7 +100,7 @@ describe('when the store fails', () => {
     }
     const result = await rateLimit({ store, limit: 1, window: '1m' }).consume('a')
     expect(result.allowed).toBe(true)
-    expect((result.error?.cause as Error).message).toBe('boom')
+    expect(result.error?.cause).toEqual(new Error('boom'))
   })
 })
 
