@@ -5,6 +5,11 @@
  * A script touches exactly the one key it is given, so it is cluster-safe.
  *
  * The script mirrors algorithms.ts line for line (same integer arithmetic).
+ * One shortcut: a fixed window on the server's clock (no limiter `clock`) is
+ * a plain counter whose expiry ends the window (GET, INCRBY, PTTL), the
+ * cheapest shape Redis has; with a limiter clock it is a hash holding the
+ * window's start. A key is only ever used in one of the two shapes, as a
+ * limiter either has a clock or has not.
  * @module
  */
 import { createHash } from 'node:crypto'
@@ -29,21 +34,42 @@ export interface RedisScriptClient {
 /** @internal The decision script. ARGV: algorithm (f, s, t), limit, window ms, cost, now ms (-1: Redis TIME). */
 export const RATE_LIMIT_SCRIPT = `
 local now = tonumber(ARGV[5])
-if now < 0 then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
 local algo = ARGV[1]
 local limit = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
 local cost = tonumber(ARGV[4])
+local probe = cost
+if probe <= 0 then probe = 1 end
+if algo == 'f' and now < 0 then
+  -- Fixed window on the server's clock: a counter whose expiry is the window's end.
+  local v = redis.call('GET', KEYS[1])
+  if v == false then
+    if probe > limit then return { 0, limit, window, -1 } end
+    if cost > 0 then
+      redis.call('SET', KEYS[1], cost, 'PX', window)
+      return { 1, limit - cost, window, 0 }
+    end
+    return { 1, limit, window, 0 }
+  end
+  local count = tonumber(v)
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl < 0 then ttl = window end
+  if count + probe <= limit then
+    if cost > 0 then count = redis.call('INCRBY', KEYS[1], cost) end
+    return { 1, limit - count, ttl, 0 }
+  end
+  if probe > limit then return { 0, limit - count, ttl, -1 } end
+  return { 0, limit - count, ttl, ttl }
+end
+if now < 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 local s = redis.call('HMGET', KEYS[1], 'a', 'b', 'c')
 local has = s[1] ~= false
 local a = tonumber(s[1]) or 0
 local b = tonumber(s[2]) or 0
 local c = tonumber(s[3]) or 0
-local probe = cost
-if probe <= 0 then probe = 1 end
 local allowed, remaining, reset, retry, ttl
 if algo == 'f' then
   local start, count = now, 0
@@ -132,20 +158,18 @@ export function redisRateLimitStore(client: RedisScriptClient): RateLimitStore {
         // Not connected: answer at once instead of queueing behind a reconnect.
         return Promise.reject(new Error(`Redis connection is ${client.status}`))
       }
-      const args: (string | number)[] = [
-        call.key,
-        CODE[call.algorithm],
-        call.limit,
-        call.window,
-        call.cost,
-        call.now ?? -1,
-      ]
-      return client.evalsha(SHA, 1, ...args).then(parse, (err: unknown) => {
-        if (err instanceof Error && err.message.startsWith('NOSCRIPT')) {
-          return client.eval(RATE_LIMIT_SCRIPT, 1, ...args).then(parse)
-        }
-        throw err
-      })
+      const code = CODE[call.algorithm]
+      const now = call.now ?? -1
+      return client
+        .evalsha(SHA, 1, call.key, code, call.limit, call.window, call.cost, now)
+        .then(parse, (err: unknown) => {
+          if (err instanceof Error && err.message.startsWith('NOSCRIPT')) {
+            return client
+              .eval(RATE_LIMIT_SCRIPT, 1, call.key, code, call.limit, call.window, call.cost, now)
+              .then(parse)
+          }
+          throw err
+        })
     },
     async reset(key: string): Promise<void> {
       await client.del(key)

@@ -99,6 +99,27 @@ describe.skipIf(!hasRedis)('one Redis counter shared by many processes and limit
     }
   })
 
+  it('fixed window on the server clock: a counter that expires with the window', async () => {
+    const limiter = rateLimit({ store: client, limit: 3, window: '1m', prefix: `${prefix}srv:` })
+    expect(await limiter.check('ada')).toMatchObject({ allowed: true, remaining: 3, reset: 60_000 })
+    expect(await client.exists(`${prefix}srv:ada`)).toBe(0)
+    expect(await limiter.consume('ada', 2)).toMatchObject({ allowed: true, remaining: 1, reset: 60_000 })
+    expect(await client.get(`${prefix}srv:ada`)).toBe('2')
+    const last = await limiter.consume('ada')
+    expect(last).toMatchObject({ allowed: true, remaining: 0 })
+    expect(last.reset).toBeGreaterThan(0)
+    expect(last.reset).toBeLessThanOrEqual(60_000)
+    const refused = await limiter.consume('ada')
+    expect(refused).toMatchObject({ allowed: false, remaining: 0 })
+    expect(refused.retryAfter).toBeGreaterThan(0)
+    expect(refused.retryAfter).toBeLessThanOrEqual(60_000)
+    expect(await client.get(`${prefix}srv:ada`)).toBe('3') // a refusal takes nothing
+    expect((await limiter.consume('bob', 4)).retryAfter).toBe(-1) // never fits
+    await client.pexpire(`${prefix}srv:ada`, 1) // the window ends
+    await new Promise((r) => setTimeout(r, 5))
+    expect(await limiter.consume('ada')).toMatchObject({ allowed: true, remaining: 2 })
+  })
+
   it('keeps one hash per key with an expiry, named by prefix and key', async () => {
     const limiter = rateLimit({ store: client, limit: 5, window: '1m', algorithm: 'sliding', prefix: `${prefix}k:` })
     await limiter.consume('ada')
