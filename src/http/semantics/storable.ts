@@ -58,7 +58,11 @@ export function notStorableReason(input: StorableInput, shared: boolean): NotSto
   if (input.method !== 'GET' && input.method !== 'HEAD') return 'method'
   if (!UNDERSTOOD_STATUSES.has(input.status)) return 'status'
   const cc = input.cacheControl
-  if (cc.noStore === true || input.requestCacheControl.noStore === true) return 'no-store'
+  // §5.2.2.3: must-understand tells a cache that understands the status (checked
+  // above) to ignore no-store; a cache that does not understand it must not store.
+  if ((cc.noStore === true && cc.mustUnderstand !== true) || input.requestCacheControl.noStore === true) {
+    return 'no-store'
+  }
   if (shared && cc.private !== undefined) return 'private'
   // §3.5: a shared cache stores a response to an authenticated request only when
   // must-revalidate, public or s-maxage says it may.

@@ -1,0 +1,6 @@
+export { type AdminHandler, adminHandler, type PurgeRequest, purgeTags } from './admin.js'
+export { createProxy, type ProxyServer } from './create-proxy.js'
+export type { ProxyOptions } from './options.js'
+export { ProxyHandler } from './proxy.js'
+export { parseRange } from './range.js'
+export type { ProxyStored, ProxyValue, ProxyVaryIndex } from './stored.js'

@@ -1,0 +1,162 @@
+/**
+ * The proxy's options, validated once in {@link createProxy}'s factory.
+ * @module
+ */
+import type { Cache } from '../../core/cache.js'
+import type { Clock } from '../../core/clock.js'
+import { type Duration, parseDuration, parseSize, type Size } from '../../core/duration.js'
+import { invalidOption } from '../../core/errors.js'
+
+/** Options of `createProxy`. */
+export interface ProxyOptions {
+  /** The origin every request is forwarded to: `http://127.0.0.1:3000` (http or https; a path prefix is kept). */
+  origin: string
+  /**
+   * The cache holding stored responses. Share one Redis-backed cache (with a
+   * `redisBus`) between proxy processes and purges reach all of them.
+   * @defaultValue `createCache({ tiers: [memoryStore({ maxBytes: maxSize })] })`
+   */
+  cache?: Cache
+  /** The bound of the default memory tier (ignored with `cache`). @defaultValue `'256mb'` */
+  maxSize?: Size
+  /**
+   * The largest response body stored. Larger bodies stream through uncached;
+   * the proxy holds at most this much of a body in memory per request.
+   * @defaultValue `'10mb'`
+   */
+  maxObjectSize?: Size
+  /**
+   * How long a stale response stays stored past its freshness (Varnish's
+   * `keep`): for revalidation with its validators, for clients that send
+   * `max-stale`, and for `stale-if-error`.
+   * @defaultValue `'1h'`
+   */
+  keep?: Duration
+  /**
+   * Serve a stale response at once and revalidate it in the background for
+   * this long after it goes stale (Varnish's `grace`), when the response
+   * itself sets no `stale-while-revalidate`. Never where `must-revalidate`,
+   * `proxy-revalidate`, `s-maxage` or `no-cache` forbid serving stale.
+   * @defaultValue 0
+   */
+  grace?: Duration
+  /**
+   * Serve a stale response for this long after it goes stale when the origin
+   * is down or answers 5xx, when the response sets no `stale-if-error`.
+   * @defaultValue 0
+   */
+  staleIfError?: Duration
+  /**
+   * Targeted cache-control fields (RFC 9213), highest precedence first; the
+   * first present and valid one replaces `Cache-Control` and `Expires` for
+   * this cache. Add `'surrogate-control'` to obey it too.
+   * @defaultValue `['cdn-cache-control']`
+   */
+  targets?: string[]
+  /**
+   * Store responses carrying `Set-Cookie`: the stored copy drops the
+   * `Set-Cookie` field (only the client that caused the fetch receives it).
+   * @defaultValue false: such responses are never stored
+   */
+  storeSetCookie?: boolean
+  /**
+   * The fraction of (Date − Last-Modified) used as a heuristic lifetime where
+   * RFC 9111 §4.2.2 allows one; 0 turns heuristics off. @defaultValue 0.1
+   */
+  heuristicFraction?: number
+  /** How long the origin may take to send response headers before the request fails (502/504, or stale-if-error). @defaultValue `'30s'` */
+  originTimeout?: Duration
+  /**
+   * The admin token. When set, `POST <adminPath>` with `Authorization: Bearer <token>`
+   * purges by URL, prefix or surrogate key. @defaultValue none: the endpoint is off
+   */
+  adminToken?: string
+  /** The admin endpoint's path. @defaultValue `'/.cachestack/purge'` */
+  adminPath?: string
+  /** The cache's name in `Cache-Status` (RFC 9211). @defaultValue `'cachestack'` */
+  name?: string
+  /** The clock freshness and age read. @defaultValue `Date.now` */
+  clock?: Clock
+}
+
+/** @internal */
+export interface ResolvedProxyOptions {
+  origin: URL
+  maxSize: number
+  maxObjectSize: number
+  keep: number
+  grace: number
+  staleIfError: number
+  targets: string[]
+  storeSetCookie: boolean
+  heuristicFraction: number
+  originTimeout: number
+  adminToken: string | undefined
+  adminPath: string
+  name: string
+}
+
+const KNOWN = new Set([
+  'origin',
+  'cache',
+  'maxSize',
+  'maxObjectSize',
+  'keep',
+  'grace',
+  'staleIfError',
+  'targets',
+  'storeSetCookie',
+  'heuristicFraction',
+  'originTimeout',
+  'adminToken',
+  'adminPath',
+  'name',
+  'clock',
+])
+
+/** @internal */
+export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions {
+  if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options)
+  for (const k of Object.keys(options)) {
+    if (!KNOWN.has(k)) throw invalidOption(k, `one of ${[...KNOWN].join(', ')}`, k)
+  }
+  let origin: URL
+  try {
+    origin = new URL(options.origin)
+  } catch {
+    throw invalidOption('origin', 'an absolute http(s) URL such as http://127.0.0.1:3000', options.origin)
+  }
+  if (origin.protocol !== 'http:' && origin.protocol !== 'https:') {
+    throw invalidOption('origin', 'an http: or https: URL', options.origin)
+  }
+  const targets = options.targets ?? ['cdn-cache-control']
+  if (!Array.isArray(targets) || targets.some((t) => typeof t !== 'string')) {
+    throw invalidOption('targets', 'an array of header names', targets)
+  }
+  const fraction = options.heuristicFraction ?? 0.1
+  if (typeof fraction !== 'number' || !(fraction >= 0 && fraction <= 1)) {
+    throw invalidOption('heuristicFraction', 'a number from 0 to 1', fraction)
+  }
+  const adminPath = options.adminPath ?? '/.cachestack/purge'
+  if (typeof adminPath !== 'string' || !adminPath.startsWith('/')) {
+    throw invalidOption('adminPath', 'a path starting with /', adminPath)
+  }
+  if (options.adminToken !== undefined && (typeof options.adminToken !== 'string' || options.adminToken.length < 8)) {
+    throw invalidOption('adminToken', 'a string of at least 8 characters', options.adminToken)
+  }
+  return {
+    origin,
+    maxSize: parseSize(options.maxSize ?? '256mb', 'maxSize'),
+    maxObjectSize: parseSize(options.maxObjectSize ?? '10mb', 'maxObjectSize'),
+    keep: parseDuration(options.keep ?? '1h', 'keep'),
+    grace: parseDuration(options.grace ?? 0, 'grace'),
+    staleIfError: parseDuration(options.staleIfError ?? 0, 'staleIfError'),
+    targets: targets.map((t) => t.toLowerCase()),
+    storeSetCookie: options.storeSetCookie === true,
+    heuristicFraction: fraction,
+    originTimeout: parseDuration(options.originTimeout ?? '30s', 'originTimeout'),
+    adminToken: options.adminToken,
+    adminPath,
+    name: options.name ?? 'cachestack',
+  }
+}

@@ -1,0 +1,838 @@
+/**
+ * The caching reverse proxy: a shared cache (RFC 9111) in front of one
+ * origin, on node:http.
+ *
+ * A request goes one of four ways: a hit (served from the stored response,
+ * synchronously when the memory tier holds it), a revalidation (a conditional
+ * request to the origin; a 304 freshens the stored response), a miss (one
+ * origin fetch per key however many clients ask at once; the body streams to
+ * the client while it is collected for storing, up to `maxObjectSize`), or a
+ * pass-through (unsafe methods, ranges, uncacheable responses). The rules are
+ * the pure functions of `../semantics/`; this file decides and moves bytes.
+ * @module
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import https from 'node:https'
+import type { Cache } from '../../core/cache.js'
+import { type Clock, systemClock } from '../../core/clock.js'
+import { fitKey } from '../route-cache/key.js'
+import { type CacheControl, parseCacheControl } from '../semantics/cache-control.js'
+import { type CacheStatusEntry, formatCacheStatus } from '../semantics/cache-status.js'
+import { isNotModified, RETAINED_304_HEADERS } from '../semantics/conditional.js'
+import { currentAge, mayNotServeStale, reuse, staleIfErrorAllows } from '../semantics/freshness.js'
+import { formatHttpDate } from '../semantics/headers.js'
+import { invalidationTargets, SAFE_METHODS } from '../semantics/invalidation.js'
+import { notStorableReason } from '../semantics/storable.js'
+import { parseVary, secondaryKey, varyMatches } from '../semantics/vary.js'
+import { type AdminHandler, adminHandler } from './admin.js'
+import { directives, type Facts, factsOf, lifetimeOf } from './facts.js'
+import type { ResolvedProxyOptions } from './options.js'
+import { serveRange } from './range.js'
+import {
+  cleanHeaders,
+  flatGet,
+  hopByHop,
+  isIndex,
+  type ProxyStored,
+  type ProxyValue,
+  type ProxyVaryIndex,
+  surrogateKeys,
+  tagsFor,
+  updateHeaders,
+  urlTag,
+} from './stored.js'
+
+// Fields never stored: they describe one transfer or one cache's handling.
+const NOT_STORED = new Set(['age', 'cache-status', 'content-length', 'date'])
+// Client request fields the proxy answers itself on a miss (it fetches the full response to store it).
+const CONDITIONAL = new Set(['if-none-match', 'if-modified-since'])
+
+/** A request that waits for another's origin fetch gets the stored response, or `undefined` to fetch alone. */
+type Pending = Promise<ProxyStored | undefined>
+
+type Entry = Omit<CacheStatusEntry, 'cache'>
+
+interface Ctx {
+  req: IncomingMessage
+  res: ServerResponse | undefined
+  host: string
+  url: string
+  primary: string
+  reqCC: CacheControl
+  /** The stale response being revalidated, if any. */
+  stale: ProxyStored | undefined
+  staleKey: string | undefined
+  fwd: CacheStatusEntry['fwd']
+  collapsed: boolean
+  /** Called once, with the stored response or undefined, as soon as it is known. */
+  release: (stored: ProxyStored | undefined) => void
+}
+
+/**
+ * The request handler behind `createProxy`: use it to put the proxy inside
+ * your own node:http server.
+ */
+export class ProxyHandler {
+  readonly #o: ResolvedProxyOptions
+  readonly #cache: Cache
+  readonly #clock: Clock
+  readonly #agent: http.Agent
+  readonly #request: typeof http.request
+  readonly #basePath: string
+  readonly #inflight = new Map<string, Pending>()
+  readonly #revalidating = new Set<string>()
+  readonly #admin: AdminHandler | undefined
+  readonly #hit: string
+  readonly #staleHit: string
+
+  constructor(o: ResolvedProxyOptions, cache: Cache, clock: Clock | undefined) {
+    this.#o = o
+    this.#cache = cache
+    this.#clock = clock ?? systemClock
+    const isHttps = o.origin.protocol === 'https:'
+    this.#agent = isHttps
+      ? new https.Agent({ keepAlive: true, maxFreeSockets: 256 })
+      : new http.Agent({ keepAlive: true, maxFreeSockets: 256 })
+    this.#request = isHttps ? https.request : http.request
+    this.#basePath = o.origin.pathname === '/' ? '' : o.origin.pathname.replace(/\/$/, '')
+    this.#admin = o.adminToken === undefined ? undefined : adminHandler(o.adminToken, cache)
+    this.#hit = this.#status({ hit: true })
+    this.#staleHit = this.#status({ hit: true, detail: 'stale' })
+  }
+
+  /** Closes the origin connections kept alive. */
+  close(): void {
+    this.#agent.destroy()
+  }
+
+  /** Handles one request. */
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/'
+    if (this.#admin !== undefined && pathOnly(url) === this.#o.adminPath) {
+      this.#admin(req, res)
+      return
+    }
+    const method = req.method ?? 'GET'
+    const host = (req.headers.host ?? this.#o.origin.host).toLowerCase()
+    if (method !== 'GET' && method !== 'HEAD') {
+      this.#pass(req, res, host, url, 'method')
+      return
+    }
+    const reqCC = requestDirectives(req)
+    const primary = fitKey(`px:${host} ${url}`)
+    if (req.headers.range !== undefined) {
+      this.#range(req, res, host, url, primary, reqCC)
+      return
+    }
+    const cache = this.#cache
+    const v = cache.getSync<ProxyValue>(primary)
+    if (v !== undefined) {
+      if (!isIndex(v)) {
+        this.#fromStored(req, res, v, primary, host, url, primary, reqCC)
+        return
+      }
+      const key = fitKey(`${primary}\n~${secondaryKey(v.vary, req.headers)}`)
+      const s = cache.getSync<ProxyValue>(key)
+      if (s !== undefined && !isIndex(s)) {
+        this.#fromStored(req, res, s, key, host, url, primary, reqCC)
+        return
+      }
+    }
+    this.#slow(req, res, host, url, primary, reqCC).catch((err: unknown) => this.#fail(res, err))
+  }
+
+  /** Looks a request up in every tier; resolves the stored response and its key, if any. */
+  async #lookup(
+    primary: string,
+    headers: IncomingMessage['headers'],
+  ): Promise<{ stored: ProxyStored | undefined; key: string; fwd: 'uri-miss' | 'vary-miss' }> {
+    const v = await this.#cache.get<ProxyValue>(primary).catch(() => undefined)
+    if (v === undefined) return { stored: undefined, key: primary, fwd: 'uri-miss' }
+    if (!isIndex(v)) return { stored: v, key: primary, fwd: 'uri-miss' }
+    const key = fitKey(`${primary}\n~${secondaryKey(v.vary, headers)}`)
+    const s = await this.#cache.get<ProxyValue>(key).catch(() => undefined)
+    return { stored: s === undefined || isIndex(s) ? undefined : s, key, fwd: 'vary-miss' }
+  }
+
+  async #slow(
+    req: IncomingMessage,
+    res: ServerResponse,
+    host: string,
+    url: string,
+    primary: string,
+    reqCC: CacheControl,
+  ): Promise<void> {
+    const found = await this.#lookup(primary, req.headers)
+    if (found.stored !== undefined) {
+      this.#fromStored(req, res, found.stored, found.key, host, url, primary, reqCC)
+      return
+    }
+    await this.#miss(req, res, host, url, primary, reqCC, found.fwd)
+  }
+
+  /** Serves, revalidates or refreshes from a stored response. */
+  #fromStored(
+    req: IncomingMessage,
+    res: ServerResponse,
+    stored: ProxyStored,
+    key: string,
+    host: string,
+    url: string,
+    primary: string,
+    reqCC: CacheControl,
+  ): void {
+    const o = this.#o
+    const f = factsOf(stored, o.targets, o.heuristicFraction)
+    const now = this.#clock.now()
+    const age = currentAge({ ageValue: stored.a, date: f.date, requestTime: stored.rq, responseTime: stored.rs }, now)
+    let decision = reuse(f.lifetime, age, f.cc, reqCC)
+    if (
+      decision === 'revalidate' &&
+      o.grace > 0 &&
+      age > f.lifetime &&
+      reqCC.noCache === undefined &&
+      reqCC.maxAge === undefined &&
+      reqCC.minFresh === undefined &&
+      !mayNotServeStale(f.cc) &&
+      (age - f.lifetime) * 1000 < o.grace
+    ) {
+      decision = 'stale-while-revalidate'
+    }
+    if (decision === 'fresh') {
+      this.#serve(req, res, stored, f, age, this.#hit)
+      return
+    }
+    if (decision === 'stale-acceptable' || decision === 'stale-while-revalidate') {
+      this.#serve(req, res, stored, f, age, this.#staleHit)
+      if (decision === 'stale-while-revalidate') this.#background(req, stored, f, key, host, url, primary)
+      return
+    }
+    if (reqCC.onlyIfCached === true) {
+      this.#gatewayTimeout(res, 'only-if-cached')
+      return
+    }
+    const fwd = reqCC.noCache !== undefined || reqCC.maxAge !== undefined || reqCC.minFresh !== undefined
+    this.#fetch(
+      req,
+      res,
+      host,
+      url,
+      primary,
+      reqCC,
+      fwd && age <= f.lifetime ? 'request' : 'stale',
+      stored,
+      key,
+      false,
+      () => {},
+    )
+  }
+
+  /** Writes a stored response (or a 304 when the client's preconditions match it). */
+  #serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    stored: ProxyStored,
+    f: Facts,
+    age: number,
+    cacheStatus: string,
+  ): void {
+    const ageStr = String(Math.floor(age))
+    const ttl = Math.trunc(f.lifetime - age)
+    const status = `${cacheStatus}; ttl=${ttl}`
+    const method = req.method ?? 'GET'
+    if (
+      stored.s === 200 &&
+      (req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined) &&
+      isNotModified(method, req.headers, { etag: f.etag, lastModified: f.lastModified })
+    ) {
+      const h = f.head304
+      h[h.length - 3] = ageStr
+      h[h.length - 1] = status
+      res.writeHead(304, h)
+      res.end()
+      return
+    }
+    const h = f.head
+    h[h.length - 3] = ageStr
+    h[h.length - 1] = status
+    res.writeHead(stored.s, h)
+    if (method === 'HEAD') res.end()
+    else res.end(stored.b)
+  }
+
+  /** A miss: join a fetch in flight for the key, or lead one. */
+  async #miss(
+    req: IncomingMessage,
+    res: ServerResponse,
+    host: string,
+    url: string,
+    primary: string,
+    reqCC: CacheControl,
+    fwd: 'uri-miss' | 'vary-miss',
+  ): Promise<void> {
+    if (reqCC.onlyIfCached === true) {
+      this.#gatewayTimeout(res, 'only-if-cached')
+      return
+    }
+    const pending = this.#inflight.get(primary)
+    if (pending !== undefined) {
+      const got = await pending
+      if (got !== undefined && varyMatches(got.vf, got.sk, req.headers)) {
+        const f = factsOf(got, this.#o.targets, this.#o.heuristicFraction)
+        const age = currentAge(
+          { ageValue: got.a, date: f.date, requestTime: got.rq, responseTime: got.rs },
+          this.#clock.now(),
+        )
+        const d = reuse(f.lifetime, age, f.cc, reqCC)
+        if (d === 'fresh' || d === 'stale-acceptable') {
+          this.#serve(req, res, got, f, age, this.#status({ fwd, collapsed: true }))
+          return
+        }
+      }
+      // Not reusable (uncacheable, another variant, too large): fetch alone, never queue again.
+      this.#fetch(req, res, host, url, primary, reqCC, fwd, undefined, undefined, true, () => {})
+      return
+    }
+    let release!: (s: ProxyStored | undefined) => void
+    const p: Pending = new Promise((resolve) => {
+      release = resolve
+    })
+    this.#inflight.set(primary, p)
+    let done = false
+    this.#fetch(req, res, host, url, primary, reqCC, fwd, undefined, undefined, false, (stored) => {
+      if (done) return
+      done = true
+      release(stored)
+      // Leave the settled promise in place for one turn so a request between
+      // the release and the tier write still finds the response.
+      setImmediate(() => {
+        if (this.#inflight.get(primary) === p) this.#inflight.delete(primary)
+      })
+    })
+  }
+
+  /** Revalidates a stale response in the background, once per key at a time (RFC 5861 §3). */
+  #background(
+    req: IncomingMessage,
+    stored: ProxyStored,
+    _f: Facts,
+    key: string,
+    host: string,
+    url: string,
+    primary: string,
+  ): void {
+    if (this.#revalidating.has(key)) return
+    this.#revalidating.add(key)
+    const fake = { headers: { ...req.headers }, method: 'GET', url } as IncomingMessage
+    delete fake.headers['if-none-match']
+    delete fake.headers['if-modified-since']
+    this.#fetch(fake, undefined, host, url, primary, {}, 'stale', stored, key, false, () => {
+      this.#revalidating.delete(key)
+    })
+  }
+
+  /**
+   * Fetches from the origin for a GET or HEAD (as GET, so the body can be
+   * stored), conditionally when a stale response is at hand, and delivers
+   * the result to `res` (when there is a client) while storing it.
+   */
+  #fetch(
+    req: IncomingMessage,
+    res: ServerResponse | undefined,
+    host: string,
+    url: string,
+    primary: string,
+    reqCC: CacheControl,
+    fwd: CacheStatusEntry['fwd'],
+    stale: ProxyStored | undefined,
+    staleKey: string | undefined,
+    collapsed: boolean,
+    release: (s: ProxyStored | undefined) => void,
+  ): void {
+    const headers = forwardHeaders(req, host, CONDITIONAL)
+    if (stale !== undefined) {
+      const f = factsOf(stale, this.#o.targets, this.#o.heuristicFraction)
+      if (f.etag !== undefined) headers['if-none-match'] = f.etag
+      if (f.lastModified !== undefined) headers['if-modified-since'] = f.lastModified
+    }
+    const ctx: Ctx = { req, res, host, url, primary, reqCC, stale, staleKey, fwd, collapsed, release }
+    const requestTime = this.#clock.now()
+    const up = this.#request({
+      protocol: this.#o.origin.protocol,
+      hostname: this.#o.origin.hostname,
+      port: this.#o.origin.port,
+      path: this.#basePath + url,
+      method: 'GET',
+      headers,
+      agent: this.#agent,
+      timeout: this.#o.originTimeout,
+    })
+    up.on('timeout', () => up.destroy(new Error('origin timeout')))
+    up.on('error', (err) => this.#originError(ctx, err))
+    up.on('response', (upRes) => {
+      try {
+        this.#deliver(ctx, upRes, requestTime)
+      } catch (err) {
+        upRes.destroy()
+        this.#originError(ctx, err)
+      }
+    })
+    // A client that leaves before the answer does not cancel the fetch: others may be waiting for it.
+    up.end()
+  }
+
+  /** The origin could not be reached or timed out: stale-if-error, else 502/504. */
+  #originError(ctx: Ctx, err: unknown): void {
+    ctx.release(undefined)
+    const res = ctx.res
+    if (res === undefined || res.headersSent) {
+      res?.destroy()
+      return
+    }
+    if (ctx.stale !== undefined && this.#serveStaleOnError(ctx, ctx.stale, undefined)) return
+    const timeout = err instanceof Error && err.message === 'origin timeout'
+    this.#plain(
+      res,
+      timeout ? 504 : 502,
+      this.#status({ fwd: ctx.fwd, detail: timeout ? 'origin-timeout' : 'origin-unreachable' }),
+    )
+  }
+
+  #serveStaleOnError(ctx: Ctx, stale: ProxyStored, fwdStatus: number | undefined): boolean {
+    const o = this.#o
+    const f = factsOf(stale, o.targets, o.heuristicFraction)
+    const age = currentAge(
+      { ageValue: stale.a, date: f.date, requestTime: stale.rq, responseTime: stale.rs },
+      this.#clock.now(),
+    )
+    const resCC: CacheControl =
+      f.cc.staleIfError === undefined && o.staleIfError > 0
+        ? { ...f.cc, staleIfError: Math.floor(o.staleIfError / 1000) }
+        : f.cc
+    if (!staleIfErrorAllows(f.lifetime, age, resCC, ctx.reqCC)) return false
+    const entry: Entry = { hit: true, detail: 'stale-if-error' }
+    if (fwdStatus !== undefined) entry.fwdStatus = fwdStatus
+    this.#serve(ctx.req, ctx.res!, stale, f, age, this.#status(entry))
+    return true
+  }
+
+  /** Handles the origin's answer to a GET: 304 freshening, stale-if-error, or storing while streaming. */
+  #deliver(ctx: Ctx, up: IncomingMessage, requestTime: number): void {
+    const o = this.#o
+    const responseTime = this.#clock.now()
+    const status = up.statusCode ?? 502
+    const hop = hopByHop(up.headers)
+    const { req, res, stale } = ctx
+    if (status === 304 && stale !== undefined && ctx.staleKey !== undefined) {
+      up.resume()
+      const fresh = cleanHeaders(up.rawHeaders, hop, NOT_STORED_ON_304)
+      const h = updateHeaders(stale.h, fresh)
+      if (flatGet(h, 'date') === undefined || up.headers.date !== undefined) {
+        setFlat(h, 'date', up.headers.date ?? formatHttpDate(responseTime))
+      }
+      const updated: ProxyStored = { ...stale, h, rq: requestTime, rs: responseTime, a: ageValue(up.headers.age) }
+      this.#write(ctx, ctx.staleKey, updated, undefined)
+      ctx.release(updated)
+      if (res !== undefined) {
+        const f = factsOf(updated, o.targets, o.heuristicFraction)
+        const age = currentAge({ ageValue: updated.a, date: f.date, requestTime, responseTime }, this.#clock.now())
+        this.#serve(req, res, updated, f, age, this.#status({ fwd: ctx.fwd, fwdStatus: 304, stored: true }))
+      }
+      return
+    }
+    if (status >= 500 && stale !== undefined && res !== undefined && this.#serveStaleOnError(ctx, stale, status)) {
+      up.resume()
+      ctx.release(undefined)
+      return
+    }
+    if (status >= 500 && res === undefined) {
+      // A background revalidation failed: keep serving what is stored.
+      up.resume()
+      ctx.release(undefined)
+      return
+    }
+    // Decide whether to store.
+    const raw = cleanHeaders(up.rawHeaders, hop, undefined)
+    const { cc, targeted, record } = directives(raw, o.targets)
+    const vary = parseVary(record.vary)
+    let reason: string | undefined = notStorableReason(
+      {
+        method: 'GET',
+        requestCacheControl: ctx.reqCC,
+        authorization: req.headers.authorization !== undefined,
+        status,
+        cacheControl: cc,
+        hasExpires: !targeted && record.expires !== undefined,
+        vary,
+      },
+      true,
+    )
+    if (reason === undefined && record['set-cookie'] !== undefined && !o.storeSetCookie) reason = 'set-cookie'
+    const declared = up.headers['content-length'] === undefined ? undefined : Number(up.headers['content-length'])
+    if (reason === undefined && declared !== undefined && declared > o.maxObjectSize) reason = 'too-large'
+    const { lifetime, date } = lifetimeOf(status, cc, targeted, record, responseTime, o.heuristicFraction)
+    const initialAge = currentAge({ ageValue: ageValue(up.headers.age), date, requestTime, responseTime }, responseTime)
+    let keepMs = 0
+    if (reason === undefined) {
+      const swr = Math.max((cc.staleWhileRevalidate ?? 0) * 1000, o.grace)
+      const sie = Math.max((cc.staleIfError ?? 0) * 1000, o.staleIfError)
+      keepMs = Math.max(0, (lifetime - initialAge) * 1000) + Math.max(swr, sie, o.keep)
+      if (keepMs <= 0) reason = 'no-freshness'
+    }
+    const storing = reason === undefined
+    if (!storing) ctx.release(undefined)
+
+    // Headers for the client.
+    let clientHead = raw
+    if (record.date === undefined) clientHead = [...raw, 'date', formatHttpDate(responseTime)]
+    const entry: Entry = { fwd: ctx.fwd }
+    if (stale !== undefined) entry.fwdStatus = status
+    if (storing) entry.stored = true
+    else entry.detail = reason
+    if (ctx.collapsed) entry.collapsed = true
+    if (storing) entry.ttl = Math.trunc(lifetime - initialAge)
+    clientHead.push('cache-status', this.#status(entry))
+
+    let clientOpen = res !== undefined
+    if (res !== undefined) {
+      const method = req.method ?? 'GET'
+      const conditional =
+        status === 200 &&
+        (req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined) &&
+        isNotModified(method, req.headers, { etag: record.etag, lastModified: record['last-modified'] })
+      if (conditional) {
+        res.writeHead(304, retained304(clientHead))
+        res.end()
+        clientOpen = false
+      } else if (method === 'HEAD') {
+        res.writeHead(status, clientHead)
+        res.end()
+        clientOpen = false
+      } else {
+        res.writeHead(status, clientHead)
+      }
+      res.on('close', () => {
+        clientOpen = false
+        if (!collecting) up.destroy()
+        else up.resume()
+      })
+    }
+    let collecting = storing
+    if (!clientOpen && !collecting) {
+      up.destroy()
+      return
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    up.on('data', (chunk: Buffer) => {
+      if (collecting) {
+        size += chunk.length
+        if (size > o.maxObjectSize) {
+          collecting = false
+          chunks.length = 0
+          ctx.release(undefined)
+          if (!clientOpen) {
+            up.destroy()
+            return
+          }
+        } else chunks.push(chunk)
+      }
+      if (clientOpen && res !== undefined && !res.write(chunk)) {
+        up.pause()
+        res.once('drain', () => up.resume())
+      }
+    })
+    up.on('end', () => {
+      if (clientOpen && res !== undefined) res.end()
+      if (!collecting) return
+      if (!up.complete || (declared !== undefined && declared !== size)) {
+        ctx.release(undefined)
+        return
+      }
+      const body = Buffer.concat(chunks, size)
+      const stored = this.#build(ctx, status, raw, cc, vary as string[], body, requestTime, responseTime)
+      this.#write(ctx, undefined, stored, {
+        ttl: keepMs,
+        tags: tagsFor(ctx.host, ctx.url, surrogateKeys(record['surrogate-key'], record['cache-tag'])),
+      })
+      ctx.release(stored)
+    })
+    up.on('error', () => {
+      ctx.release(undefined)
+      res?.destroy()
+    })
+    up.on('aborted', () => {
+      ctx.release(undefined)
+      res?.destroy()
+    })
+  }
+
+  #build(
+    ctx: Ctx,
+    status: number,
+    raw: readonly string[],
+    cc: CacheControl,
+    vary: string[],
+    body: Buffer,
+    requestTime: number,
+    responseTime: number,
+  ): ProxyStored {
+    const drop = new Set(NOT_STORED)
+    if (this.#o.storeSetCookie) drop.add('set-cookie')
+    // §5.2.2.4: fields a qualified no-cache names are never reused without revalidation: not stored at all.
+    if (Array.isArray(cc.noCache)) for (const n of cc.noCache) drop.add(n)
+    const h: string[] = []
+    let date: string | undefined
+    for (let i = 0; i < raw.length; i += 2) {
+      const n = raw[i]!
+      if (n === 'date') date ??= raw[i + 1]
+      if (!drop.has(n)) h.push(n, raw[i + 1]!)
+    }
+    h.push('date', date ?? formatHttpDate(responseTime))
+    if (status !== 204 && status !== 304) h.push('content-length', String(body.byteLength))
+    const age = raw.indexOf('age')
+    return {
+      v: 1,
+      s: status,
+      h,
+      b: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+      rq: requestTime,
+      rs: responseTime,
+      a: age === -1 || age % 2 === 1 ? 0 : ageValue(raw[age + 1]),
+      vf: vary,
+      sk: vary.length === 0 ? '' : secondaryKey(vary, ctx.req.headers),
+    }
+  }
+
+  /** Writes a stored response under its key (and the Vary index under the primary key). */
+  #write(
+    ctx: Ctx,
+    key: string | undefined,
+    stored: ProxyStored,
+    opts: { ttl: number; tags: string[] } | undefined,
+  ): void {
+    const cache = this.#cache
+    const o = this.#o
+    let ttl: number
+    let tags: string[]
+    if (opts === undefined) {
+      // A freshened response: same tags, storage time recomputed from its new headers.
+      const f = factsOf(stored, o.targets, o.heuristicFraction)
+      const swr = Math.max((f.cc.staleWhileRevalidate ?? 0) * 1000, o.grace)
+      const sie = Math.max((f.cc.staleIfError ?? 0) * 1000, o.staleIfError)
+      ttl = Math.max(0, (f.lifetime - stored.a) * 1000) + Math.max(swr, sie, o.keep)
+      tags = tagsFor(
+        ctx.host,
+        ctx.url,
+        surrogateKeys(flatGet(stored.h, 'surrogate-key'), flatGet(stored.h, 'cache-tag')),
+      )
+    } else {
+      ttl = opts.ttl
+      tags = opts.tags
+    }
+    const options = { ttl: Math.max(1, Math.ceil(ttl)), grace: 0, tags }
+    const swallow = () => {}
+    if (key !== undefined) {
+      cache.set(key, stored, options).catch(swallow)
+      return
+    }
+    if (stored.vf.length === 0) {
+      cache.set(ctx.primary, stored, options).catch(swallow)
+      return
+    }
+    const index: ProxyVaryIndex = { v: 1, vary: stored.vf }
+    cache.set(ctx.primary, index, { ...options, ttl: Math.max(options.ttl, o.keep) }).catch(swallow)
+    cache.set(fitKey(`${ctx.primary}\n~${stored.sk}`), stored, options).catch(swallow)
+  }
+
+  /** Range requests: served from a fresh stored 200, else passed through untouched (206 is never stored). */
+  #range(
+    req: IncomingMessage,
+    res: ServerResponse,
+    host: string,
+    url: string,
+    primary: string,
+    reqCC: CacheControl,
+  ): void {
+    this.#lookup(primary, req.headers)
+      .then(({ stored }) => {
+        if (stored !== undefined && stored.s === 200) {
+          const f = factsOf(stored, this.#o.targets, this.#o.heuristicFraction)
+          const age = currentAge(
+            { ageValue: stored.a, date: f.date, requestTime: stored.rq, responseTime: stored.rs },
+            this.#clock.now(),
+          )
+          if (reuse(f.lifetime, age, f.cc, reqCC) === 'fresh') {
+            serveRange(req, res, stored, f, age, `${this.#hit}; ttl=${Math.trunc(f.lifetime - age)}`)
+            return
+          }
+        }
+        this.#pass(req, res, host, url, 'partial')
+      })
+      .catch((err: unknown) => this.#fail(res, err))
+  }
+
+  /**
+   * Forwards a request untouched (body streamed both ways). After an unsafe
+   * method's non-error response, invalidates the target and its
+   * `Location`/`Content-Location` (RFC 9111 §4.4).
+   */
+  #pass(req: IncomingMessage, res: ServerResponse, host: string, url: string, fwd: CacheStatusEntry['fwd']): void {
+    const method = req.method ?? 'GET'
+    const headers = forwardHeaders(req, host, undefined)
+    const up = this.#request({
+      protocol: this.#o.origin.protocol,
+      hostname: this.#o.origin.hostname,
+      port: this.#o.origin.port,
+      path: this.#basePath + url,
+      method,
+      headers,
+      agent: this.#agent,
+      timeout: this.#o.originTimeout,
+    })
+    up.on('timeout', () => up.destroy(new Error('origin timeout')))
+    up.on('error', (err) => {
+      if (res.headersSent) {
+        res.destroy()
+        return
+      }
+      const timeout = err.message === 'origin timeout'
+      this.#plain(
+        res,
+        timeout ? 504 : 502,
+        this.#status({ fwd, detail: timeout ? 'origin-timeout' : 'origin-unreachable' }),
+      )
+    })
+    up.on('response', (upRes) => {
+      const status = upRes.statusCode ?? 502
+      const head = cleanHeaders(upRes.rawHeaders, hopByHop(upRes.headers), undefined)
+      head.push('cache-status', this.#status({ fwd, fwdStatus: status }))
+      const send = () => {
+        res.writeHead(status, head)
+        upRes.pipe(res)
+      }
+      if (SAFE_METHODS.has(method)) {
+        send()
+        return
+      }
+      const targets = invalidationTargets(
+        method,
+        status,
+        `http://${host}${url}`,
+        upRes.headers.location,
+        upRes.headers['content-location'],
+      )
+      if (targets.length === 0) {
+        send()
+        return
+      }
+      const tags = targets.map((t) => {
+        const u = new URL(t)
+        return urlTag(host, u.pathname + u.search)
+      })
+      this.#cache.invalidateTags(tags).then(send, send)
+    })
+    res.on('close', () => {
+      if (!res.writableFinished) up.destroy()
+    })
+    req.pipe(up)
+  }
+
+  #status(entry: Omit<CacheStatusEntry, 'cache'>): string {
+    return formatCacheStatus({ cache: this.#o.name, ...entry })
+  }
+
+  #gatewayTimeout(res: ServerResponse, detail: string): void {
+    this.#plain(res, 504, this.#status({ fwd: 'miss', detail }))
+  }
+
+  #plain(res: ServerResponse, status: number, cacheStatus: string): void {
+    const body = `${http.STATUS_CODES[status] ?? 'Error'}\n`
+    res.writeHead(status, {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      'cache-status': cacheStatus,
+    })
+    res.end(body)
+  }
+
+  #fail(res: ServerResponse, _err: unknown): void {
+    if (res.headersSent) res.destroy()
+    else this.#plain(res, 502, this.#status({ fwd: 'miss', detail: 'proxy-error' }))
+  }
+}
+
+const NOT_STORED_ON_304 = new Set(['age', 'cache-status', 'content-length'])
+
+/** The request's directives; `Pragma: no-cache` counts as `no-cache` when there is no `Cache-Control` (RFC 9111 §5.4). */
+function requestDirectives(req: IncomingMessage): CacheControl {
+  const cc = req.headers['cache-control']
+  if (cc !== undefined) return parseCacheControl(cc)
+  const pragma = req.headers.pragma
+  if (pragma !== undefined && /(^|,)\s*no-cache\s*(,|$)/i.test(pragma)) return { noCache: true }
+  return EMPTY
+}
+const EMPTY: CacheControl = Object.freeze({}) as CacheControl
+
+function pathOnly(url: string): string {
+  const q = url.indexOf('?')
+  return q === -1 ? url : url.slice(0, q)
+}
+
+function ageValue(v: string | undefined): number {
+  if (v === undefined || !/^\s*\d+\s*$/.test(v)) return 0
+  return Math.min(Number(v), 2147483648)
+}
+
+function setFlat(h: string[], name: string, value: string): void {
+  for (let i = 0; i < h.length; i += 2) {
+    if (h[i] === name) {
+      h[i + 1] = value
+      return
+    }
+  }
+  h.push(name, value)
+}
+
+function retained304(head: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < head.length; i += 2) {
+    const n = head[i]!
+    if ((RETAINED_304_HEADERS as readonly string[]).includes(n) || n === 'cache-status' || n === 'age') {
+      out.push(n, head[i + 1]!)
+    }
+  }
+  return out
+}
+
+/** The request's headers for the origin: hop-by-hop fields removed, `X-Forwarded-*` added. */
+function forwardHeaders(
+  req: IncomingMessage,
+  host: string,
+  drop: ReadonlySet<string> | undefined,
+): Record<string, string | string[]> {
+  const hop = hopByHop(req.headers)
+  const out: Record<string, string | string[]> = {}
+  const raw = req.rawHeaders
+  if (raw === undefined) {
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v !== undefined && !hop.has(k) && !drop?.has(k)) out[k] = v
+    }
+  } else {
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!.toLowerCase()
+      if (hop.has(name) || drop?.has(name)) continue
+      const prev = out[name]
+      if (prev === undefined) out[name] = raw[i + 1]!
+      else out[name] = Array.isArray(prev) ? [...prev, raw[i + 1]!] : [prev, raw[i + 1]!]
+    }
+  }
+  out.host = host
+  const remote = req.socket?.remoteAddress
+  if (remote !== undefined) {
+    const prior = req.headers['x-forwarded-for']
+    out['x-forwarded-for'] = prior === undefined ? remote : `${prior}, ${remote}`
+  }
+  out['x-forwarded-proto'] ??= 'http'
+  return out
+}
