@@ -3,6 +3,8 @@
  * preallocated object; totals are summed only when `stats()` is called.
  * @module
  */
+
+import type { BusStats } from '../tiers/bus.js'
 import type { StoreHealth } from './store.js'
 
 /** The counters kept for the whole cache and for each namespace. */
@@ -53,6 +55,8 @@ export interface CacheStats extends CounterSnapshot {
   tierHealth: Record<string, StoreHealth>
   /** Loads in flight now. */
   inflight: number
+  /** The invalidation bus's counters, when the cache has a bus. */
+  bus?: BusStats
 }
 
 /** @internal */
