@@ -4,11 +4,12 @@
  * Efficient Cache Admission Policy"; the shape Caffeine uses).
  *
  * Counters are packed eight to a 32-bit word. A key (given as a 32-bit hash the
- * store computed once when the entry was written) touches four counters, one per
- * row, all in one 64-byte block; its estimate is the smallest of the four, so collisions can only inflate
- * it. Counters saturate at 15 because admission only needs to know "hotter than
- * the victim", and after `10 × capacity` accesses every counter is halved so
- * that yesterday's hot set does not keep today's out.
+ * store computed once when the entry was written) touches four counters, one
+ * per row, all in one 64-byte block; its estimate is the smallest of the four,
+ * so collisions can only inflate it. Counters saturate at 15 because admission
+ * only needs to know "hotter than the victim", and after `10 × capacity`
+ * accesses every counter is halved so that yesterday's hot set does not keep
+ * today's out.
  * @module
  */
 
@@ -16,12 +17,13 @@
 const HALF_MASK = 0x77777777
 /** The low bit of each nibble, to count odd counters (their halving lost a half). */
 const ONE_MASK = 0x11111111
-/** Counted increments between two halvings, per entry of capacity. */
+/** Accesses between two halvings, per entry of capacity (the paper's sample size W = 10 × C, as Caffeine). */
 const SAMPLE_FACTOR = 10
 
 /**
  * Approximate access counts of keys by their 32-bit hashes, in 8 to 16 bytes
- * per cache entry (16 counters, the count rounded up to a power of two). `increment` and `frequency` allocate nothing.
+ * per cache entry (16 counters per entry, the entry count rounded up to a power
+ * of two). `increment`, `pass` and `frequency` allocate nothing.
  *
  * As in Caffeine's current sketch, a key's four counters share one 64-byte block
  * (16 words), one row per group of four words, so an update touches one cache

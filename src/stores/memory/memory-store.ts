@@ -242,6 +242,7 @@ export class MemoryStore implements SyncStore {
       }
       if (this.#sketch !== undefined) {
         if (this.#where[i] === WINDOW) this.#sketch.increment(this.#hashes![i]!)
+        else this.#sketch.pass()
         this.#touch(i)
       } else if (this.#next[this.#base] !== i) {
         this.#unlink(i)
