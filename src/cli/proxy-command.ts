@@ -1,0 +1,146 @@
+/**
+ * `cachestack proxy`: the caching reverse proxy from the command line. The
+ * runnable script is `proxy.ts` beside this file; a `cachestack` command
+ * with subcommands calls {@link main} for `proxy`.
+ *
+ * ```sh
+ * node dist/esm/cli/proxy.js --origin http://127.0.0.1:3000 --port 8080 \
+ *   [--store memory|sqlite:PATH|redis://…] [--max-object-size 10mb] [--max-size 1gb] [--config file.json]
+ * ```
+ *
+ * Flags override the config file (JSON, `createProxy` options plus `port`,
+ * `host` and `store`). The admin token may come from `CACHESTACK_ADMIN_TOKEN`
+ * rather than the command line, where other users could read it.
+ * @module
+ */
+import { readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { parseArgs } from 'node:util'
+import type { Cache } from '../core/cache.js'
+import { parseSize, type Size } from '../core/duration.js'
+import { createCache, memoryStore } from '../index.js'
+import { createProxy, type ProxyOptions, type ProxyServer } from '../proxy.js'
+
+/** What the CLI reads from flags and the config file. */
+export interface ProxyCliConfig extends Omit<ProxyOptions, 'cache' | 'clock' | 'origin'> {
+  /** The origin (required, from the flag or the file). */
+  origin?: string
+  /** The port to listen on (0 picks a free one). @defaultValue 8080 */
+  port?: number
+  /** The address to listen on. @defaultValue `'0.0.0.0'` */
+  host?: string
+  /** `memory`, `sqlite:PATH` or a `redis://` URL (with a bus, so purges reach every instance). @defaultValue `'memory'` */
+  store?: string
+}
+
+const USAGE = `Usage: cachestack proxy --origin URL [options]
+
+  --origin URL             the origin to forward to (required), e.g. http://127.0.0.1:3000
+  --port N                 port to listen on (default 8080; 0 picks a free port)
+  --host ADDR              address to listen on (default 0.0.0.0)
+  --store SPEC             memory (default) | sqlite:PATH | redis://HOST:PORT[/DB]
+  --max-object-size SIZE   largest body stored (default 10mb); larger ones stream through
+  --max-size SIZE          memory tier bound (default 256mb)
+  --grace DURATION         serve stale while revalidating in the background (default 0)
+  --keep DURATION          keep stale responses for revalidation (default 1h)
+  --stale-if-error DUR     serve stale when the origin fails (default 0)
+  --admin-token TOKEN      enable POST /.cachestack/purge (or CACHESTACK_ADMIN_TOKEN)
+  --config FILE            JSON file with the same options (flags win)
+  --help                   this text
+`
+
+/** Parses the command line (without `node script`) into a config. */
+export function parseProxyArgs(argv: readonly string[]): ProxyCliConfig & { help?: boolean } {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      origin: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      store: { type: 'string' },
+      'max-object-size': { type: 'string' },
+      'max-size': { type: 'string' },
+      grace: { type: 'string' },
+      keep: { type: 'string' },
+      'stale-if-error': { type: 'string' },
+      'admin-token': { type: 'string' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  })
+  const file: ProxyCliConfig =
+    values.config === undefined ? {} : (JSON.parse(readFileSync(values.config, 'utf8')) as ProxyCliConfig)
+  const cfg: ProxyCliConfig & { help?: boolean } = { ...file }
+  if (values.origin !== undefined) cfg.origin = values.origin
+  if (values.port !== undefined) cfg.port = Number(values.port)
+  if (values.host !== undefined) cfg.host = values.host
+  if (values.store !== undefined) cfg.store = values.store
+  if (values['max-object-size'] !== undefined) cfg.maxObjectSize = values['max-object-size']
+  if (values['max-size'] !== undefined) cfg.maxSize = values['max-size']
+  if (values.grace !== undefined) cfg.grace = values.grace
+  if (values.keep !== undefined) cfg.keep = values.keep
+  if (values['stale-if-error'] !== undefined) cfg.staleIfError = values['stale-if-error']
+  const token = values['admin-token'] ?? process.env.CACHESTACK_ADMIN_TOKEN
+  if (token !== undefined && token !== '') cfg.adminToken = token
+  if (values.help === true) cfg.help = true
+  return cfg
+}
+
+/** Builds the cache a `--store` spec names. Redis and SQLite load only when asked for. */
+export async function cacheForStore(spec: string, maxSize: Size | undefined): Promise<Cache> {
+  const l1 = memoryStore({ maxBytes: parseSize(maxSize ?? '256mb', 'maxSize'), maxEntries: 100_000 })
+  if (spec === 'memory') return createCache({ tiers: [l1] })
+  if (spec.startsWith('sqlite:')) {
+    const { sqliteStore } = await import('../sqlite.js')
+    return createCache({ tiers: [l1, sqliteStore({ path: spec.slice('sqlite:'.length) })] })
+  }
+  if (spec.startsWith('redis://') || spec.startsWith('rediss://')) {
+    const { redisStore, redisBus } = await import('../redis.js')
+    return createCache({ tiers: [l1, redisStore({ url: spec })], bus: redisBus({ url: spec }) })
+  }
+  throw new Error(`--store must be memory, sqlite:PATH or redis://…, got ${JSON.stringify(spec)}`)
+}
+
+/** Starts the proxy a config describes; resolves the listening server. */
+export async function startProxy(cfg: ProxyCliConfig): Promise<ProxyServer> {
+  if (cfg.origin === undefined) throw new Error('--origin is required (for example --origin http://127.0.0.1:3000)')
+  const { port, host, store, ...options } = cfg
+  const cache = await cacheForStore(store ?? 'memory', cfg.maxSize)
+  const server = createProxy({ ...options, origin: cfg.origin, cache })
+  server.on('close', () => {
+    cache.close().catch(() => {})
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port ?? 8080, host ?? '0.0.0.0', () => resolve())
+  })
+  return server
+}
+
+/** Runs `cachestack proxy` with `argv` (the arguments after `proxy`). */
+export async function main(argv: readonly string[]): Promise<void> {
+  let cfg: ReturnType<typeof parseProxyArgs>
+  try {
+    cfg = parseProxyArgs(argv)
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`)
+    process.exitCode = 2
+    return
+  }
+  if (cfg.help === true || cfg.origin === undefined) {
+    process.stdout.write(USAGE)
+    if (cfg.help !== true) process.exitCode = 2
+    return
+  }
+  delete cfg.help
+  const server = await startProxy(cfg)
+  const { address, port } = server.address() as AddressInfo
+  process.stdout.write(`cachestack proxy listening on http://${address}:${port} -> ${cfg.origin}\n`)
+  const stop = () => {
+    server.closeAllConnections()
+    server.close(() => process.exit(0))
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}

@@ -1,0 +1,114 @@
+/**
+ * Two `cachestack proxy` processes (the CLI, as users run it) share one Redis
+ * (tier and bus): a response stored through one is a hit through the other,
+ * and a purge sent to one proxy's admin endpoint reaches the other's memory tier.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import http from 'node:http'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { missingServers, startRedis, type TestServer } from '../helpers/servers.js'
+import { listen, request } from '../http/helpers.js'
+
+const missing = missingServers('redis')
+const cli = fileURLToPath(new URL('../../src/cli/proxy.ts', import.meta.url))
+const TOKEN = 'purge-token-for-tests'
+
+function startCli(args: string[]): Promise<{ child: ChildProcess; base: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'proxy', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, CACHESTACK_ADMIN_TOKEN: TOKEN },
+  })
+  return new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString()
+      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out)
+      if (m !== null) resolve({ child, base: `http://127.0.0.1:${m[1]}` })
+    })
+    child.once('exit', (code) => reject(new Error(`cachestack proxy exited with ${code}: ${out}`)))
+  })
+}
+
+describe.skipIf(missing !== undefined)('two proxy processes sharing Redis', () => {
+  let redis: TestServer
+  let origin: { base: string; close: () => Promise<void> }
+  let hits = 0
+  const procs: ChildProcess[] = []
+  let a = ''
+  let b = ''
+
+  beforeAll(async () => {
+    redis = await startRedis()
+    origin = await listen(
+      http.createServer((req, res) => {
+        hits++
+        res.writeHead(200, { 'cache-control': 'max-age=600', 'surrogate-key': `k-${req.url?.slice(1)}` })
+        res.end(`v${hits}`)
+      }),
+    )
+    const common = ['--origin', origin.base, '--port', '0', '--host', '127.0.0.1', '--store', redis.url]
+    const [pa, pb] = await Promise.all([startCli(common), startCli(common)])
+    procs.push(pa.child, pb.child)
+    a = pa.base
+    b = pb.base
+  }, 30_000)
+
+  afterAll(async () => {
+    for (const p of procs) p.kill('SIGTERM')
+    await origin?.close()
+    await redis?.stop()
+  })
+
+  const purge = (base: string, body: unknown) =>
+    new Promise<number>((resolve, reject) => {
+      const u = new URL('/.cachestack/purge', base)
+      const req = http.request(
+        {
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname,
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}` },
+        },
+        (res) => {
+          res.resume()
+          res.on('end', () => resolve(res.statusCode ?? 0))
+        },
+      )
+      req.on('error', reject)
+      req.end(JSON.stringify(body))
+    })
+  // Both proxies are asked with the same Host, as behind one load balancer.
+  const get = (base: string, path: string) => request(base, path, { headers: { host: 'site.test' } })
+
+  it('a response stored through one proxy is a hit through the other', async () => {
+    expect((await get(a, '/one')).body).toBe('v1')
+    const viaB = await get(b, '/one')
+    expect(viaB.body).toBe('v1')
+    expect(String(viaB.headers['cache-status'])).toMatch(/hit/)
+    expect(hits).toBe(1)
+  })
+
+  it('a purge by URL at one proxy reaches the other', async () => {
+    await get(a, '/two')
+    await get(b, '/two') // now in B's memory tier too
+    const before = hits
+    expect(await purge(a, { urls: 'http://site.test/two' })).toBe(200)
+    await vi.waitFor(async () => {
+      await get(b, '/two')
+      expect(hits).toBe(before + 1)
+    })
+  })
+
+  it('a purge by surrogate key at one proxy reaches the other', async () => {
+    await get(b, '/three')
+    await get(b, '/three')
+    const before = hits
+    expect(await purge(a, { keys: ['k-three'] })).toBe(200)
+    await vi.waitFor(async () => {
+      await get(b, '/three')
+      expect(hits).toBe(before + 1)
+    })
+  })
+})
