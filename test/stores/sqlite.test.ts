@@ -55,6 +55,7 @@ describe('sqliteStore', () => {
     const path = join(dir, 'nested', 'deeper', 'a.db')
     const store = new SqliteStore({ path })
     store.set('k', new Uint8Array([1]), Number.POSITIVE_INFINITY)
+    store.flush()
     expect(existsSync(path)).toBe(true)
     expect(existsSync(`${path}-wal`)).toBe(true)
     store.close()
@@ -109,13 +110,13 @@ describe('sqliteStore', () => {
     await cache.close()
   })
 
-  it('keeps the byte total exact across instances (triggers, not per-process counters)', () => {
+  it('keeps the byte total exact across instances (triggers, not per-process counters)', async () => {
     const path = join(dir, 'totals.db')
     const a = new SqliteStore({ path })
     const b = new SqliteStore({ path })
-    a.set('x', new Uint8Array(100), Number.POSITIVE_INFINITY)
-    b.set('y', new Uint8Array(200), Number.POSITIVE_INFINITY)
-    b.set('x', new Uint8Array(50), Number.POSITIVE_INFINITY)
+    await a.set('x', new Uint8Array(100), Number.POSITIVE_INFINITY)
+    await b.set('y', new Uint8Array(200), Number.POSITIVE_INFINITY)
+    await b.set('x', new Uint8Array(50), Number.POSITIVE_INFINITY)
     expect(a.size()).toEqual({ entries: 2, bytes: 1 + 50 + 48 + 1 + 200 + 48 })
     a.delete('y')
     expect(b.size()).toEqual({ entries: 1, bytes: 1 + 50 + 48 })
@@ -123,6 +124,43 @@ describe('sqliteStore', () => {
     expect(b.size()).toEqual({ entries: 0, bytes: 0 })
     a.close()
     b.close()
+  })
+
+  it('writes of one tick are committed in one transaction, read back at once, and ordered with deletes', async () => {
+    const path = join(dir, 'batch.db')
+    const a = new SqliteStore({ path })
+    const b = new SqliteStore({ path })
+    const writes = Array.from({ length: 100 }, (_, i) => a.set(`k${i}`, new Uint8Array([i]), Number.POSITIVE_INFINITY))
+    expect(a.get('k5')).toEqual(new Uint8Array([5])) // this process sees its write before the commit
+    expect(a.delete('k6')).toBe(true)
+    a.set('k7', new Uint8Array([70]), Number.POSITIVE_INFINITY)
+    a.clear('k9')
+    expect(new Set(writes).size).toBe(1) // one batch, one promise
+    await writes[0]
+    expect([...b.get('k5')!]).toEqual([5])
+    expect(b.get('k6')).toBeUndefined()
+    expect([...b.get('k7')!]).toEqual([70])
+    expect(b.get('k9')).toBeUndefined()
+    expect(b.get('k95')).toBeUndefined()
+    expect(b.size().entries).toBe(100 - 1 - 11)
+    a.close()
+    b.close()
+  })
+
+  it('a failed batch rejects every write in it, and the cache counts it (fail-open)', async () => {
+    const path = join(dir, 'batch-fail.db')
+    const store = sqliteStore({ path, busyTimeout: 20, breaker: false })
+    const cache = createCache({ tiers: [store] })
+    const holder = await lockFromAnotherProcess(path)
+    try {
+      await Promise.all([cache.set('a', 1), cache.set('b', 2)])
+      expect(cache.stats().tierErrors.sqlite).toBe(2)
+    } finally {
+      await killed(holder)
+    }
+    await cache.set('a', 1)
+    expect(await cache.get('a')).toBe(1)
+    await cache.close()
   })
 
   it('a closed store throws ERR_CACHE_CLOSED, and the cache fails open around it', async () => {
