@@ -12,8 +12,9 @@
  *   deleted in batches by a background sweep (an unref'd timer).
  * - `maxBytes` bounds the file's entries (keys and values): triggers keep the
  *   total in a one-row table, exact across processes; past the bound the least
- *   recently used rows go. Reads record their access in memory and write it in
- *   one batched transaction per `touchInterval`, so a read stays a read.
+ *   recently used rows go. Reads record their access in memory (at most once
+ *   per row per `touchInterval`) and write it in one batched transaction, so a
+ *   read stays a read.
  * - Tag and namespace versions live in their own table, bumped atomically.
  * @module
  */
@@ -60,9 +61,12 @@ export interface SqliteStoreOptions extends GuardOptions {
    */
   cleanupInterval?: Duration | false
   /**
-   * How often the recorded reads are written to the last-access column that
-   * LRU eviction orders by: reads within one interval count as equally recent.
-   * @defaultValue `'1s'`
+   * The granularity of LRU (only with `maxBytes`): a read moves an entry's
+   * last access (the column eviction orders by) at most once per interval, and
+   * recorded reads are written in one transaction about this often (or every
+   * 2,000 keys). Shorter is a finer LRU at the cost of more writes; 0 moves it
+   * on every read and writes only at eviction, a sweep or `flushTouches()`.
+   * @defaultValue `'1m'`
    */
   touchInterval?: Duration
   /**
@@ -96,6 +100,8 @@ interface Row {
   value: Uint8Array
   expires_at: number | null
   tags: string | null
+  /** Wall-clock µs of the last recorded access; absent on a write not yet committed. */
+  accessed_at?: number
 }
 
 /** A write waiting for the batch's transaction. */
@@ -137,7 +143,7 @@ export class SqliteStore implements Store<Uint8Array> {
   readonly #db: Database
   readonly #maxBytes: number
   readonly #s: Statements
-  /** Keys read since the last flush of access times; they all get the flush's time (LRU to `touchInterval`). */
+  /** Keys read since the last flush of access times; they all get the flush's time. */
   readonly #touches = new Set<string>()
   /** Writes made in this tick, committed together in one transaction (group commit). */
   readonly #pending = new Map<string, PendingRow>()
@@ -147,6 +153,8 @@ export class SqliteStore implements Store<Uint8Array> {
   #timer: NodeJS.Timeout | undefined
   #closed = false
   #nextCleanup: number
+  #nextTouchFlush: number
+  readonly #touchEvery: number
   readonly #cleanupEvery: number
 
   /** @param options - see {@link SqliteStoreOptions} */
@@ -168,7 +176,8 @@ export class SqliteStore implements Store<Uint8Array> {
       options.cleanupInterval === false
         ? Number.POSITIVE_INFINITY
         : parseDuration(options.cleanupInterval ?? 60_000, 'cleanupInterval')
-    const touchEvery = parseDuration(options.touchInterval ?? 1000, 'touchInterval')
+    const touchEvery = parseDuration(options.touchInterval ?? 60_000, 'touchInterval')
+    this.#touchEvery = touchEvery
 
     const Sqlite = loadPeer<typeof BetterSqlite3>('better-sqlite3', 'The SQLite tier (sqliteStore)')
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
@@ -183,8 +192,10 @@ export class SqliteStore implements Store<Uint8Array> {
       throw error
     }
     this.#nextCleanup = Date.now() + Math.min(this.#cleanupEvery, 5_000)
-    if (Number.isFinite(touchEvery) && touchEvery > 0) {
-      this.#timer = setInterval(() => this.#tick(), Math.min(touchEvery, this.#cleanupEvery))
+    this.#nextTouchFlush = Date.now() + touchEvery
+    const tick = Math.min(5_000, touchEvery > 0 ? touchEvery : Number.POSITIVE_INFINITY, this.#cleanupEvery)
+    if (Number.isFinite(tick)) {
+      this.#timer = setInterval(() => this.#tick(), tick)
       this.#timer.unref?.()
     }
     const versionsOf = (names: readonly string[]): number[] => {
@@ -235,7 +246,7 @@ export class SqliteStore implements Store<Uint8Array> {
       `)
     }).immediate()
     return {
-      get: db.prepare(`SELECT value, expires_at, tags FROM ${t} WHERE key = ?`),
+      get: db.prepare(`SELECT value, expires_at, tags, accessed_at FROM ${t} WHERE key = ?`),
       set: db.prepare(
         `INSERT INTO ${t} (key, value, expires_at, expires_min, size, accessed_at, tags) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at,
@@ -281,7 +292,7 @@ export class SqliteStore implements Store<Uint8Array> {
     this.#open()
     const row = this.#row(key)
     if (row === undefined) return undefined
-    this.#touched(key)
+    this.#touched(key, row)
     return row.value
   }
 
@@ -289,7 +300,7 @@ export class SqliteStore implements Store<Uint8Array> {
     this.#open()
     const row = this.#row(key)
     if (row === undefined) return undefined
-    this.#touched(key)
+    this.#touched(key, row)
     // Versions are read after the entry: a bump in between makes it stale, never hides an invalidation.
     const versions = row.tags === null ? [] : this.#versionsOf(JSON.parse(row.tags) as string[])
     return { value: row.value, versions }
@@ -481,8 +492,10 @@ export class SqliteStore implements Store<Uint8Array> {
     this.#db.close()
   }
 
-  #touched(key: string): void {
+  #touched(key: string, row: Row): void {
     if (this.#maxBytes === Number.POSITIVE_INFINITY) return
+    // A row read again within the granularity keeps its time: not a write per read.
+    if (row.accessed_at === undefined || row.accessed_at > accessTime() - this.#touchEvery * 1000) return
     this.#touches.add(key)
     if (this.#touches.size >= TOUCH_FLUSH_AT) this.flushTouches()
   }
@@ -507,10 +520,14 @@ export class SqliteStore implements Store<Uint8Array> {
   #tick(): void {
     if (this.#closed) return
     try {
-      if (Date.now() >= this.#nextCleanup) {
-        this.#nextCleanup = Date.now() + this.#cleanupEvery
+      const now = Date.now()
+      if (now >= this.#nextCleanup) {
+        this.#nextCleanup = now + this.#cleanupEvery
         this.cleanup()
-      } else this.flushTouches()
+      } else if (this.#touchEvery > 0 && now >= this.#nextTouchFlush) {
+        this.#nextTouchFlush = now + this.#touchEvery
+        this.flushTouches()
+      }
     } catch {
       // A busy or failing file: the next tick tries again; reads and writes report their own errors.
     }

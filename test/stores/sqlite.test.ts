@@ -86,7 +86,7 @@ describe('sqliteStore', () => {
   })
 
   it('stays under maxBytes by evicting the least recently used entries', async () => {
-    const store = new SqliteStore({ path: join(dir, 'lru.db'), maxBytes: 64 * 1024, touchInterval: 60_000 })
+    const store = new SqliteStore({ path: join(dir, 'lru.db'), maxBytes: 64 * 1024, touchInterval: 0 })
     const cache = createCache({ tiers: [store] })
     const value = 'x'.repeat(1000)
     for (let i = 0; i < 20; i++) await cache.set(`k${i}`, value)
