@@ -92,7 +92,9 @@ type Statements = Record<
   | 'bump'
   | 'touch'
   | 'expire'
-  | 'evict',
+  | 'evict'
+  | 'lock'
+  | 'unlock',
   Statement
 >
 
@@ -116,6 +118,8 @@ interface Batch {
 }
 
 function noop(): void {}
+
+let lockSeq = 0
 
 const SCHEMA_VERSION = 1
 const BATCH = 1000
@@ -235,6 +239,7 @@ export class SqliteStore implements Store<Uint8Array> {
         );
         CREATE INDEX IF NOT EXISTS ${t}_expires ON ${t} (expires_min) WHERE expires_min IS NOT NULL;
         CREATE TABLE IF NOT EXISTS ${t}_versions (name TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS ${t}_locks (name TEXT PRIMARY KEY NOT NULL, owner TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS ${t}_meta (id INTEGER PRIMARY KEY CHECK (id = 1), entries INTEGER NOT NULL, bytes INTEGER NOT NULL);
         INSERT OR IGNORE INTO ${t}_meta VALUES (1, 0, 0);
         CREATE TRIGGER IF NOT EXISTS ${t}_ins AFTER INSERT ON ${t} BEGIN
@@ -266,6 +271,13 @@ export class SqliteStore implements Store<Uint8Array> {
         )
         .pluck(),
       touch: db.prepare(`UPDATE ${t} SET accessed_at = ? WHERE key = ?`),
+      // Takes the lock when it is free or its holder's time is up; one statement, so atomic across processes.
+      lock: db.prepare(
+        `INSERT INTO ${t}_locks (name, owner, expires_at) VALUES (@name, @owner, @until)
+         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+         WHERE ${t}_locks.expires_at <= @now`,
+      ),
+      unlock: db.prepare(`DELETE FROM ${t}_locks WHERE name = ? AND owner = ?`),
       expire: db
         .prepare(
           `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE expires_min <= @min AND expires_at <= @now LIMIT ${BATCH}) RETURNING key`,
@@ -439,6 +451,22 @@ export class SqliteStore implements Store<Uint8Array> {
     for (const key of this.#pending.keys()) if (key.startsWith(prefix)) this.#pending.delete(key)
     if (prefix === '') this.#s.clearAll.run()
     else this.#s.clearPrefix.run({ p: prefix })
+  }
+
+  /**
+   * Takes the cross-process lock `key` for at most `ttl` ms (wall clock), for
+   * `getOrSet(…, { lock: true })`: resolves its release, or `undefined` while
+   * another holder (in any process on this file) has it.
+   */
+  async lock(key: string, ttl: number): Promise<(() => Promise<void>) | undefined> {
+    this.#open()
+    const owner = `${process.pid}:${++lockSeq}`
+    const now = Date.now()
+    const taken = this.#s.lock.run({ name: key, owner, until: now + Math.max(1, ttl), now }).changes > 0
+    if (!taken) return undefined
+    return async () => {
+      if (!this.#closed) this.#s.unlock.run(key, owner)
+    }
   }
 
   size(): StoreSize {

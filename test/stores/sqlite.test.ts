@@ -163,6 +163,45 @@ describe('sqliteStore', () => {
     await cache.close()
   })
 
+  it('a lock is exclusive across instances on one file, released by its holder, and lapses after its ttl', async () => {
+    const path = join(dir, 'locks.db')
+    const a = new SqliteStore({ path })
+    const b = new SqliteStore({ path })
+    const release = await a.lock('k', 60_000)
+    expect(release).toBeTypeOf('function')
+    expect(await b.lock('k', 60_000)).toBeUndefined()
+    expect(await b.lock('other', 60_000)).toBeTypeOf('function')
+    await release!()
+    const again = await b.lock('k', 5)
+    expect(again).toBeTypeOf('function')
+    await new Promise((r) => setTimeout(r, 20))
+    expect(await a.lock('k', 60_000)).toBeTypeOf('function') // b's lapsed
+    await again!() // releasing a lapsed lock does not free the new holder's
+    expect(await b.lock('k', 60_000)).toBeUndefined()
+    a.close()
+    b.close()
+  })
+
+  it('getOrSet with lock: two caches on one file run the loader once', async () => {
+    const path = join(dir, 'lock-getorset.db')
+    const one = createCache({ tiers: [memoryStore(), sqliteStore({ path })] })
+    const two = createCache({ tiers: [memoryStore(), sqliteStore({ path })] })
+    let loads = 0
+    const loader = async () => {
+      loads++
+      await new Promise((r) => setTimeout(r, 100))
+      return 'value'
+    }
+    const results = await Promise.all([
+      one.getOrSet('k', loader, { lock: true }),
+      two.getOrSet('k', loader, { lock: true }),
+    ])
+    expect(results).toEqual(['value', 'value'])
+    expect(loads).toBe(1)
+    await one.close()
+    await two.close()
+  })
+
   it('a closed store throws ERR_CACHE_CLOSED, and the cache fails open around it', async () => {
     const store = sqliteStore({ path: join(dir, 'closed.db') })
     const cache = createCache({ tiers: [memoryStore(), store] })
