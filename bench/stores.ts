@@ -52,6 +52,10 @@ const env: Envelope = {
   loadTime: 0,
 }
 const bytes = encodeEnvelope(env, defaultSerializer)
+// Two versions of the value, alternated per pass over the keys: SQLite skips writing a page whose
+// row is rewritten with identical bytes, which would flatter any contender that writes the same value again.
+const bytesB = encodeEnvelope({ ...env, createdAt: now + 1 }, defaultSerializer)
+const valueAt = (i: number) => (Math.floor(i / N) % 2 === 0 ? bytes : bytesB)
 
 async function sqliteBench(): Promise<StoreBench> {
   const dir = mkdtempSync(join(tmpdir(), 'cs-bench-sqlite-'))
@@ -92,13 +96,13 @@ async function sqliteBench(): Promise<StoreBench> {
       baseline: 'raw better-sqlite3 upsert',
       ops: 20_000,
       rows: [
-        ['raw better-sqlite3 upsert', (i) => rawSet.run(key(i), bytes, env.staleUntil)],
+        ['raw better-sqlite3 upsert', (i) => rawSet.run(key(i), valueAt(i), env.staleUntil)],
         [
           'raw better-sqlite3 upsert + encode',
           (i) => rawSet.run(key(i), encodeEnvelope({ ...env, createdAt: i }, defaultSerializer), env.staleUntil),
         ],
-        ['cachestack sqliteStore.set', (i) => store.set(key(i), bytes, env.staleUntil)],
-        ['cachestack sqliteStore.set (maxBytes)', (i) => bounded.set(key(i), bytes, env.staleUntil)],
+        ['cachestack sqliteStore.set', (i) => store.set(key(i), valueAt(i), env.staleUntil)],
+        ['cachestack sqliteStore.set (maxBytes)', (i) => bounded.set(key(i), valueAt(i), env.staleUntil)],
         ['cachestack cache.set over sqlite tier', (i) => cache.set(key(i), value, { ttl: '1h' })],
       ],
     },
