@@ -143,7 +143,7 @@ export class RedisStore implements Store<Uint8Array> {
   }
 
   get(key: string): Promise<Uint8Array | undefined> {
-    return this.client.getBuffer(this.prefix + key).then(decodeEntry, this.#fail('get'))
+    return this.client.getBuffer(this.prefix + key).then(decodeEntry, this.#failGet)
   }
 
   /**
@@ -151,36 +151,34 @@ export class RedisStore implements Store<Uint8Array> {
    * one round trip (a Lua script) on a standalone or Sentinel Redis. In a
    * Cluster the counters live in another slot: the entry, then its counters.
    */
-  async getWithVersions(key: string): Promise<VersionedEntry<Uint8Array> | undefined> {
+  getWithVersions(key: string): Promise<VersionedEntry<Uint8Array> | undefined> {
     const full = this.prefix + key
+    if (this.#isCluster) return this.#getThenVersions(full)
+    // evalshaBuffer, not callBuffer: ioredis' auto-pipelining drops the command name of call/callBuffer.
+    return (this.client as unknown as ScriptClient)
+      .evalshaBuffer(GET_WITH_VERSIONS_SHA, 1, full, this.#versionPrefix)
+      .then(toVersioned, (error: unknown) => this.#noScript(error, full))
+  }
+
+  /** The script cache is empty after a restart or failover: send the script once. */
+  #noScript(error: unknown, full: string): Promise<VersionedEntry<Uint8Array> | undefined> {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw this.#wrap('get', error)
+    return (this.client as unknown as ScriptClient)
+      .evalBuffer(GET_WITH_VERSIONS, 1, full, this.#versionPrefix)
+      .then(toVersioned, this.#failGet)
+  }
+
+  async #getThenVersions(full: string): Promise<VersionedEntry<Uint8Array> | undefined> {
+    let stored: Buffer | null
     try {
-      if (this.#isCluster) {
-        const stored = await this.client.getBuffer(full)
-        const value = decodeEntry(stored)
-        if (value === undefined) return undefined
-        const tags = entryTags(stored!)
-        return { value, versions: tags.length === 0 ? [] : await this.#readVersions(tags) }
-      }
-      const reply = (await this.#script(full)) as [Buffer, ...number[]] | null
-      if (reply === null) return undefined
-      const value = decodeEntry(reply[0])
-      if (value === undefined) return undefined
-      return { value, versions: reply.length === 1 ? [] : (reply.slice(1) as number[]) }
+      stored = await this.client.getBuffer(full)
     } catch (error) {
       throw this.#wrap('get', error)
     }
-  }
-
-  async #script(full: string): Promise<unknown> {
-    // evalshaBuffer, not callBuffer: ioredis' auto-pipelining drops the command name of call/callBuffer.
-    const client = this.client as unknown as ScriptClient
-    try {
-      return await client.evalshaBuffer(GET_WITH_VERSIONS_SHA, 1, full, this.#versionPrefix)
-    } catch (error) {
-      // The script cache is empty after a restart or failover: send the script once.
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
-      return client.evalBuffer(GET_WITH_VERSIONS, 1, full, this.#versionPrefix)
-    }
+    const value = decodeEntry(stored)
+    if (value === undefined) return undefined
+    const tags = entryTags(stored!)
+    return { value, versions: tags.length === 0 ? NO_VERSIONS : await this.#readVersions(tags) }
   }
 
   async #readVersions(names: readonly string[]): Promise<number[]> {
@@ -236,7 +234,7 @@ export class RedisStore implements Store<Uint8Array> {
         : ttl > 0
           ? this.client.set(full, encodeEntry(value, tags), 'PX', Math.ceil(ttl))
           : this.client.unlink(full)
-    return op.then(noop, this.#fail('set'))
+    return op.then(noop, this.#failSet)
   }
 
   async setMany(entries: readonly StoreWrite<Uint8Array>[]): Promise<void> {
@@ -265,7 +263,7 @@ export class RedisStore implements Store<Uint8Array> {
   }
 
   delete(key: string): Promise<boolean> {
-    return this.client.unlink(this.prefix + key).then(isPositive, this.#fail('delete'))
+    return this.client.unlink(this.prefix + key).then(isPositive, this.#failDelete)
   }
 
   async deleteMany(keys: readonly string[]): Promise<void> {
@@ -326,10 +324,15 @@ export class RedisStore implements Store<Uint8Array> {
     })
   }
 
-  #fail(operation: string): (error: unknown) => never {
-    return (error) => {
-      throw this.#wrap(operation, error)
-    }
+  // Made once, so a call allocates no rejection handler.
+  readonly #failGet = (error: unknown): never => {
+    throw this.#wrap('get', error)
+  }
+  readonly #failSet = (error: unknown): never => {
+    throw this.#wrap('set', error)
+  }
+  readonly #failDelete = (error: unknown): never => {
+    throw this.#wrap('delete', error)
   }
 }
 
@@ -384,6 +387,17 @@ export interface RedisTier extends Store<Uint8Array> {
 }
 
 function noop(): void {}
+
+/** Shared by every untagged hit (never mutated), so such a hit allocates no array. */
+const NO_VERSIONS: number[] = []
+
+function toVersioned(reply: unknown): VersionedEntry<Uint8Array> | undefined {
+  if (reply === null) return undefined
+  const r = reply as [Buffer, ...number[]]
+  const value = decodeEntry(r[0])
+  if (value === undefined) return undefined
+  return { value, versions: r.length === 1 ? NO_VERSIONS : (r.slice(1) as number[]) }
+}
 
 function isPositive(n: number): boolean {
   return n > 0
