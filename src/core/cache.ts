@@ -8,6 +8,8 @@
  * in the slow path below it.
  * @module
  */
+
+import type { Bus, BusMessage } from '../tiers/bus.js'
 import { type Clock, systemClock } from './clock.js'
 import { type Duration, parseDuration } from './duration.js'
 import type { Envelope } from './envelope.js'
@@ -39,6 +41,23 @@ interface Flight {
   discard: boolean
 }
 
+/**
+ * A getOrSet reading the lower tiers before it may load. Registered before the
+ * first await, so a write, delete or clear during that read keeps the load it
+ * may start from storing an older value (as for a {@link Flight}).
+ */
+interface Reader {
+  discard: boolean
+  count: number
+}
+
+/** What a getOrSet saw when it was called: the load it starts records these versions. */
+interface Snapshot {
+  tags: readonly string[] | undefined
+  versions: number[] | Promise<number[]> | undefined
+  reader: Reader
+}
+
 /** @internal State shared by a cache and its namespaces. */
 class CacheCore {
   readonly opts: ResolvedOptions
@@ -50,8 +69,16 @@ class CacheCore {
   /** The shared versions, when a tier offers them. */
   readonly shared: SharedTagVersions | undefined
   readonly inflight = new Map<string, Flight>()
+  readonly readers = new Map<string, Reader>()
   /** Counters by namespace prefix ('' for the root). */
   readonly counters = new Map<string, { name: string; counters: CacheCounters }>()
+  readonly bus: Bus | undefined
+  /** The tiers in this process's memory: the ones a bus message must reach. */
+  readonly local: readonly Store[]
+  /** The lowest tier that offers cross-process locks, for `getOrSet(…, { lock })`. */
+  readonly lockTier: Store | undefined
+  /** Callers waiting for another process's locked load of a key, woken by the bus. */
+  readonly waiters = new Map<string, Set<() => void>>()
   closed = false
 
   constructor(tiers: Store[], options: CacheOptions, opts: ResolvedOptions) {
@@ -70,8 +97,48 @@ class CacheCore {
       this.shared = undefined
       this.versions = new LocalTagVersions()
     }
-    const onEvict = (key: string, reason: EvictionReason) => this.#onEvict(key, reason)
-    for (const tier of tiers) tier.init?.({ clock: this.clock, onEvict })
+    for (const tier of tiers) {
+      const name = tier.name
+      tier.init?.({ clock: this.clock, onEvict: (key, reason) => this.#onEvict(key, reason, name) })
+    }
+    this.local = tiers.filter((t) => !t.binary)
+    this.lockTier = tiers.findLast((t) => typeof t.lock === 'function')
+    this.bus = options.bus
+    if (this.bus !== undefined) {
+      const joined = this.bus.join({ message: (m) => this.#onBusMessage(m), resync: () => this.#onResync() })
+      if (joined instanceof Promise)
+        joined.catch((error: unknown) => this.emitter.emit('error', { error, operation: 'bus' }))
+    }
+  }
+
+  /** Tells other processes what changed; never rejects (a bus counts its own failures). */
+  publish(message: BusMessage): Promise<void> | undefined {
+    return this.bus?.publish(message)
+  }
+
+  #onBusMessage(m: BusMessage): void {
+    if (m.clears !== undefined) {
+      for (const prefix of m.clears) {
+        this.discard(undefined, prefix)
+        for (const tier of this.local) void tier.clear(prefix)
+        if (prefix !== '') this.versions.changed?.([namespaceTag(prefix)])
+      }
+    }
+    if (m.tags !== undefined && m.tags.length > 0) this.versions.changed?.(m.tags)
+    if (m.keys !== undefined) {
+      for (const key of m.keys) {
+        this.discard(key)
+        for (const tier of this.local) void tier.delete(key)
+        const waiting = this.waiters.get(key)
+        if (waiting !== undefined) for (const wake of waiting) wake()
+      }
+    }
+  }
+
+  #onResync(): void {
+    this.discard(undefined)
+    for (const tier of this.local) void tier.clear('')
+    this.versions.resync?.()
   }
 
   /** The versions to record in an entry being written now. */
@@ -110,11 +177,11 @@ class CacheCore {
     return best
   }
 
-  #onEvict(key: string, reason: EvictionReason): void {
+  #onEvict(key: string, reason: EvictionReason, tier: string): void {
     const c = this.#countersOfKey(key)
     if (reason === 'expired') c.expirations++
     else c.evictions++
-    if (this.emitter.listeners.evict !== undefined) this.emitter.emit('evict', { key, reason })
+    if (this.emitter.listeners.evict !== undefined) this.emitter.emit('evict', { key, reason, tier })
   }
 
   /** Marks in-flight loads of `key` (or of every key with `prefix`) as overtaken. */
@@ -125,6 +192,11 @@ class CacheCore {
         f.discard = true
         this.inflight.delete(key)
       }
+      const r = this.readers.get(key)
+      if (r !== undefined) {
+        r.discard = true
+        this.readers.delete(key)
+      }
       return
     }
     for (const [k, f] of this.inflight) {
@@ -133,10 +205,19 @@ class CacheCore {
         this.inflight.delete(k)
       }
     }
+    for (const [k, r] of this.readers) {
+      if (prefix === undefined || prefix === '' || k.startsWith(prefix)) {
+        r.discard = true
+        this.readers.delete(k)
+      }
+    }
   }
 }
 
 function noop(): void {}
+
+/** How long `lock: true` waits for another process's load before loading itself. */
+const DEFAULT_LOCK_WAIT = 5000
 
 /**
  * A cache, or a namespace of one. Create it with {@link createCache}; get a
@@ -266,7 +347,39 @@ export class Cache {
     const core = this.#core
     if (typeof loader !== 'function') throw invalidOption('loader', 'a function', loader)
     if (core.closed) throw this.#closedError()
-    let now = core.clock.now()
+    const now = core.clock.now()
+    // Before the first await: what a load started after the reads below must record and respect.
+    let snap: Snapshot | undefined
+    if (!core.inflight.has(full)) {
+      const tags = this.#tagNames(options?.tags)
+      let reader = core.readers.get(full)
+      if (reader === undefined) {
+        reader = { discard: false, count: 0 }
+        core.readers.set(full, reader)
+      }
+      reader.count++
+      snap = { tags, versions: tags === undefined ? undefined : core.versionsFor(tags), reader }
+    }
+    try {
+      return await this.#readThenLoad(key, full, loader, options, from, l1Env, now, snap)
+    } finally {
+      if (snap !== undefined && --snap.reader.count === 0 && core.readers.get(full) === snap.reader) {
+        core.readers.delete(full)
+      }
+    }
+  }
+
+  async #readThenLoad<T>(
+    key: string,
+    full: string,
+    loader: Loader<T>,
+    options: GetOrSetOptions<T> | undefined,
+    from: number,
+    l1Env: Envelope | undefined,
+    now: number,
+    snap: Snapshot | undefined,
+  ): Promise<T> {
+    const core = this.#core
     if (this.#mayRevalidate(l1Env, now) && (await this.#revalidate(l1Env!))) {
       this.#hit(key, 0)
       return l1Env!.value as T
@@ -284,7 +397,7 @@ export class Cache {
       now = core.clock.now()
     }
     this.#miss(key)
-    const flight = core.inflight.get(full) ?? this.#startLoad(key, full, loader, options, stale)
+    const flight = core.inflight.get(full) ?? this.#startLoad(key, full, loader, options, stale, snap)
     const promise = flight.promise as Promise<T>
     if (stale === undefined || stale.staleUntil <= now) return promise
     return this.#withStaleFallback(key, promise, stale.value as T, options)
@@ -333,6 +446,7 @@ export class Cache {
     loader: Loader<T>,
     options: GetOrSetOptions<T> | undefined,
     stale: Envelope | undefined,
+    snap?: Snapshot,
   ): Flight {
     const core = this.#core
     let ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
@@ -341,8 +455,9 @@ export class Cache {
     const shouldCache = options?.shouldCache
     // Versions are read before the loader starts: an invalidation during the load
     // makes the loaded value stale at once, instead of hiding the invalidation.
-    let tags = this.#tagNames(options?.tags)
-    let versions: number[] | Promise<number[]> | undefined = tags === undefined ? undefined : core.versionsFor(tags)
+    let tags = snap === undefined ? this.#tagNames(options?.tags) : snap.tags
+    let versions: number[] | Promise<number[]> | undefined =
+      snap !== undefined ? snap.versions : tags === undefined ? undefined : core.versionsFor(tags)
     let lateNames: string[] | undefined
     const ctx: LoaderContext<T> = {
       key,
@@ -357,9 +472,34 @@ export class Cache {
         lateNames = lateNames === undefined ? [...added] : [...lateNames, ...added]
       },
     }
-    const flight: Flight = { promise: undefined as unknown as Promise<unknown>, discard: false }
-    const started = core.clock.now()
+    const flight: Flight = { promise: undefined as unknown as Promise<unknown>, discard: snap?.reader.discard === true }
+    const lock = options?.lock
+    const lockMs =
+      lock === undefined || lock === false || core.lockTier === undefined
+        ? 0
+        : lock === true
+          ? DEFAULT_LOCK_WAIT
+          : parseDuration(lock, 'lock')
+    let started = core.clock.now()
     const run = async (): Promise<T> => {
+      let release: (() => Promise<void>) | undefined
+      if (lockMs > 0) {
+        const got = await this.#lockOrWait(full, lockMs)
+        if (got.env !== undefined) return got.env.value as T
+        release = got.release
+        started = core.clock.now()
+      }
+      try {
+        return await load()
+      } finally {
+        if (release !== undefined) {
+          // Waiters in other processes hear of the value over the bus before the lock goes.
+          if (core.bus !== undefined) await core.publish({ keys: [full] })
+          await release().catch((error: unknown) => core.stack.fail(core.lockTier!, 'unlock', full, error))
+        }
+      }
+    }
+    const load = async (): Promise<T> => {
       let value: T
       try {
         if (versions !== undefined && !Array.isArray(versions)) versions = await versions
@@ -367,7 +507,7 @@ export class Cache {
       } catch (error) {
         this.#counters.loadErrors++
         if (core.emitter.listeners.loadError !== undefined) {
-          core.emitter.emit('loadError', { key, namespace: this.#name, error })
+          core.emitter.emit('loadError', { key, namespace: this.#name, error, duration: core.clock.now() - started })
         }
         throw error
       }
@@ -393,6 +533,57 @@ export class Cache {
     })
     core.inflight.set(full, flight)
     return flight
+  }
+
+  /**
+   * Takes the cross-process lock of `full`, or waits for the process holding
+   * it to store a value: woken by the bus, or polling the tiers, until `ms`
+   * have passed. Then the caller loads itself (`{}`): a lock is a courtesy,
+   * never a reason to fail.
+   */
+  async #lockOrWait(full: string, ms: number): Promise<{ release?: () => Promise<void>; env?: Envelope }> {
+    const core = this.#core
+    const tier = core.lockTier!
+    const deadline = performance.now() + ms
+    let pause = 10
+    for (;;) {
+      let release: (() => Promise<void>) | undefined
+      try {
+        release = await tier.lock!(full, ms)
+      } catch (error) {
+        core.stack.fail(tier, 'lock', full, error)
+        return {}
+      }
+      if (release !== undefined) return { release }
+      const left = deadline - performance.now()
+      if (left <= 0) return {}
+      await this.#notice(full, Math.min(left, pause))
+      pause = Math.min(pause * 2, 100)
+      const now = core.clock.now()
+      const found = await core.stack.read(full, 0, now, (env) => this.#usable(env, now))
+      if (found.fresh !== undefined) return { env: found.fresh.env }
+    }
+  }
+
+  /** Resolves when the bus says `full` changed, or after `ms`. */
+  #notice(full: string, ms: number): Promise<void> {
+    const waiters = this.#core.waiters
+    return new Promise<void>((resolve) => {
+      let set = waiters.get(full)
+      if (set === undefined) {
+        set = new Set()
+        waiters.set(full, set)
+      }
+      const mine = set
+      const done = () => {
+        clearTimeout(timer)
+        mine.delete(done)
+        if (mine.size === 0 && waiters.get(full) === mine) waiters.delete(full)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      mine.add(done)
+    })
   }
 
   #maybeRefresh<T>(
@@ -445,6 +636,7 @@ export class Cache {
     const env = this.#envelope(value, core.clock.now(), ttl, grace, tags, versions, 0)
     core.discard(full)
     await this.#write(key, full, env)
+    if (core.bus !== undefined) await core.publish({ keys: [full] })
   }
 
   async #write(key: string, full: string, env: Envelope): Promise<void> {
@@ -466,6 +658,7 @@ export class Cache {
     const full = this.#full(key)
     this.#core.discard(full)
     const had = await this.#core.stack.delete([full])
+    if (this.#core.bus !== undefined) await this.#core.publish({ keys: [full] })
     this.#counters.deletes++
     if (this.#core.emitter.listeners.delete !== undefined)
       this.#core.emitter.emit('delete', { key, namespace: this.#name })
@@ -513,6 +706,7 @@ export class Cache {
       list.push({ key: full, env: this.#envelope(value, now, ttl, grace, tags, versions, 0) })
     }
     await core.stack.writeMany(list)
+    if (core.bus !== undefined) await core.publish({ keys: list.map((e) => e.key) })
     this.#counters.sets += list.length
   }
 
@@ -522,6 +716,7 @@ export class Cache {
     const fulls = keys.map((k) => this.#full(k))
     for (const full of fulls) this.#core.discard(full)
     if (fulls.length > 0) await this.#core.stack.delete(fulls)
+    if (this.#core.bus !== undefined && fulls.length > 0) await this.#core.publish({ keys: fulls })
     this.#counters.deletes += fulls.length
   }
 
@@ -571,6 +766,7 @@ export class Cache {
     checkTags(tags)
     if (tags.length === 0) return
     await this.#core.versions.bump(tags)
+    if (this.#core.bus !== undefined) await this.#core.publish({ tags: [...tags] })
     if (this.#core.emitter.listeners.invalidate !== undefined) this.#core.emitter.emit('invalidate', { tags })
   }
 
@@ -580,6 +776,7 @@ export class Cache {
     if (this.#nsTags !== undefined) await core.versions.bump([this.#nsTags[this.#nsTags.length - 1]!])
     core.discard(undefined, this.#prefix)
     await core.stack.clear(this.#prefix)
+    if (core.bus !== undefined) await core.publish({ clears: [this.#prefix] })
     if (core.emitter.listeners.clear !== undefined) core.emitter.emit('clear', { namespace: this.#name })
   }
 
@@ -602,6 +799,7 @@ export class Cache {
       tierErrors: { ...this.#core.stack.errors },
       tierHealth,
       inflight: this.#core.inflight.size,
+      ...(this.#core.bus === undefined ? {} : { bus: this.#core.bus.stats() }),
     }
   }
 
@@ -627,6 +825,7 @@ export class Cache {
     if (this.#core.closed) return
     this.#core.closed = true
     this.#core.discard(undefined)
+    await this.#core.bus?.close()
     await this.#core.stack.close()
   }
 
@@ -657,6 +856,7 @@ export class Cache {
 
   #hit(key: string, tier: number): void {
     this.#counters.hits++
+    if (tier > 0) this.#counters.lowerTierHits[tier] = (this.#counters.lowerTierHits[tier] ?? 0) + 1
     const emitter = this.#core.emitter
     if (emitter.listeners.hit !== undefined) emitter.emit('hit', { key, namespace: this.#name, tier })
   }

@@ -16,18 +16,24 @@ export interface CacheEvents {
   stale: { key: string; namespace: string; reason: 'error' | 'timeout'; error?: unknown }
   /** A loader finished; `duration` in ms. */
   load: { key: string; namespace: string; duration: number }
-  /** A loader threw or rejected. */
-  loadError: { key: string; namespace: string; error: unknown }
+  /** A loader threw or rejected; `duration` in ms until it did. */
+  loadError: { key: string; namespace: string; error: unknown; duration: number }
   /** A value was written by `set`, `setMany`, `touch` or a load. */
   set: { key: string; namespace: string }
   /** A key was deleted. */
   delete: { key: string; namespace: string }
-  /** A tier dropped an entry on its own. */
-  evict: { key: string; reason: EvictionReason }
+  /** A tier dropped an entry on its own. `tier` is the tier's name. */
+  evict: { key: string; reason: EvictionReason; tier: string }
   /** Tags were invalidated. */
   invalidate: { tags: readonly string[] }
   /** A namespace (or, with `''`, the whole cache) was cleared. */
   clear: { namespace: string }
+  /**
+   * A call to a tier below the synchronous first one (or any call that goes through
+   * the fail-open wrapper) finished; `duration` in ms, measured with `performance.now()`
+   * only while someone listens. `ok` is false when it failed.
+   */
+  tierOp: { tier: string; operation: string; duration: number; ok: boolean }
   /** A tier failed and was skipped (fail-open), or a value could not be stored. */
   error: { error: unknown; operation: string; tier?: string; key?: string }
 }

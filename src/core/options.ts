@@ -3,6 +3,8 @@
  * are read once, in the factory; the error names the option and what to change.
  * @module
  */
+
+import type { Bus } from '../tiers/bus.js'
 import type { Clock } from './clock.js'
 import { type Duration, parseDuration } from './duration.js'
 import { CacheError, describe, invalidOption } from './errors.js'
@@ -69,6 +71,19 @@ export interface CacheOptions {
    * @defaultValue `'1s'`
    */
   versionsMaxAge?: Duration
+  /**
+   * Only without `tiers`: the directory of the default SQLite file, or `false`
+   * for a memory-only default. `CACHESTACK_DIR` sets it from the environment.
+   * @defaultValue the OS cache directory (`~/.cache/cachestack` on Linux)
+   */
+  dir?: string | false
+  /**
+   * An invalidation bus (`redisBus()` from `cachestack/redis`): every `set`,
+   * `delete`, `invalidateTags` and `clear` here drops the affected keys from the
+   * in-process tiers of every other process on the same bus, and theirs from ours.
+   * @defaultValue none: in-process tiers of other processes learn of changes only by TTL
+   */
+  bus?: Bus
 }
 
 /** Options of {@link Cache.set} and {@link Cache.setMany}. */
@@ -91,6 +106,16 @@ export interface GetOrSetOptions<T> extends SetOptions {
   shouldCache?: (value: T) => boolean
   /** Store only values whose load took at least this long. @defaultValue 0 */
   minLoadTime?: Duration
+  /**
+   * Stampede protection across processes: on a miss, take a short lock in the
+   * shared tier (the lowest tier that offers locks, such as Redis) so that one
+   * process runs the loader while the others wait for its value. `true` waits
+   * up to 5 s; a duration sets the wait (and the lock's lifetime). A process
+   * that waits longer runs the loader itself; without a lock-capable tier
+   * the option does nothing.
+   * @defaultValue false: one loader per key per process
+   */
+  lock?: boolean | Duration
 }
 
 /** Options of {@link Cache.touch}. */
@@ -155,6 +180,8 @@ const KNOWN = new Set([
   'maxKeyLength',
   'strict',
   'versionsMaxAge',
+  'dir',
+  'bus',
 ])
 
 /** @internal options validated and normalized */
@@ -207,6 +234,10 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
   }
   if (options.strict !== undefined && typeof options.strict !== 'boolean') {
     throw invalidOption('strict', 'a boolean', options.strict)
+  }
+  const bus = options.bus
+  if (bus !== undefined && (typeof bus?.publish !== 'function' || typeof bus?.join !== 'function')) {
+    throw invalidOption('bus', 'a bus (for example redisBus({ url }) from cachestack/redis)', bus)
   }
   return {
     ttl: options.ttl === undefined ? Number.POSITIVE_INFINITY : parseDuration(options.ttl, 'ttl'),

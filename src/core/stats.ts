@@ -3,6 +3,8 @@
  * preallocated object; totals are summed only when `stats()` is called.
  * @module
  */
+
+import type { BusStats } from '../tiers/bus.js'
 import type { StoreHealth } from './store.js'
 
 /** The counters kept for the whole cache and for each namespace. */
@@ -25,11 +27,19 @@ export interface CacheCounters {
   sets: number
   /** Deletes. */
   deletes: number
+  /**
+   * Hits served by each tier below the first, by tier index (`[1]` is the second tier).
+   * Index 0 is left out here so the first tier's hit path stays one increment;
+   * {@link CounterSnapshot.tierHits} fills it in.
+   */
+  lowerTierHits: number[]
 }
 
 /** Counters with the derived hit ratio, `hits / (hits + misses)` (0 before the first read). */
 export interface CounterSnapshot extends CacheCounters {
   hitRatio: number
+  /** Hits by tier index, the first tier included (`hits` minus the lower tiers' hits). */
+  tierHits: number[]
 }
 
 /** What {@link Cache.stats} returns: totals, per-namespace counters, and tier errors. */
@@ -45,6 +55,8 @@ export interface CacheStats extends CounterSnapshot {
   tierHealth: Record<string, StoreHealth>
   /** Loads in flight now. */
   inflight: number
+  /** The invalidation bus's counters, when the cache has a bus. */
+  bus?: BusStats
 }
 
 /** @internal */
@@ -59,13 +71,20 @@ export function newCounters(): CacheCounters {
     expirations: 0,
     sets: 0,
     deletes: 0,
+    lowerTierHits: [],
   }
 }
 
 /** @internal */
 export function snapshot(c: CacheCounters): CounterSnapshot {
   const reads = c.hits + c.misses
-  return { ...c, hitRatio: reads === 0 ? 0 : c.hits / reads }
+  const tierHits = [c.hits]
+  for (let i = 1; i < c.lowerTierHits.length; i++) {
+    const n = c.lowerTierHits[i] ?? 0
+    tierHits[i] = n
+    tierHits[0]! -= n
+  }
+  return { ...c, lowerTierHits: [...c.lowerTierHits], hitRatio: reads === 0 ? 0 : c.hits / reads, tierHits }
 }
 
 /** @internal sums counters into `into` */
@@ -79,4 +98,7 @@ export function addCounters(into: CacheCounters, c: CacheCounters): void {
   into.expirations += c.expirations
   into.sets += c.sets
   into.deletes += c.deletes
+  for (let i = 1; i < c.lowerTierHits.length; i++) {
+    into.lowerTierHits[i] = (into.lowerTierHits[i] ?? 0) + (c.lowerTierHits[i] ?? 0)
+  }
 }

@@ -90,6 +90,13 @@ export interface Store<V = Envelope | Uint8Array> {
    * store's own `strict` option.
    */
   readonly strict?: boolean
+  /**
+   * Takes an exclusive lock named `key` for at most `ttl` ms, across every
+   * process using the store (for `getOrSet(…, { lock: true })`). Resolves a
+   * function that releases it, or `undefined` when another holder has it.
+   * Only shared stores implement it.
+   */
+  lock?(key: string, ttl: number): Promise<(() => Promise<void>) | undefined>
   /** The store's health: circuit state and counters (see `guardStore`). */
   health?(): StoreHealth
 }

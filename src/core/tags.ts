@@ -17,6 +17,13 @@ export interface TagVersionSource {
   get(name: string): number
   /** Moves each name's version on, so entries recorded before are stale. */
   bump(names: readonly string[]): void | Promise<void>
+  /**
+   * Another process moved these names on (heard over the bus): entries recorded
+   * before must read as stale here too. The local source bumps its own counters.
+   */
+  changed?(names: readonly string[]): void
+  /** The bus reconnected and may have missed changes: forget cached versions. */
+  resync?(): void
 }
 
 /**
@@ -34,6 +41,10 @@ export class LocalTagVersions implements TagVersionSource {
 
   bump(names: readonly string[]): void {
     for (const name of names) this.#versions.set(name, this.get(name) + 1)
+  }
+
+  changed(names: readonly string[]): void {
+    this.bump(names)
   }
 }
 

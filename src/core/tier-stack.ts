@@ -64,11 +64,32 @@ export class TierStack {
     key: string | undefined,
     fn: () => MaybePromise<R>,
   ): Promise<R | undefined> {
+    if (this.#emitter.listeners.tierOp !== undefined) return this.#timedCall(tier, operation, key, fn)
     try {
       return await fn()
     } catch (error) {
       this.fail(tier, operation, key, error)
       return undefined
+    }
+  }
+
+  /** `call`, timed for `tierOp` listeners (metrics, tracing); untimed when nobody listens. */
+  async #timedCall<R>(
+    tier: Store,
+    operation: string,
+    key: string | undefined,
+    fn: () => MaybePromise<R>,
+  ): Promise<R | undefined> {
+    const start = performance.now()
+    let ok = true
+    try {
+      return await fn()
+    } catch (error) {
+      ok = false
+      this.fail(tier, operation, key, error)
+      return undefined
+    } finally {
+      this.#emitter.emit('tierOp', { tier: tier.name, operation, duration: performance.now() - start, ok })
     }
   }
 

@@ -289,6 +289,10 @@ export function guardStore<V>(store: Store<V>, options: GuardOptions = {}): Stor
   if (s.getWithVersions !== undefined) {
     guarded.getWithVersions = (key) => guard.run('get', () => s.getWithVersions!(key))
   }
+  if (s.lock !== undefined) {
+    const lock = s.lock.bind(s)
+    guarded.lock = (key, ttl) => Promise.resolve(guard.run('lock', () => lock(key, ttl)))
+  }
   if (s.versions !== undefined) {
     const v = s.versions
     const versions: SharedVersions = {

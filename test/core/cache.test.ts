@@ -388,7 +388,7 @@ describe('events and stats', () => {
   })
 
   it('counts evictions from the memory tier and computes the hit ratio', async () => {
-    const cache = createCache({ tiers: [memoryStore({ maxEntries: 2 })] })
+    const cache = createCache({ tiers: [memoryStore({ maxEntries: 2, policy: 'lru' })] })
     const evicted: string[] = []
     cache.on('evict', (e) => evicted.push(e.key))
     await cache.set('a', 1)
@@ -419,5 +419,15 @@ describe('close', () => {
     await cache.close()
     await expect(cache.set('k', 1)).rejects.toMatchObject({ code: 'ERR_CACHE_CLOSED' })
     await expect(cache.getOrSet('k', () => 1)).rejects.toBeInstanceOf(CacheError)
+  })
+})
+
+describe('the system clock', () => {
+  it('lets a real TTL expire once the event loop has turned', async () => {
+    const cache = createCache({ tiers: [memoryStore()], ttl: 30 })
+    await cache.set('k', 'v')
+    expect(await cache.get('k')).toBe('v')
+    await new Promise((resolve) => setTimeout(resolve, 80))
+    expect(await cache.get('k')).toBeUndefined()
   })
 })

@@ -1,7 +1,22 @@
 /**
- * The in-process tier: a bounded LRU over envelopes. Links live in typed
- * arrays allocated once (as lru-cache does), so a hit moves two integers and
- * allocates nothing, and the byte accounting runs only when `maxBytes` is set.
+ * The in-process tier: a bounded store over envelopes with two eviction
+ * policies, W-TinyLFU (the default) and LRU. This policy is one file, larger
+ * than most, on purpose: the hit path must stay a few monomorphic steps that V8
+ * can inline, not calls across modules and objects.
+ *
+ * Layout (as lru-cache does it): every entry lives in a slot; links, expiry,
+ * sizes, hashes and segment tags are typed arrays allocated once, so a hit
+ * moves integers and allocates nothing.
+ *
+ * W-TinyLFU (Einziger, Friedman & Manes, "TinyLFU: A Highly Efficient Cache
+ * Admission Policy"; the design of Caffeine): a new entry enters a small LRU
+ * window (1 % of `maxEntries`). An entry pushed out of the window becomes a
+ * candidate for the main space, a segmented LRU of a probation part and a
+ * protected part (80 % of main). When the store is full, the candidate is
+ * admitted only if a {@link FrequencySketch} says it was accessed more often
+ * recently than the probation victim it would replace; otherwise the candidate
+ * is dropped. So a one-off scan passes through the window without flushing the
+ * hot set, which is what plain LRU does.
  * @module
  */
 import type { Clock } from '../../core/clock.js'
@@ -10,19 +25,25 @@ import { parseSize, type Size } from '../../core/duration.js'
 import type { Envelope } from '../../core/envelope.js'
 import { invalidOption } from '../../core/errors.js'
 import type { EvictionReason, StoreContext, StoreSize, SyncStore } from '../../core/store.js'
+import { FrequencySketch, hashKey } from './frequency-sketch.js'
 import { estimateSize } from './size.js'
+
+/** The eviction policies of {@link memoryStore}. */
+export type MemoryPolicy = 'tinylfu' | 'lru'
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
   /**
-   * The most entries held; the least recently used is evicted past it.
-   * Memory for the links (about 12 bytes per slot) is allocated up front.
+   * The most entries held; never exceeded. Memory for the slots (about 21 bytes
+   * per slot with `'tinylfu'`, 17 with `'lru'`, plus 8 with `maxBytes`) is
+   * allocated up front.
    * @defaultValue 10_000
    */
   maxEntries?: number
   /**
-   * The most bytes held, as weighed by `sizeOf`. An entry larger than the whole
-   * budget is refused (and counted as an eviction with reason `'too-large'`).
+   * The most bytes held, as weighed by `sizeOf`; never exceeded. An entry larger
+   * than the whole budget is refused, not stored: it is counted in
+   * {@link MemoryStore.refused} and reported as an eviction with reason `'too-large'`.
    * Weighing costs a walk of each value written; leave unset to skip it.
    * @defaultValue unbounded
    */
@@ -33,19 +54,39 @@ export interface MemoryStoreOptions {
    */
   sizeOf?: (value: unknown, key: string) => number
   /**
+   * Which entry to drop when full.
+   * - `'tinylfu'`: W-TinyLFU. Keeps the frequently used entries through scans,
+   *   loops and one-off bursts; on skewed (Zipf-like) traffic it holds as many
+   *   hits as LRU or more. Costs a frequency-sketch update per hit (no allocation)
+   *   and about 4 bytes per slot for the sketch.
+   * - `'lru'`: least recently used. Slightly faster per operation; best when the
+   *   newest entries are nearly always the ones read next (recency-only traffic).
+   * @defaultValue 'tinylfu'
+   */
+  policy?: MemoryPolicy
+  /**
    * How often to sweep expired entries in the background (an unref'd timer).
-   * Expired entries are otherwise reclaimed when read or evicted by LRU.
+   * Expired entries are otherwise reclaimed when read or evicted by the policy.
    * @defaultValue no sweep
    */
   purgeInterval?: number
 }
 
 const NO_EXPIRY = Number.POSITIVE_INFINITY
+/** Segments. With `'lru'` every entry is in the window and the window is the whole store. */
+const WINDOW = 0
+const PROBATION = 1
+const PROTECTED = 2
+/** A candidate at least this warm is admitted over a hotter victim 1 time in 128, so crafted collisions cannot pin the main space. */
+const WARM_CANDIDATE = 6
+/** Where a victim is sought when no candidate is pending. */
+const SEARCH_ORDER = [PROBATION, PROTECTED, WINDOW] as const
 
 /**
  * The memory tier. Create it with {@link memoryStore}.
- * `get` of a present key reads the clock only for entries that expire, moves the
- * entry to the front of the LRU list and returns it: no allocation, no promise.
+ * `get` of a present key reads the clock only for entries that expire, records
+ * the access (moves the entry within its segment; with `'tinylfu'`, counts it in
+ * the sketch) and returns it: no allocation, no promise.
  */
 export class MemoryStore implements SyncStore {
   readonly name = 'memory'
@@ -54,6 +95,8 @@ export class MemoryStore implements SyncStore {
   readonly maxEntries: number
   /** The byte bound (`Infinity` when unset). */
   readonly maxBytes: number
+  /** The eviction policy. */
+  readonly policy: MemoryPolicy
 
   #map = new Map<string, number>()
   #keys: (string | undefined)[]
@@ -65,10 +108,22 @@ export class MemoryStore implements SyncStore {
   #free: Uint32Array
   #freeTop = 0
   #fill = 0
-  #head: number
-  #tail: number
+  /** Segment of each slot. */
+  #where: Uint8Array
+  /** Head (most recent), tail (least recent) and length of each segment. */
+  #heads: Uint32Array
+  #tails: Uint32Array
+  #counts: Uint32Array
   #nil: number
+  #windowMax: number
+  #protectedMax: number
+  /** Key hashes, kept so a hit feeds the sketch without hashing the key again (`'tinylfu'` only). */
+  #hashes: Int32Array | undefined
+  #sketch: FrequencySketch | undefined
+  #random = 0x2545f491
   #bytes = 0
+  #refused = 0
+  #evictions = 0
   #sizeOf: ((value: unknown, key: string) => number) | undefined
   #clock: Clock = systemClock
   #onEvict: (key: string, reason: EvictionReason) => void = () => {}
@@ -80,22 +135,38 @@ export class MemoryStore implements SyncStore {
     if (!Number.isInteger(max) || max < 1 || max > 2 ** 31) {
       throw invalidOption('maxEntries', 'an integer between 1 and 2^31', max)
     }
+    const policy = options.policy ?? 'tinylfu'
+    if (policy !== 'tinylfu' && policy !== 'lru') throw invalidOption('policy', "'tinylfu' or 'lru'", policy)
+    this.policy = policy
     this.maxEntries = max
     this.maxBytes = options.maxBytes === undefined ? NO_EXPIRY : parseSize(options.maxBytes, 'maxBytes')
     if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
       throw invalidOption('sizeOf', 'a function (value, key) => bytes', options.sizeOf)
     }
-    this.#nil = max
-    this.#head = max
-    this.#tail = max
-    this.#keys = new Array(max).fill(undefined)
-    this.#vals = new Array(max).fill(undefined)
-    this.#expires = new Float64Array(max)
-    this.#next = new Uint32Array(max)
-    this.#prev = new Uint32Array(max)
-    this.#free = new Uint32Array(max)
+    // One slot more than the bound: a new entry is linked before the policy picks who leaves.
+    const slots = max + 1
+    this.#nil = slots
+    this.#heads = new Uint32Array(3).fill(slots)
+    this.#tails = new Uint32Array(3).fill(slots)
+    this.#counts = new Uint32Array(3)
+    this.#keys = new Array(slots).fill(undefined)
+    this.#vals = new Array(slots).fill(undefined)
+    this.#expires = new Float64Array(slots)
+    this.#next = new Uint32Array(slots)
+    this.#prev = new Uint32Array(slots)
+    this.#free = new Uint32Array(slots)
+    this.#where = new Uint8Array(slots)
+    if (policy === 'tinylfu') {
+      this.#windowMax = Math.max(1, Math.round(max * 0.01))
+      this.#protectedMax = Math.floor((max - this.#windowMax) * 0.8)
+      this.#hashes = new Int32Array(slots)
+      this.#sketch = new FrequencySketch(max)
+    } else {
+      this.#windowMax = max
+      this.#protectedMax = 0
+    }
     if (this.maxBytes !== NO_EXPIRY || options.sizeOf !== undefined) {
-      this.#sizes = new Float64Array(max)
+      this.#sizes = new Float64Array(slots)
       this.#sizeOf = options.sizeOf ?? ((value, key) => estimateSize(value) + 16 + key.length * 2 + 96)
     }
     if (options.purgeInterval !== undefined) {
@@ -112,7 +183,7 @@ export class MemoryStore implements SyncStore {
     this.#onEvict = ctx.onEvict
   }
 
-  /** The entry under `key`, unless absent or expired. Marks it most recently used. */
+  /** The entry under `key`, unless absent or expired. Records the access. */
   get(key: string): Envelope | undefined {
     const i = this.#map.get(key)
     if (i === undefined) return undefined
@@ -122,25 +193,33 @@ export class MemoryStore implements SyncStore {
       this.#onEvict(key, 'expired')
       return undefined
     }
-    if (i !== this.#head) this.#toHead(i)
+    if (this.#sketch !== undefined) {
+      this.#sketch.increment(this.#hashes![i]!)
+      this.#touch(i)
+    } else if (i !== this.#heads[WINDOW]) {
+      this.#unlink(i)
+      this.#linkHead(i, WINDOW)
+    }
     return this.#vals[i]
   }
 
-  /** The entry under `key` without touching recency or expiry. */
+  /** The entry under `key` without touching recency, frequency or expiry. */
   peek(key: string): Envelope | undefined {
     const i = this.#map.get(key)
     return i === undefined ? undefined : this.#vals[i]
   }
 
-  /** Stores `value` until `expiresAt`, evicting least recently used entries past the bounds. */
+  /** Stores `value` until `expiresAt`, letting the policy evict past the bounds. */
   set(key: string, value: Envelope, expiresAt: number): void {
     let size = 0
     if (this.#sizeOf !== undefined) {
       size = this.#sizeOf(value.value, key)
-      if (!(size >= 0)) size = 0
-      if (size > this.maxBytes) {
+      // Whole bytes keep the running total exact.
+      size = size >= 0 ? Math.ceil(size) : 0
+      if (size > this.maxBytes || size === NO_EXPIRY) {
         const old = this.#map.get(key)
         if (old !== undefined) this.#remove(old)
+        this.#refused++
         this.#onEvict(key, 'too-large')
         return
       }
@@ -153,21 +232,44 @@ export class MemoryStore implements SyncStore {
         this.#bytes += size - this.#sizes[i]!
         this.#sizes[i] = size
       }
-      if (i !== this.#head) this.#toHead(i)
-    } else {
-      if (this.#map.size >= this.maxEntries) this.#evictTail()
-      i = this.#freeTop > 0 ? this.#free[--this.#freeTop]! : this.#fill++
-      this.#keys[i] = key
-      this.#vals[i] = value
-      this.#expires[i] = expiresAt
-      if (this.#sizes !== undefined) {
-        this.#sizes[i] = size
-        this.#bytes += size
+      if (this.#sketch !== undefined) {
+        this.#sketch.increment(this.#hashes![i]!)
+        this.#touch(i)
+      } else if (i !== this.#heads[WINDOW]) {
+        this.#unlink(i)
+        this.#linkHead(i, WINDOW)
       }
-      this.#map.set(key, i)
-      this.#linkHead(i)
+      if (this.#bytes > this.maxBytes) this.#evict(this.#nil, 0, i)
+      return
     }
-    while (this.#bytes > this.maxBytes && this.#tail !== this.#nil) this.#evictTail()
+    i = this.#freeTop > 0 ? this.#free[--this.#freeTop]! : this.#fill++
+    this.#keys[i] = key
+    this.#vals[i] = value
+    this.#expires[i] = expiresAt
+    if (this.#sizes !== undefined) {
+      this.#sizes[i] = size
+      this.#bytes += size
+    }
+    this.#map.set(key, i)
+    this.#linkHead(i, WINDOW)
+    if (this.#sketch === undefined) {
+      if (this.#map.size > this.maxEntries || this.#bytes > this.maxBytes) this.#evict(this.#nil, 0, i)
+      return
+    }
+    const h = hashKey(key)
+    this.#hashes![i] = h
+    this.#sketch.increment(h)
+    // The window's overflow moves to probation; the first moved is the first candidate.
+    let candidate = this.#nil
+    let candidates = 0
+    while (this.#counts[WINDOW]! > this.#windowMax) {
+      const t = this.#tails[WINDOW]!
+      this.#unlink(t)
+      this.#linkHead(t, PROBATION)
+      if (candidate === this.#nil) candidate = t
+      candidates++
+    }
+    if (this.#map.size > this.maxEntries || this.#bytes > this.maxBytes) this.#evict(candidate, candidates, i)
   }
 
   /** Removes `key`; returns whether it was there. */
@@ -178,14 +280,17 @@ export class MemoryStore implements SyncStore {
     return true
   }
 
-  /** Removes every key starting with `prefix`, or everything. */
+  /** Removes every key starting with `prefix`, or everything (and the frequency history). */
   clear(prefix = ''): void {
     if (prefix === '') {
       this.#map.clear()
       this.#keys.fill(undefined)
       this.#vals.fill(undefined)
       this.#sizes?.fill(0)
-      this.#head = this.#tail = this.#nil
+      this.#heads.fill(this.#nil)
+      this.#tails.fill(this.#nil)
+      this.#counts.fill(0)
+      this.#sketch?.clear()
       this.#freeTop = 0
       this.#fill = 0
       this.#bytes = 0
@@ -223,9 +328,31 @@ export class MemoryStore implements SyncStore {
     return this.#bytes
   }
 
-  /** Keys from most to least recently used. For inspection and tests; allocates. */
+  /** Writes refused because the entry alone weighed more than `maxBytes`. */
+  get refused(): number {
+    return this.#refused
+  }
+
+  /** Entries dropped to stay within the bounds (candidates the policy did not admit included). */
+  get evictions(): number {
+    return this.#evictions
+  }
+
+  /**
+   * Keys in the order the policy values them, most valued first; the last is the
+   * next to be evicted. LRU: most to least recently used. TinyLFU: the window,
+   * then the protected segment, then probation, each most recent first.
+   * For inspection and tests; allocates.
+   */
   *keys(): IterableIterator<string> {
-    for (let i = this.#head; i !== this.#nil; i = this.#next[i]!) yield this.#keys[i]!
+    for (const seg of [WINDOW, PROTECTED, PROBATION]) {
+      for (let i = this.#heads[seg]!; i !== this.#nil; i = this.#next[i]!) yield this.#keys[i]!
+    }
+  }
+
+  /** The sketch's estimate of recent accesses of `key` (0–15; always 0 with `'lru'`). For inspection and tests. */
+  frequency(key: string): number {
+    return this.#sketch === undefined ? 0 : this.#sketch.frequency(hashKey(key))
   }
 
   /** Stops the purge timer. */
@@ -233,10 +360,84 @@ export class MemoryStore implements SyncStore {
     if (this.#timer !== undefined) clearInterval(this.#timer)
   }
 
-  #evictTail(): void {
-    const i = this.#tail
+  /** A TinyLFU hit: probation entries earn the protected segment; the rest move to their segment's head. */
+  #touch(i: number): void {
+    const seg = this.#where[i]!
+    if (seg === PROBATION) {
+      this.#unlink(i)
+      this.#linkHead(i, PROTECTED)
+      if (this.#counts[PROTECTED]! > this.#protectedMax) {
+        const t = this.#tails[PROTECTED]!
+        this.#unlink(t)
+        this.#linkHead(t, PROBATION)
+      }
+    } else if (i !== this.#heads[seg]) {
+      this.#unlink(i)
+      this.#linkHead(i, seg)
+    }
+  }
+
+  /**
+   * Evicts until both bounds hold. `candidates` entries, the oldest at slot
+   * `candidate`, have just left the TinyLFU window for probation; each is
+   * admitted only if the sketch rates it above the victim it would displace.
+   * The entry just written (slot `keep`) stays: it alone fits both bounds.
+   */
+  #evict(candidate: number, candidates: number, keep: number): void {
+    while (this.#map.size > this.maxEntries || this.#bytes > this.maxBytes) {
+      if (candidates === 0) {
+        const victim = this.#plainVictim(keep)
+        if (victim === this.#nil) return
+        this.#evictSlot(victim)
+        continue
+      }
+      // Candidates sit at probation's recent end; a victim is taken from its old end,
+      // or from protected when probation holds nothing but candidates.
+      const victim = this.#counts[PROBATION]! > candidates ? this.#tails[PROBATION]! : this.#tails[PROTECTED]!
+      if (victim !== this.#nil && this.#admit(candidate, victim)) {
+        this.#evictSlot(victim)
+      } else {
+        const next = this.#prev[candidate]!
+        this.#evictSlot(candidate)
+        candidate = next
+        candidates--
+      }
+    }
+  }
+
+  /** Whether `candidate` should replace `victim`: it must be more frequent (or, rarely, warm). */
+  #admit(candidate: number, victim: number): boolean {
+    const sketch = this.#sketch!
+    const c = sketch.frequency(this.#hashes![candidate]!)
+    const v = sketch.frequency(this.#hashes![victim]!)
+    if (c > v) return true
+    if (c < WARM_CANDIDATE) return false
+    // xorshift: a cheap deterministic coin.
+    let x = this.#random
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    this.#random = x
+    return (x & 127) === 0
+  }
+
+  /**
+   * The entry to drop when no candidate is pending: the oldest of probation,
+   * protected, then window, never `keep` (which is always its segment's head).
+   */
+  #plainVictim(keep: number): number {
+    for (const seg of SEARCH_ORDER) {
+      let t = this.#tails[seg]!
+      if (t === keep) t = this.#prev[t]!
+      if (t !== this.#nil) return t
+    }
+    return this.#nil
+  }
+
+  #evictSlot(i: number): void {
     const key = this.#keys[i]!
     this.#remove(i)
+    this.#evictions++
     this.#onEvict(key, 'capacity')
   }
 
@@ -252,36 +453,38 @@ export class MemoryStore implements SyncStore {
     this.#free[this.#freeTop++] = i
   }
 
-  #linkHead(i: number): void {
+  #linkHead(i: number, seg: number): void {
+    const head = this.#heads[seg]!
+    this.#where[i] = seg
     this.#prev[i] = this.#nil
-    this.#next[i] = this.#head
-    if (this.#head !== this.#nil) this.#prev[this.#head] = i
-    else this.#tail = i
-    this.#head = i
+    this.#next[i] = head
+    if (head !== this.#nil) this.#prev[head] = i
+    else this.#tails[seg] = i
+    this.#heads[seg] = i
+    this.#counts[seg]!++
   }
 
   #unlink(i: number): void {
+    const seg = this.#where[i]!
     const p = this.#prev[i]!
     const n = this.#next[i]!
     if (p !== this.#nil) this.#next[p] = n
-    else this.#head = n
+    else this.#heads[seg] = n
     if (n !== this.#nil) this.#prev[n] = p
-    else this.#tail = p
-  }
-
-  #toHead(i: number): void {
-    this.#unlink(i)
-    this.#linkHead(i)
+    else this.#tails[seg] = p
+    this.#counts[seg]!--
   }
 }
 
 /**
  * Creates the in-process memory tier, bounded by entries and, optionally, bytes.
+ * The default policy is W-TinyLFU; pass `policy: 'lru'` for plain LRU.
  *
  * @param options - see {@link MemoryStoreOptions}
  * @example
  * ```ts
  * const cache = createCache({ tiers: [memoryStore({ maxEntries: 50_000, maxBytes: '256mb' })] })
+ * const recencyOnly = memoryStore({ maxEntries: 1_000, policy: 'lru' })
  * ```
  */
 export function memoryStore(options?: MemoryStoreOptions): MemoryStore {

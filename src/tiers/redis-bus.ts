@@ -1,0 +1,237 @@
+/**
+ * The invalidation bus over Redis pub/sub. Two connections: pub/sub needs one
+ * of its own, and publishing goes through a second (the user's client, or one
+ * made from the URL). Changes made in one tick are sent as one message, and a
+ * send that fails is kept and re-sent once Redis answers again.
+ * @module
+ */
+import { randomUUID } from 'node:crypto'
+import { type Cluster, Redis, type RedisOptions } from 'ioredis'
+import { invalidOption } from '../core/errors.js'
+import type { Bus, BusHandlers, BusMessage, BusStats } from './bus.js'
+
+/** Options of {@link redisBus}. */
+export interface RedisBusOptions {
+  /** A Redis URL (`redis://host:port/db`). One of `url`, `client` or `cluster` is needed. */
+  url?: string
+  /**
+   * An existing ioredis client or Cluster. The bus duplicates it for its
+   * subscriber connection and publishes through it; it does not close it.
+   */
+  client?: Redis | Cluster
+  /** The pub/sub channel; caches that should hear each other use the same one. @defaultValue `'cachestack:bus'` */
+  channel?: string
+  /** More ioredis options for connections made from `url`. */
+  redis?: RedisOptions
+  /**
+   * The most changed names kept for re-sending while Redis is unreachable;
+   * past it, the kept changes become one "clear everything" message.
+   * @defaultValue 10_000
+   */
+  maxPending?: number
+  /**
+   * How long a change waits to be sent before the write that made it goes on
+   * without it (the change is kept and re-sent): the bus never holds the app up.
+   * @defaultValue 1000 ms
+   */
+  timeout?: number
+}
+
+interface Wire {
+  /** Sender id. */
+  f: string
+  k?: string[]
+  t?: string[]
+  c?: string[]
+}
+
+/** @internal the largest number of names in one message; bigger batches are split */
+const MAX_NAMES_PER_MESSAGE = 1000
+
+class RedisBus implements Bus {
+  readonly id = randomUUID()
+  #pub: Redis | Cluster
+  #sub: Redis | Cluster
+  #ownsPub: boolean
+  #channel: string
+  #maxPending: number
+  #timeout: number
+  #handlers: BusHandlers | undefined
+  #stats: BusStats = { published: 0, received: 0, resyncs: 0, errors: 0, pending: 0 }
+  /** Changes of this tick, sent together. */
+  #batch: { keys: Set<string>; tags: Set<string>; clears: Set<string> } | undefined
+  #batchSent: Promise<void> | undefined
+  /** Changes whose send failed, re-sent on reconnect. */
+  #pending: Required<BusMessage> = { keys: [], tags: [], clears: [] }
+  #everConnected = false
+  #lost = false
+  #closed = false
+
+  constructor(options: RedisBusOptions) {
+    this.#channel = options.channel ?? 'cachestack:bus'
+    this.#maxPending = options.maxPending ?? 10_000
+    this.#timeout = options.timeout ?? 1000
+    if (options.client !== undefined) {
+      this.#pub = options.client
+      this.#ownsPub = false
+    } else if (options.url !== undefined) {
+      this.#pub = new Redis(options.url, { maxRetriesPerRequest: 1, ...options.redis })
+      this.#ownsPub = true
+    } else {
+      throw invalidOption('redisBus', '{ url } or { client }', options)
+    }
+    this.#sub = this.#pub.duplicate()
+    this.#pub.on('error', () => {
+      this.#stats.errors++
+    })
+    this.#pub.on('ready', () => this.#resend())
+    this.#sub.on('error', () => {
+      this.#stats.errors++
+    })
+    this.#sub.on('close', () => {
+      if (this.#everConnected) this.#lost = true
+    })
+    this.#sub.on('ready', () => {
+      // ioredis resubscribes on reconnect; anything published meanwhile was missed.
+      if (this.#everConnected && this.#lost && !this.#closed) {
+        this.#lost = false
+        this.#stats.resyncs++
+        this.#handlers?.resync()
+      }
+      this.#everConnected = true
+    })
+    this.#sub.on('message', (channel: string, text: string) => this.#receive(channel, text))
+  }
+
+  async join(handlers: BusHandlers): Promise<void> {
+    this.#handlers = handlers
+    await this.#sub.subscribe(this.#channel)
+  }
+
+  publish(message: BusMessage): Promise<void> {
+    if (this.#closed) return Promise.resolve()
+    let batch = this.#batch
+    if (batch === undefined) {
+      batch = { keys: new Set(), tags: new Set(), clears: new Set() }
+      this.#batch = batch
+      this.#batchSent = new Promise<void>((resolve) => {
+        queueMicrotask(() => {
+          this.#batch = undefined
+          this.#send({ keys: [...batch!.keys], tags: [...batch!.tags], clears: [...batch!.clears] }).then(resolve)
+        })
+      })
+    }
+    if (message.keys) for (const k of message.keys) batch.keys.add(k)
+    if (message.tags) for (const t of message.tags) batch.tags.add(t)
+    if (message.clears) for (const c of message.clears) batch.clears.add(c)
+    return this.#batchSent!
+  }
+
+  stats(): BusStats {
+    this.#stats.pending = this.#pending.keys.length + this.#pending.tags.length + this.#pending.clears.length
+    return { ...this.#stats }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#sub.disconnect()
+    if (this.#ownsPub) {
+      try {
+        await this.#pub.quit()
+      } catch {
+        this.#pub.disconnect()
+      }
+    }
+  }
+
+  /** Sends a batch, split into messages of bounded size; a failed part is kept for re-sending. */
+  async #send(message: Required<BusMessage>): Promise<void> {
+    const parts: Wire[] = []
+    const push = (field: 'k' | 't' | 'c', names: string[]) => {
+      for (let i = 0; i < names.length; i += MAX_NAMES_PER_MESSAGE) {
+        parts.push({ f: this.id, [field]: names.slice(i, i + MAX_NAMES_PER_MESSAGE) })
+      }
+    }
+    // Clears first: a receiver that clears after dropping keys loses nothing it should keep.
+    push('c', message.clears)
+    push('t', message.tags)
+    push('k', message.keys)
+    await Promise.all(
+      parts.map(async (part) => {
+        let timer: NodeJS.Timeout | undefined
+        try {
+          await Promise.race([
+            this.#pub.publish(this.#channel, JSON.stringify(part)),
+            new Promise((_, reject) => {
+              timer = setTimeout(() => reject(new Error('bus publish timed out')), this.#timeout)
+            }),
+          ])
+          this.#stats.published++
+        } catch {
+          this.#stats.errors++
+          this.#keep(part)
+        } finally {
+          clearTimeout(timer)
+        }
+      }),
+    )
+  }
+
+  #keep(part: Wire): void {
+    const p = this.#pending
+    if (part.k) p.keys.push(...part.k)
+    if (part.t) p.tags.push(...part.t)
+    if (part.c) p.clears.push(...part.c)
+    if (p.keys.length + p.tags.length + p.clears.length > this.#maxPending) {
+      // Too much to replay name by name: every other process drops its local tiers instead.
+      this.#pending = { keys: [], tags: [], clears: [''] }
+    }
+  }
+
+  #resend(): void {
+    const p = this.#pending
+    if (p.keys.length + p.tags.length + p.clears.length === 0 || this.#closed) return
+    this.#pending = { keys: [], tags: [], clears: [] }
+    void this.#send(p)
+  }
+
+  #receive(channel: string, text: string): void {
+    if (channel !== this.#channel || this.#handlers === undefined) return
+    let wire: Wire
+    try {
+      wire = JSON.parse(text) as Wire
+    } catch {
+      this.#stats.errors++
+      return
+    }
+    if (wire.f === this.id) return
+    this.#stats.received++
+    const message: BusMessage = {}
+    if (wire.k) message.keys = wire.k
+    if (wire.t) message.tags = wire.t
+    if (wire.c) message.clears = wire.c
+    this.#handlers.message(message)
+  }
+}
+
+/**
+ * An invalidation bus over Redis pub/sub: every `set`, `delete`,
+ * `invalidateTags` and `clear` in one process drops the affected keys from
+ * every other process's in-process tiers within one delivery.
+ *
+ * @param options - see {@link RedisBusOptions}
+ * @example
+ * ```ts
+ * import { createCache, memoryStore } from 'cachestack'
+ * import { redisBus, redisStore } from 'cachestack/redis'
+ *
+ * const cache = createCache({
+ *   tiers: [memoryStore(), redisStore({ url: process.env.REDIS_URL })],
+ *   bus: redisBus({ url: process.env.REDIS_URL }),
+ * })
+ * ```
+ */
+export function redisBus(options: RedisBusOptions): Bus {
+  return new RedisBus(options)
+}

@@ -1,0 +1,166 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Registry } from 'prom-client'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Cache, createCache, manualClock, memoryStore, type Store } from '../../src/index.js'
+import { registerMetrics } from '../../src/prometheus.js'
+import { parsePrometheus, type Sample, sampleValue } from './helpers/prom-text.js'
+import { type RedisTier, redisAvailable, redisTier } from './helpers/redis-tier.js'
+
+const hasRedis = await redisAvailable()
+if (!hasRedis && process.env.CI === 'true') throw new Error('Redis at 127.0.0.1:6379 is unreachable (CI=true)')
+if (!hasRedis) console.warn('prometheus.test: Redis at 127.0.0.1:6379 is unreachable; skipping')
+
+/** A tier that fails every call: the fail-open path. */
+function downTier(): Store<Uint8Array> {
+  const fail = () => Promise.reject(new Error('down'))
+  return { name: 'down', binary: true, get: fail, set: fail, delete: fail, clear: fail }
+}
+
+describe.skipIf(!hasRedis)('cachestack/prometheus, scraped over HTTP', () => {
+  const registry = new Registry()
+  let server: Server
+  let url: string
+  let l2: RedisTier
+  let cache: Cache
+  const clock = manualClock()
+
+  const scrape = async (): Promise<Sample[]> => {
+    const res = await fetch(url)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toContain('text/plain')
+    return parsePrometheus(await res.text())
+  }
+
+  beforeAll(async () => {
+    l2 = await redisTier('redis')
+    cache = createCache({ clock, tiers: [memoryStore({ maxEntries: 2 }), l2], ttl: '1m' })
+    registerMetrics(cache, { registry, name: 'api' })
+    server = createServer(async (req, res) => {
+      if (req.url !== '/metrics') return void res.writeHead(404).end()
+      res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics())
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`
+  })
+
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve))
+    await cache?.close()
+  })
+
+  it('counts hits by tier, misses, loads and their latency, by namespace', async () => {
+    const users = cache.namespace('users')
+    const before = await scrape()
+    expect(sampleValue(before, 'cachestack_hits_total', { cache: 'api', namespace: 'users', tier: 'memory' })).toBe(0)
+
+    const load = async () => {
+      clock.advance(30) // the loader takes 30 ms of the cache's clock
+      return { name: 'Ada' }
+    }
+    expect(await users.getOrSet('1', load)).toEqual({ name: 'Ada' }) // miss + load
+    expect(await users.getOrSet('1', load)).toEqual({ name: 'Ada' }) // memory hit
+    expect(await users.getOrSet('1', load)).toEqual({ name: 'Ada' }) // memory hit
+    expect(await cache.get('nothing')).toBeUndefined() // root miss
+    ;(cache.tiers[0] as ReturnType<typeof memoryStore>).delete('users:1')
+    expect(await users.get('1')).toEqual({ name: 'Ada' }) // redis hit, copied up
+
+    const s = await scrape()
+    expect(sampleValue(s, 'cachestack_hits_total', { cache: 'api', namespace: 'users', tier: 'memory' })).toBe(2)
+    expect(sampleValue(s, 'cachestack_hits_total', { cache: 'api', namespace: 'users', tier: 'redis' })).toBe(1)
+    expect(sampleValue(s, 'cachestack_misses_total', { cache: 'api', namespace: 'users' })).toBe(1)
+    expect(sampleValue(s, 'cachestack_misses_total', { cache: 'api', namespace: '' })).toBe(1)
+    expect(sampleValue(s, 'cachestack_loads_total', { cache: 'api', namespace: 'users' })).toBe(1)
+    expect(sampleValue(s, 'cachestack_hit_ratio', { cache: 'api', namespace: 'users' })).toBe(0.75)
+    expect(sampleValue(s, 'cachestack_load_duration_seconds_count', { cache: 'api', namespace: 'users' })).toBe(1)
+    expect(sampleValue(s, 'cachestack_load_duration_seconds_sum', { cache: 'api', namespace: 'users' })).toBeCloseTo(
+      0.03,
+    )
+    expect(
+      sampleValue(s, 'cachestack_load_duration_seconds_bucket', { cache: 'api', namespace: 'users', le: '0.025' }),
+    ).toBe(0)
+    expect(
+      sampleValue(s, 'cachestack_load_duration_seconds_bucket', { cache: 'api', namespace: 'users', le: '0.05' }),
+    ).toBe(1)
+    // Redis calls are timed: two reads that missed it (users:1 before its load, "nothing") and one that found it.
+    const redisGets = sampleValue(s, 'cachestack_tier_operation_duration_seconds_count', {
+      cache: 'api',
+      tier: 'redis',
+      operation: 'get',
+      outcome: 'ok',
+    })
+    expect(redisGets).toBe(3)
+    expect(sampleValue(s, 'cachestack_entries', { cache: 'api', tier: 'memory' })).toBe(1)
+    expect(sampleValue(s, 'cachestack_entries', { cache: 'api', tier: 'redis' })).toBe(1)
+    expect(sampleValue(s, 'cachestack_size_bytes', { cache: 'api', tier: 'redis' })).toBeGreaterThan(0)
+
+    // The numbers move with traffic.
+    await users.getOrSet('1', load)
+    const after = await scrape()
+    expect(sampleValue(after, 'cachestack_hits_total', { cache: 'api', namespace: 'users', tier: 'memory' })).toBe(3)
+    expect(sampleValue(after, 'cachestack_hit_ratio', { cache: 'api', namespace: 'users' })).toBe(0.8)
+  })
+
+  it('counts evictions by tier and reason, invalidations, clears, stale hits and load errors', async () => {
+    const ns = cache.namespace('evict')
+    await ns.set('a', 1)
+    await ns.set('b', 2)
+    await ns.set('c', 3) // the memory tier holds 2: an eviction
+    await cache.invalidateTags(['products', 'users'])
+    await ns.clear()
+    const flaky = cache.namespace('flaky')
+    await flaky.set('k', 'old', { ttl: '1s', grace: '1h' })
+    clock.advance('2s')
+    expect(
+      await flaky.getOrSet('k', () => {
+        throw new Error('source down')
+      }),
+    ).toBe('old')
+    const s = await scrape()
+    expect(
+      sampleValue(s, 'cachestack_evictions_total', { cache: 'api', tier: 'memory', reason: 'capacity' }),
+    ).toBeGreaterThanOrEqual(1)
+    expect(sampleValue(s, 'cachestack_invalidations_total', { cache: 'api' })).toBe(2)
+    expect(sampleValue(s, 'cachestack_clears_total', { cache: 'api', namespace: 'evict' })).toBe(1)
+    expect(sampleValue(s, 'cachestack_stale_hits_total', { cache: 'api', namespace: 'flaky' })).toBe(1)
+    expect(sampleValue(s, 'cachestack_load_errors_total', { cache: 'api', namespace: 'flaky' })).toBe(1)
+  })
+
+  it('counts tier errors (fail-open) per cache; two caches share a registry under distinct names', async () => {
+    const other = createCache({ tiers: [memoryStore(), downTier()] })
+    const handle = registerMetrics(other, { registry, name: 'flaky' })
+    expect(() => registerMetrics(other, { registry, name: 'flaky' })).toThrow(/already registered.*distinct "name"/)
+    expect(await other.getOrSet('k', () => 'from source')).toBe('from source')
+    const s = await scrape()
+    expect(sampleValue(s, 'cachestack_tier_errors_total', { cache: 'flaky', tier: 'down' })).toBe(2)
+    expect(sampleValue(s, 'cachestack_tier_errors_total', { cache: 'api', tier: 'redis' })).toBe(0)
+    expect(
+      sampleValue(s, 'cachestack_tier_operation_duration_seconds_count', {
+        cache: 'flaky',
+        tier: 'down',
+        operation: 'get',
+        outcome: 'error',
+      }),
+    ).toBe(1)
+    handle.unregister()
+    const after = await scrape()
+    expect(sampleValue(after, 'cachestack_tier_errors_total', { cache: 'flaky', tier: 'down' })).toBeUndefined()
+    expect(sampleValue(after, 'cachestack_tier_errors_total', { cache: 'api', tier: 'redis' })).toBe(0)
+  })
+})
+
+describe('registerMetrics options', () => {
+  it('rejects a bad name or buckets with the option named', () => {
+    const cache = createCache()
+    expect(() => registerMetrics(cache, { registry: new Registry(), name: '' })).toThrow(/Option "name"/)
+    expect(() => registerMetrics(cache, { registry: new Registry(), buckets: [0, 1] })).toThrow(/Option "buckets"/)
+  })
+
+  it('the last unregister removes the metrics from the registry', async () => {
+    const registry = new Registry()
+    const handle = registerMetrics(createCache(), { registry })
+    expect(await registry.metrics()).toContain('cachestack_hits_total')
+    handle.unregister()
+    expect(await registry.metrics()).not.toContain('cachestack_')
+  })
+})
