@@ -21,3 +21,5 @@ export {
   redisStore,
   type SentinelAddress,
 } from './stores/redis/index.js'
+export type { Bus, BusHandlers, BusMessage, BusStats } from './tiers/bus.js'
+export { type RedisBusOptions, redisBus } from './tiers/redis-bus.js'

@@ -5,7 +5,7 @@
  * UNLINK for deletes, SCAN (never KEYS) on every master for clear.
  * @module
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import type { Clock } from '../../core/clock.js'
 import { CacheError, invalidOption } from '../../core/errors.js'
@@ -48,6 +48,9 @@ export interface RedisStoreOptions extends GuardOptions {
   /** The tier's name in stats and errors. @defaultValue `'redis'` */
   name?: string
 }
+
+/** Deletes the lock only while it still holds the caller's token. */
+const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
 
 const GET_WITH_VERSIONS_SHA = createHash('sha1').update(GET_WITH_VERSIONS).digest('hex')
 
@@ -303,6 +306,30 @@ export class RedisStore implements Store<Uint8Array> {
   }
 
   /** Closes the connection the store opened; a client you passed in is left open. */
+  /**
+   * A cross-process lock for `getOrSet(…, { lock })`: `SET NX PX` with a
+   * random token, released only by its holder (compare and delete in Lua), so
+   * a holder that outlived its `ttl` cannot release someone else's lock.
+   */
+  async lock(key: string, ttl: number): Promise<(() => Promise<void>) | undefined> {
+    const name = `${this.prefix}\u0000lock:${key}`
+    const token = randomUUID()
+    let ok: string | null
+    try {
+      ok = await this.client.set(name, token, 'PX', Math.max(1, Math.ceil(ttl)), 'NX')
+    } catch (error) {
+      throw this.#wrap('lock', error)
+    }
+    if (ok !== 'OK') return undefined
+    return async () => {
+      try {
+        await this.client.eval(UNLOCK, 1, name, token)
+      } catch (error) {
+        throw this.#wrap('unlock', error)
+      }
+    }
+  }
+
   async close(): Promise<void> {
     if (this.#closed || !this.#owned) return
     this.#closed = true
