@@ -305,7 +305,6 @@ export class RedisStore implements Store<Uint8Array> {
     } while (cursor !== '0')
   }
 
-  /** Closes the connection the store opened; a client you passed in is left open. */
   /**
    * A cross-process lock for `getOrSet(…, { lock })`: `SET NX PX` with a
    * random token, released only by its holder (compare and delete in Lua), so
@@ -330,6 +329,7 @@ export class RedisStore implements Store<Uint8Array> {
     }
   }
 
+  /** Closes the connection the store opened; a client you passed in is left open. */
   async close(): Promise<void> {
     if (this.#closed || !this.#owned) return
     this.#closed = true
