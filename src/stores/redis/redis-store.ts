@@ -9,9 +9,9 @@ import { createHash, randomUUID } from 'node:crypto'
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import type { Clock } from '../../core/clock.js'
 import { CacheError, invalidOption } from '../../core/errors.js'
-import type { SharedVersions, Store, StoreContext, StoreWrite, VersionedEntry } from '../../core/store.js'
+import type { MaybePromise, SharedVersions, Store, StoreContext, StoreWrite, VersionedEntry } from '../../core/store.js'
 import { type GuardOptions, guardStore } from '../guard.js'
-import { decodeEntry, encodeEntry, entryTags, GET_WITH_VERSIONS } from './entry.js'
+import { decodeEntry, encodeEntry, entryTags, GET_WITH_VERSIONS, TAGGED_ENTRY } from './entry.js'
 import { groupBySlot } from './key-slot.js'
 
 /** A Sentinel to ask for the master's address. */
@@ -47,7 +47,22 @@ export interface RedisStoreOptions extends GuardOptions {
   prefix?: string
   /** The tier's name in stats and errors. @defaultValue `'redis'` */
   name?: string
+  /**
+   * How a read gets the versions of an entry's tags. `'script'`: one Lua
+   * script (GET + MGET) for every read: one round trip, but about ten times
+   * the server CPU of a GET (measured: 5.7 µs against 0.5 µs per call).
+   * `'get'`: a plain GET, and for a tagged entry an MGET of its counters after
+   * it (two round trips for tagged entries only). `'auto'`: `'get'` while
+   * fewer than 1 in 20 of this store's hits carry tags, `'script'` above.
+   * @defaultValue `'auto'`
+   */
+  tagReads?: 'auto' | 'script' | 'get'
 }
+
+/** `tagReads: 'auto'` switches to the script above this share of tagged hits. */
+const AUTO_SCRIPT = 0.05
+/** The weight of one hit in that share's moving average (about the last 50 hits). */
+const AUTO_WEIGHT = 0.02
 
 /** Deletes the lock only while it still holds the caller's token. */
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
@@ -82,6 +97,7 @@ export class RedisStore implements Store<Uint8Array> {
    */
   readonly versions: SharedVersions
   readonly #versionPrefix: string
+  readonly #tagReads: 'auto' | 'script' | 'get'
   readonly #isCluster: boolean
   readonly #owned: boolean
   #clock: Clock = systemClock
@@ -132,6 +148,10 @@ export class RedisStore implements Store<Uint8Array> {
       this.#owned = true
     }
     this.#isCluster = this.client instanceof Cluster
+    this.#tagReads = options.tagReads ?? 'auto'
+    if (!['auto', 'script', 'get'].includes(this.#tagReads)) {
+      throw invalidOption('tagReads', "'auto', 'script' or 'get'", options.tagReads)
+    }
     // `{…}` makes every counter hash to one slot, whatever the prefix holds; it
     // starts with "{" so no entry key (which starts with the prefix) can equal it.
     this.#versionPrefix = `{${this.prefix}v}:`
@@ -150,17 +170,23 @@ export class RedisStore implements Store<Uint8Array> {
   }
 
   /**
-   * The entry and the current versions of the names it was written with, in
-   * one round trip (a Lua script) on a standalone or Sentinel Redis. In a
-   * Cluster the counters live in another slot: the entry, then its counters.
+   * The entry and the current versions of the names it was written with.
+   * With `tagReads: 'script'` (or `'auto'` while tagged entries are common) one
+   * Lua script GETs the entry and MGETs its counters: one round trip. Otherwise
+   * a plain GET, then, for a tagged entry only, an MGET of its counters: a safe
+   * order, since versions only grow (an invalidation between the two reads
+   * makes the entry stale, never the reverse). A Cluster always reads in two
+   * steps: the counters live in another slot than the entry.
    */
   getWithVersions(key: string): Promise<VersionedEntry<Uint8Array> | undefined> {
     const full = this.prefix + key
-    if (this.#isCluster) return this.#getThenVersions(full)
+    if (this.#isCluster || this.#tagReads === 'get' || (this.#tagReads === 'auto' && this.#taggedShare < AUTO_SCRIPT)) {
+      return this.client.getBuffer(full).then(this.#afterGet, this.#failGet)
+    }
     // evalshaBuffer, not callBuffer: ioredis' auto-pipelining drops the command name of call/callBuffer.
     return (this.client as unknown as ScriptClient)
       .evalshaBuffer(GET_WITH_VERSIONS_SHA, 1, full, this.#versionPrefix)
-      .then(toVersioned, (error: unknown) => this.#noScript(error, full))
+      .then(this.#afterScript, (error: unknown) => this.#noScript(error, full))
   }
 
   /** The script cache is empty after a restart or failover: send the script once. */
@@ -168,20 +194,35 @@ export class RedisStore implements Store<Uint8Array> {
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw this.#wrap('get', error)
     return (this.client as unknown as ScriptClient)
       .evalBuffer(GET_WITH_VERSIONS, 1, full, this.#versionPrefix)
-      .then(toVersioned, this.#failGet)
+      .then(this.#afterScript, this.#failGet)
   }
 
-  async #getThenVersions(full: string): Promise<VersionedEntry<Uint8Array> | undefined> {
-    let stored: Buffer | null
-    try {
-      stored = await this.client.getBuffer(full)
-    } catch (error) {
-      throw this.#wrap('get', error)
-    }
+  /** How often hits carry tags (a moving average), for `tagReads: 'auto'`. */
+  #taggedShare = 0
+
+  #noteTagged(tagged: boolean): void {
+    this.#taggedShare = this.#taggedShare * (1 - AUTO_WEIGHT) + (tagged ? AUTO_WEIGHT : 0)
+  }
+
+  readonly #afterGet = (stored: Buffer | null): MaybePromise<VersionedEntry<Uint8Array> | undefined> => {
     const value = decodeEntry(stored)
     if (value === undefined) return undefined
+    const tagged = stored![0] === TAGGED_ENTRY
+    this.#noteTagged(tagged)
+    if (!tagged) return { value, versions: NO_VERSIONS }
     const tags = entryTags(stored!)
-    return { value, versions: tags.length === 0 ? NO_VERSIONS : await this.#readVersions(tags) }
+    return tags.length === 0
+      ? { value, versions: NO_VERSIONS }
+      : this.#readVersions(tags).then((versions) => ({ value, versions }))
+  }
+
+  readonly #afterScript = (reply: unknown): VersionedEntry<Uint8Array> | undefined => {
+    if (reply === null) return undefined
+    const r = reply as [Buffer, ...number[]]
+    const value = decodeEntry(r[0])
+    if (value === undefined) return undefined
+    this.#noteTagged(r[0][0] === TAGGED_ENTRY)
+    return { value, versions: r.length === 1 ? NO_VERSIONS : (r.slice(1) as number[]) }
   }
 
   async #readVersions(names: readonly string[]): Promise<number[]> {
@@ -417,14 +458,6 @@ function noop(): void {}
 
 /** Shared by every untagged hit (never mutated), so such a hit allocates no array. */
 const NO_VERSIONS: number[] = []
-
-function toVersioned(reply: unknown): VersionedEntry<Uint8Array> | undefined {
-  if (reply === null) return undefined
-  const r = reply as [Buffer, ...number[]]
-  const value = decodeEntry(r[0])
-  if (value === undefined) return undefined
-  return { value, versions: r.length === 1 ? NO_VERSIONS : (r.slice(1) as number[]) }
-}
 
 function isPositive(n: number): boolean {
   return n > 0
