@@ -115,6 +115,15 @@ const size = (await io.getBuffer(fullKeys[0]!))!.byteLength
 console.log(`Redis at ${REDIS_URL}; ${N} keys of ${size} bytes (the cache's envelope of a small product object).`)
 
 const rawIo: Op = (i) => io.getBuffer(fullKeys[i % N]!)
+const ioAuto = new Redis(REDIS_URL, { enableAutoPipelining: true })
+const rawIoAuto: Op = (i) => ioAuto.getBuffer(fullKeys[i % N]!)
+// What a user of the raw client does at the least: parse the value (the same JSON bytes, past the store's 1-byte header).
+const rawIoJson: Op = (i) => io.getBuffer(fullKeys[i % N]!).then((b) => JSON.parse(b!.toString('utf8', 1)))
+const autoCache = createCache({
+  tiers: [redisStore({ url: REDIS_URL, prefix, redisOptions: { enableAutoPipelining: true } })],
+  ttl: '1h',
+})
+const csAuto: Op = (i) => autoCache.get(keys[i % N]!)
 const nodeBuffers = nodeRedis.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer })
 const rawNode: Op = (i) => nodeBuffers.get(bufKeys[i % N]!)
 const csGet: Op = (i) => cache.get(keys[i % N]!)
@@ -135,7 +144,10 @@ for (const [concurrency, ops] of [
     [
       ['ioredis GET (raw)', rawIo],
       ['node-redis GET (raw)', rawNode],
+      ['ioredis GET, auto-pipelining (raw)', rawIoAuto],
+      ['ioredis GET + JSON.parse', rawIoJson],
       ['cachestack cache.get (redis tier)', csGet],
+      ['cachestack cache.get (auto-pipelining client)', csAuto],
       ['cachestack store.getWithVersions', csStore],
       ['cachestack cache.get, tagged entry (Lua script)', csTagged],
     ],
@@ -152,6 +164,8 @@ for (const [concurrency, ops] of [
   const label = `cachestack get at concurrency ${concurrency} vs ${fastest.name} (median of per-round ratios)`
   if (concurrency === 100) printTarget(label, ratio, 0.85)
   else console.log(`- ${label}: ${ratio.toFixed(2)}×`)
+  const auto = roundRatio(results, 'cachestack cache.get (auto-pipelining client)', fastest.name)
+  console.log(`- the same over an auto-pipelining client: ${auto.toFixed(2)}×`)
 }
 console.log(
   `\nredis-benchmark GET: ${ceilings.map(([c, v]) => `-c ${c}: ${v === undefined ? 'n/a' : rate(v)}`).join(', ')}; -c 50 -P 16: ${ceilingP16 === undefined ? 'n/a' : rate(ceilingP16)}`,
@@ -212,6 +226,8 @@ printTable('getMany of 100 keys (calls/s, concurrency 10)', manyResults, 'ioredi
 await cache.clear()
 await cache.close()
 await taggedCache.close()
+await autoCache.close()
+ioAuto.disconnect()
 io.disconnect()
 await nodeRedis.quit()
 

@@ -62,28 +62,6 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore on the machin
     expect(await store.getMany([])).toEqual([])
   })
 
-  for (const tagReads of ['script', 'get', 'auto'] as const) {
-    it(`shared versions: INCR to bump, read with the entry (tagReads: ${tagReads}), after SCRIPT FLUSH too`, async () => {
-      const s = redisStore({ url: 'redis://127.0.0.1:6379', prefix, tagReads })
-      const t1 = `${prefix}${tagReads}-t1`
-      const t2 = `${prefix}${tagReads}-t2`
-      expect(await s.versions.read([t1, t2])).toEqual([0, 0])
-      expect(await s.versions.bump([t1])).toEqual([1])
-      await s.set('tagged', bytes('v'), Number.POSITIVE_INFINITY, [t1, t2, '\u0000ns:ünï'])
-      expect(await s.getWithVersions('tagged')).toEqual({ value: expect.anything(), versions: [1, 0, 0] })
-      expect(text((await s.getWithVersions('tagged'))!.value)).toBe('v')
-      await s.versions.bump([t2, t1])
-      await s.client.script('FLUSH')
-      expect((await s.getWithVersions('tagged'))!.versions).toEqual([2, 1, 0])
-      await s.set('plain', bytes('p'), Number.POSITIVE_INFINITY)
-      expect(await s.getWithVersions('plain')).toEqual({ value: expect.anything(), versions: [] })
-      expect(await s.getWithVersions('absent')).toBeUndefined()
-      expect(text(await s.get('tagged'))).toBe('v')
-      await s.client.del(`{${prefix}v}:${t1}`, `{${prefix}v}:${t2}`)
-      await s.close()
-    })
-  }
-
   it('treats bytes another program wrote under its prefix as a miss', async () => {
     await store.client.set(`${prefix}foreign`, Buffer.from([0x07, 1, 2]))
     expect(await store.get('foreign')).toBeUndefined()
@@ -149,12 +127,35 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore on the machin
   })
 })
 
-describe.skipIf(missingServers('redis') !== undefined)("tagReads: 'auto' on a redis-server of its own", () => {
+// SCRIPT FLUSH and commandstats need a server of the test's own, not the shared one.
+describe.skipIf(missingServers('redis') !== undefined)('redisStore tag reads, on a redis-server of its own', () => {
   let server: TestServer
   beforeAll(async () => {
     server = await startRedis()
   })
   afterAll(() => server.stop())
+
+  for (const tagReads of ['script', 'get', 'auto'] as const) {
+    it(`shared versions: INCR to bump, read with the entry (tagReads: ${tagReads}), after SCRIPT FLUSH too`, async () => {
+      const s = redisStore({ url: server.url, prefix, tagReads })
+      const t1 = `${prefix}${tagReads}-t1`
+      const t2 = `${prefix}${tagReads}-t2`
+      expect(await s.versions.read([t1, t2])).toEqual([0, 0])
+      expect(await s.versions.bump([t1])).toEqual([1])
+      await s.set('tagged', bytes('v'), Number.POSITIVE_INFINITY, [t1, t2, '\u0000ns:ünï'])
+      expect(await s.getWithVersions('tagged')).toEqual({ value: expect.anything(), versions: [1, 0, 0] })
+      expect(text((await s.getWithVersions('tagged'))!.value)).toBe('v')
+      await s.versions.bump([t2, t1])
+      await s.client.script('FLUSH')
+      expect((await s.getWithVersions('tagged'))!.versions).toEqual([2, 1, 0])
+      await s.set('plain', bytes('p'), Number.POSITIVE_INFINITY)
+      expect(await s.getWithVersions('plain')).toEqual({ value: expect.anything(), versions: [] })
+      expect(await s.getWithVersions('absent')).toBeUndefined()
+      expect(text(await s.get('tagged'))).toBe('v')
+      await s.client.del(`{${prefix}v}:${t1}`, `{${prefix}v}:${t2}`)
+      await s.close()
+    })
+  }
 
   it('reads with GET while tagged hits are rare, with one script while they are common', async () => {
     const store = redisStore({ url: server.url, prefix })
