@@ -12,6 +12,8 @@ describe('redisStore options', () => {
   it('needs exactly one way to connect, and says which', () => {
     expect(() => redisStore({})).toThrow(/exactly one of url, client, cluster or sentinels/)
     expect(() => redisStore({ url: 'redis://x', sentinels: [{ host: 'x', port: 1 }] })).toThrow(/url and sentinels/)
+    expect(() => redisStore({ client: {} as never })).toThrow(/ioredis Redis or Cluster/)
+    expect(() => redisStore({ url: 'redis://x', tagReads: 'sometimes' as never })).toThrow(/tagReads/)
     try {
       redisStore({})
     } catch (err) {

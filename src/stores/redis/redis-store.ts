@@ -118,7 +118,14 @@ export class RedisStore implements Store<Uint8Array> {
     if (typeof this.prefix !== 'string') throw invalidOption('prefix', 'a string', options.prefix)
     const extra = { ...FAIL_FAST, ...options.redisOptions }
     if (options.client !== undefined) {
-      if (!(options.client instanceof Redis) && !(options.client instanceof Cluster)) {
+      // Duck-typed, not instanceof: the app may hold its own copy of ioredis.
+      const c = options.client as Partial<Redis> | null
+      if (
+        c === null ||
+        typeof c !== 'object' ||
+        typeof c.getBuffer !== 'function' ||
+        typeof c.isCluster !== 'boolean'
+      ) {
         throw invalidOption('client', 'an ioredis Redis or Cluster instance', options.client)
       }
       this.client = options.client
@@ -147,7 +154,7 @@ export class RedisStore implements Store<Uint8Array> {
       this.client = new Redis({ ...extra, sentinels, name: options.masterName ?? 'mymaster' })
       this.#owned = true
     }
-    this.#isCluster = this.client instanceof Cluster
+    this.#isCluster = this.client.isCluster
     this.#tagReads = options.tagReads ?? 'auto'
     if (!['auto', 'script', 'get'].includes(this.#tagReads)) {
       throw invalidOption('tagReads', "'auto', 'script' or 'get'", options.tagReads)
@@ -327,7 +334,7 @@ export class RedisStore implements Store<Uint8Array> {
    */
   async clear(prefix = ''): Promise<void> {
     const pattern = `${escapeGlob(this.prefix + prefix)}*`
-    const nodes = this.client instanceof Cluster ? this.client.nodes('master') : [this.client]
+    const nodes = this.#isCluster ? (this.client as Cluster).nodes('master') : [this.client as Redis]
     try {
       await Promise.all(nodes.map((node) => this.#clearNode(node, pattern)))
     } catch (error) {
