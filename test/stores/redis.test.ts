@@ -165,6 +165,7 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore tag reads, on
       const m = new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(await store.client.info('commandstats'))
       return m ? Number(m[1]) : 0
     }
+    await store.client.config('RESETSTAT')
     await store.set('plain', bytes('p'), Number.POSITIVE_INFINITY)
     await store.set('tagged', bytes('t'), Number.POSITIVE_INFINITY, ['users'])
     for (let i = 0; i < 20; i++) await store.getWithVersions('plain')
