@@ -18,7 +18,6 @@ if (missing === undefined) {
       memcachedStore({ servers: server!.url, prefix: 'contract:', maxItemSize: server!.itemSize, ...guard }),
     stop: () => server!.kill(),
     restart: () => server!.restart(),
-    // Memcached cannot list keys: namespaces are cleared by their versions only.
     clearsByPrefix: false,
   })
 }

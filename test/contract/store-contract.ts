@@ -40,9 +40,8 @@ export interface StoreContractOptions {
   /** Called after the suite, to remove files or stop servers. */
   cleanup?: () => void | Promise<void>
   /**
-   * Whether `store.clear(prefix)` itself removes the keys under a prefix.
-   * `false` for a store that cannot list keys (Memcached): its namespaces are
-   * cleared by their version counters alone, which the namespace tests check.
+   * Whether `store.clear(prefix)` removes keys by prefix. Memcached cannot list
+   * keys (namespaces are cleared by their version counters instead).
    * @defaultValue true
    */
   clearsByPrefix?: boolean
