@@ -231,6 +231,57 @@ ioAuto.disconnect()
 io.disconnect()
 await nodeRedis.quit()
 
+// --- Client CPU per get ----------------------------------------------------------
+// Throughput on a shared machine swings with its load; the CPU time this process
+// spends per get (user + system, at concurrency 100) does not, and it shows
+// where the time goes: client, store, guard, cache core.
+{
+  const own = await startRedis()
+  const ownIo = new Redis(own.url)
+  const ownTier = redisStore({ url: own.url, prefix })
+  const guarded = createCache({ tiers: [ownTier], ttl: '1h' })
+  const unguarded = createCache({ tiers: [ownTier.store], ttl: '1h' })
+  for (const k of keys) await guarded.set(k, value)
+  const cpuPerOp = async (fn: Op, ops = 20_000): Promise<number> => {
+    let next = 0
+    const c0 = process.cpuUsage()
+    await Promise.all(
+      Array.from({ length: 100 }, async () => {
+        while (next < ops) await fn(next++)
+      }),
+    )
+    const c = process.cpuUsage(c0)
+    return (c.user + c.system) / ops
+  }
+  const steps: [string, Op][] = [
+    ['ioredis GET (raw)', (i) => ownIo.getBuffer(fullKeys[i % N]!)],
+    [
+      'ioredis GET + JSON.parse',
+      (i) => ownIo.getBuffer(fullKeys[i % N]!).then((b) => JSON.parse(b!.toString('utf8', 1))),
+    ],
+    ['RedisStore.getWithVersions (no guard)', (i) => ownTier.store.getWithVersions(keys[i % N]!)],
+    ['redisStore().getWithVersions (guarded)', (i) => ownTier.getWithVersions(keys[i % N]!)],
+    ['cache.get over the unguarded store', (i) => unguarded.get(keys[i % N]!)],
+    ['cache.get (redisStore tier)', (i) => guarded.get(keys[i % N]!)],
+  ]
+  const cpu: Record<string, number[]> = {}
+  for (const [, fn] of steps) await cpuPerOp(fn, 5_000)
+  for (let r = 0; r < Math.min(ROUNDS, 7); r++)
+    for (const [name, fn] of steps) (cpu[name] ??= []).push(await cpuPerOp(fn))
+  const base = median(cpu['ioredis GET (raw)']!)
+  console.log('\n### Client CPU per get at concurrency 100 (own redis-server; lower is better)\n')
+  console.log('| step | CPU µs per get | vs raw GET |')
+  console.log('|---|---|---|')
+  for (const [name] of steps) {
+    const m = median(cpu[name]!)
+    console.log(`| ${name} | ${m.toFixed(1)} | ${(base / m).toFixed(2)}× throughput bound |`)
+  }
+  await guarded.close()
+  await unguarded.close()
+  ownIo.disconnect()
+  await own.stop()
+}
+
 // --- Memcached -------------------------------------------------------------------
 let mc: Awaited<ReturnType<typeof startMemcached>> | undefined
 try {
