@@ -42,6 +42,23 @@ interface Flight {
   discard: boolean
 }
 
+/**
+ * A getOrSet reading the lower tiers before it may load. Registered before the
+ * first await, so a write, delete or clear during that read keeps the load it
+ * may start from storing an older value (as for a {@link Flight}).
+ */
+interface Reader {
+  discard: boolean
+  count: number
+}
+
+/** What a getOrSet saw when it was called: the load it starts records these versions. */
+interface Snapshot {
+  tags: readonly string[] | undefined
+  versions: number[] | Promise<number[]> | undefined
+  reader: Reader
+}
+
 /** @internal State shared by a cache and its namespaces. */
 class CacheCore {
   readonly opts: ResolvedOptions
@@ -53,6 +70,7 @@ class CacheCore {
   /** The shared versions, when a tier offers them. */
   readonly shared: SharedTagVersions | undefined
   readonly inflight = new Map<string, Flight>()
+  readonly readers = new Map<string, Reader>()
   /** Counters by namespace prefix ('' for the root). */
   readonly counters = new Map<string, { name: string; counters: CacheCounters }>()
   readonly bus: Bus | undefined
@@ -175,12 +193,23 @@ class CacheCore {
         f.discard = true
         this.inflight.delete(key)
       }
+      const r = this.readers.get(key)
+      if (r !== undefined) {
+        r.discard = true
+        this.readers.delete(key)
+      }
       return
     }
     for (const [k, f] of this.inflight) {
       if (prefix === undefined || prefix === '' || k.startsWith(prefix)) {
         f.discard = true
         this.inflight.delete(k)
+      }
+    }
+    for (const [k, r] of this.readers) {
+      if (prefix === undefined || prefix === '' || k.startsWith(prefix)) {
+        r.discard = true
+        this.readers.delete(k)
       }
     }
   }
@@ -261,6 +290,33 @@ export class Cache {
     return this.#getSlow<T>(key, full, 0, undefined)
   }
 
+  /**
+   * The fresh value under `key` from a synchronous first tier (memory), or
+   * `undefined` when that tier does not hold it fresh (or the first tier is
+   * not synchronous). Never reads slower tiers; counts a hit only when it finds
+   * one, so a caller can fall back to {@link Cache.get} or
+   * {@link Cache.getOrSet} on `undefined` without counting a miss twice.
+   *
+   * For request hot paths (the HTTP route cache) that answer a memory hit
+   * without a promise.
+   */
+  getSync<T = unknown>(key: string): T | undefined {
+    const core = this.#core
+    const l1 = core.stack.sync
+    if (l1 === undefined || typeof key !== 'string') return undefined
+    const env = l1.get(this.#prefix === '' ? key : this.#prefix + key)
+    if (
+      env === undefined ||
+      env.freshUntil <= core.clock.now() ||
+      (env.tags !== undefined && !tagsCurrent(env, core.versions))
+    ) {
+      return undefined
+    }
+    this.#counters.hits++
+    if (core.emitter.listeners.hit !== undefined) core.emitter.emit('hit', { key, namespace: this.#name, tier: 0 })
+    return env.value as T
+  }
+
   async #getSlow<T>(key: string, full: string, from: number, l1Env: Envelope | undefined): Promise<T | undefined> {
     const now = this.#core.clock.now()
     if (this.#mayRevalidate(l1Env, now) && (await this.#revalidate(l1Env!))) {
@@ -329,7 +385,39 @@ export class Cache {
     const core = this.#core
     if (typeof loader !== 'function') throw invalidOption('loader', 'a function', loader)
     if (core.closed) throw this.#closedError()
-    let now = core.clock.now()
+    const now = core.clock.now()
+    // Before the first await: what a load started after the reads below must record and respect.
+    let snap: Snapshot | undefined
+    if (!core.inflight.has(full)) {
+      const tags = this.#tagNames(options?.tags)
+      let reader = core.readers.get(full)
+      if (reader === undefined) {
+        reader = { discard: false, count: 0 }
+        core.readers.set(full, reader)
+      }
+      reader.count++
+      snap = { tags, versions: tags === undefined ? undefined : core.versionsFor(tags), reader }
+    }
+    try {
+      return await this.#readThenLoad(key, full, loader, options, from, l1Env, now, snap)
+    } finally {
+      if (snap !== undefined && --snap.reader.count === 0 && core.readers.get(full) === snap.reader) {
+        core.readers.delete(full)
+      }
+    }
+  }
+
+  async #readThenLoad<T>(
+    key: string,
+    full: string,
+    loader: Loader<T>,
+    options: GetOrSetOptions<T> | undefined,
+    from: number,
+    l1Env: Envelope | undefined,
+    now: number,
+    snap: Snapshot | undefined,
+  ): Promise<T> {
+    const core = this.#core
     if (this.#mayRevalidate(l1Env, now) && (await this.#revalidate(l1Env!))) {
       this.#hit(key, 0)
       return l1Env!.value as T
@@ -347,7 +435,7 @@ export class Cache {
       now = core.clock.now()
     }
     this.#miss(key)
-    const flight = core.inflight.get(full) ?? this.#startLoad(key, full, loader, options, stale)
+    const flight = core.inflight.get(full) ?? this.#startLoad(key, full, loader, options, stale, snap)
     const promise = flight.promise as Promise<T>
     if (stale === undefined || stale.staleUntil <= now) return promise
     return this.#withStaleFallback(key, promise, stale.value as T, options)
@@ -396,6 +484,7 @@ export class Cache {
     loader: Loader<T>,
     options: GetOrSetOptions<T> | undefined,
     stale: Envelope | undefined,
+    snap?: Snapshot,
   ): Flight {
     const core = this.#core
     let ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
@@ -404,8 +493,9 @@ export class Cache {
     const shouldCache = options?.shouldCache
     // Versions are read before the loader starts: an invalidation during the load
     // makes the loaded value stale at once, instead of hiding the invalidation.
-    let tags = this.#tagNames(options?.tags)
-    let versions: number[] | Promise<number[]> | undefined = tags === undefined ? undefined : core.versionsFor(tags)
+    let tags = snap === undefined ? this.#tagNames(options?.tags) : snap.tags
+    let versions: number[] | Promise<number[]> | undefined =
+      snap !== undefined ? snap.versions : tags === undefined ? undefined : core.versionsFor(tags)
     let lateNames: string[] | undefined
     const ctx: LoaderContext<T> = {
       key,
@@ -420,7 +510,7 @@ export class Cache {
         lateNames = lateNames === undefined ? [...added] : [...lateNames, ...added]
       },
     }
-    const flight: Flight = { promise: undefined as unknown as Promise<unknown>, discard: false }
+    const flight: Flight = { promise: undefined as unknown as Promise<unknown>, discard: snap?.reader.discard === true }
     const lock = options?.lock
     const lockMs =
       lock === undefined || lock === false || core.lockTier === undefined

@@ -1,0 +1,7 @@
+export {
+  type Asset,
+  AssetManifest,
+  type AssetResponse,
+  type FingerprintOptions,
+  fingerprintAssets,
+} from './fingerprint.js'

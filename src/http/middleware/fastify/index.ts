@@ -1,0 +1,244 @@
+/**
+ * The route cache for Fastify: a plugin that reads each route's
+ * `config.cache` and attaches the route cache's hooks to that route only, so
+ * routes without it pay nothing.
+ * @module
+ */
+import { PassThrough } from 'node:stream'
+import type {
+  FastifyInstance,
+  FastifyPluginCallback,
+  FastifyReply,
+  FastifyRequest,
+  onRequestHookHandler,
+  onResponseHookHandler,
+  onSendHookHandler,
+} from 'fastify'
+import type { Cache } from '../../../core/cache.js'
+import type { AssetManifest } from '../../assets/fingerprint.js'
+import { type CacheControlOptions, cacheControlValue } from '../../headers/cache-control-header.js'
+import { pathTag } from '../../route-cache/key.js'
+import type { CachedOptions } from '../../route-cache/options.js'
+import { type Leader, RouteCache, type Sender } from '../../route-cache/route-cache.js'
+import { bodyETag } from '../../route-cache/stored-response.js'
+
+/** Per-route options: {@link CachedOptions} without `cache` (the plugin's is used unless given). */
+export type FastifyRouteCacheOptions = Omit<CachedOptions<FastifyRequest>, 'cache'> & { cache?: Cache }
+
+/** Options of the plugin: the cache, and defaults for every route that opts in. */
+export interface FastifyCacheOptions extends Partial<CachedOptions<FastifyRequest>> {
+  /** The cache routes store responses in. */
+  cache: Cache
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Cache this route's responses (`true` for the plugin's defaults, or per-route options). */
+    cache?: boolean | FastifyRouteCacheOptions
+  }
+}
+
+const sender: Sender<FastifyReply> = {
+  send(reply, status, head, body) {
+    reply.hijack()
+    const raw = reply.raw
+    raw.writeHead(status, head as string[])
+    if (body === null) raw.end()
+    else raw.end(body)
+  },
+}
+
+const leaders = new WeakMap<FastifyRequest, Leader>()
+
+function toBuffer(payload: unknown): Buffer | undefined {
+  if (payload === null || payload === undefined) return Buffer.alloc(0)
+  if (typeof payload === 'string') return Buffer.from(payload)
+  if (payload instanceof Uint8Array) return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
+  return undefined
+}
+
+function headerString(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined
+  return Array.isArray(v) ? v.join(', ') : String(v)
+}
+
+function captured(reply: FastifyReply, body: Uint8Array | undefined) {
+  return {
+    status: reply.statusCode,
+    headers: Object.entries(reply.getHeaders()) as [string, string | string[] | number | undefined][],
+    body,
+  }
+}
+
+const onSend: onSendHookHandler = (request, reply, payload, done) => {
+  const leader = leaders.get(request)
+  if (leader === undefined) {
+    done(null, payload)
+    return
+  }
+  for (const [name, value] of leader.headers((n) => headerString(reply.getHeader(n)))) reply.header(name, value)
+  const buf = toBuffer(payload)
+  if (buf !== undefined) {
+    if (reply.statusCode === 200 && !reply.hasHeader('etag') && buf.byteLength <= leader.maxBodySize) {
+      reply.header('etag', bodyETag(buf))
+    }
+    leaders.delete(request)
+    leader.complete(captured(reply, buf.byteLength > leader.maxBodySize ? undefined : Buffer.from(buf)))
+    done(null, payload)
+    return
+  }
+  if (payload !== null && typeof (payload as NodeJS.ReadableStream).pipe === 'function') {
+    // A stream: pass it through, keeping a copy up to the size limit.
+    const chunks: Buffer[] = []
+    let size = 0
+    let overflow = false
+    const tap = new PassThrough()
+    tap.on('data', (chunk: Buffer) => {
+      if (overflow) return
+      size += chunk.byteLength
+      if (size > leader.maxBodySize) {
+        overflow = true
+        chunks.length = 0
+      } else chunks.push(Buffer.from(chunk))
+    })
+    tap.on('end', () => {
+      leaders.delete(request)
+      leader.complete(captured(reply, overflow ? undefined : Buffer.concat(chunks, size)))
+    })
+    ;(payload as NodeJS.ReadableStream).pipe(tap)
+    done(null, tap)
+    return
+  }
+  leaders.delete(request)
+  leader.complete(undefined)
+  done(null, payload)
+}
+
+const onResponse: onResponseHookHandler = (request, _reply, done) => {
+  const leader = leaders.get(request)
+  if (leader !== undefined) {
+    leaders.delete(request)
+    leader.complete(undefined)
+  }
+  done()
+}
+
+function routeHook(core: RouteCache<FastifyRequest, FastifyReply>): onRequestHookHandler {
+  return function cachedRoute(request, reply, done) {
+    const pending = core.handle(reply, request, request.method, request.url, request.headers)
+    if (!(pending instanceof Promise)) {
+      settle(pending)
+      return
+    }
+    pending.then(settle, (err: Error) => done(err))
+    function settle(outcome: Awaited<typeof pending>): void {
+      if (outcome.kind === 'served') return
+      if (outcome.kind === 'leader') {
+        for (const name of outcome.strip) {
+          if (request.raw.headers[name] !== undefined) delete request.raw.headers[name]
+        }
+        leaders.set(request, outcome)
+      } else if (outcome.cacheStatus !== undefined) {
+        reply.header('cache-status', outcome.cacheStatus)
+      }
+      done()
+    }
+  }
+}
+
+function asArray<T>(hook: T | T[] | undefined): T[] {
+  return hook === undefined ? [] : Array.isArray(hook) ? hook : [hook]
+}
+
+/**
+ * The Fastify plugin. Register it with a cache (and defaults), then opt routes
+ * in with `config: { cache: true }` or `config: { cache: { ttl, vary, tags, … } }`.
+ * A successful POST, PUT, PATCH or DELETE invalidates the stored responses of its
+ * path (turn off with `invalidateOnUnsafe: false`).
+ *
+ * @example
+ * ```ts
+ * await app.register(fastifyCache, { cache, ttl: '60s' })
+ * app.get('/products', { config: { cache: { tags: ['products'] } } }, async () => listProducts())
+ * ```
+ */
+export const fastifyCache: FastifyPluginCallback<FastifyCacheOptions> = function fastifyCache(
+  instance: FastifyInstance,
+  options: FastifyCacheOptions,
+  done: (err?: Error) => void,
+) {
+  const { cache, ...defaults } = options
+  instance.addHook('onRoute', (route) => {
+    const config = route.config?.cache
+    if (config === undefined || config === false) return
+    const own = config === true ? {} : config
+    const core = new RouteCache<FastifyRequest, FastifyReply>(
+      { ...defaults, ...own, cache: own.cache ?? cache },
+      sender,
+    )
+    route.onRequest = [...asArray(route.onRequest), routeHook(core)]
+    route.onSend = [...asArray(route.onSend), onSend]
+    route.onResponse = [...asArray(route.onResponse), onResponse]
+  })
+  if (defaults.invalidateOnUnsafe !== false) {
+    instance.addHook('onResponse', (request, reply, next) => {
+      const m = request.method
+      if (m !== 'GET' && m !== 'HEAD' && m !== 'OPTIONS' && reply.statusCode >= 200 && reply.statusCode < 400) {
+        cache.invalidateTags([pathTag(request.url)]).catch(() => {})
+      }
+      next()
+    })
+  }
+  done()
+}
+;(fastifyCache as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true
+;(fastifyCache as unknown as Record<symbol, string>)[Symbol.for('fastify.display-name')] = 'cachestack'
+
+/**
+ * An `onRequest` hook that sets `Cache-Control` for browsers and CDNs (computed
+ * once; the handler may override it).
+ * @example
+ * ```ts
+ * app.get('/products', { onRequest: cacheControl({ public: true, maxAge: '1m' }) }, list)
+ * ```
+ */
+export function cacheControl(options: CacheControlOptions): onRequestHookHandler {
+  const value = cacheControlValue(options)
+  return function cacheControlHeader(_request, reply, done) {
+    reply.header('cache-control', value)
+    done()
+  }
+}
+
+/**
+ * A plugin serving fingerprinted assets (immutable for a year) and HTML
+ * (`no-cache` + ETag) from a manifest, before routing.
+ * @example
+ * ```ts
+ * await app.register(fastifyAssets, { manifest: await fingerprintAssets({ dir: 'public' }) })
+ * ```
+ */
+export const fastifyAssets: FastifyPluginCallback<{ manifest: AssetManifest }> = function fastifyAssets(
+  instance,
+  options,
+  done,
+) {
+  const manifest = options.manifest
+  instance.addHook('onRequest', (request, reply, next) => {
+    const out = request.url.startsWith(manifest.prefix)
+      ? manifest.respond(request.method, request.url, request.headers)
+      : undefined
+    if (out === undefined) {
+      next()
+      return
+    }
+    reply.hijack()
+    reply.raw.writeHead(out.status, out.headers.flat())
+    if (out.body === null) reply.raw.end()
+    else reply.raw.end(out.body)
+  })
+  done()
+}
+;(fastifyAssets as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true
+
+export type { CachedOptions }

@@ -1,0 +1,154 @@
+/**
+ * The route cache for Hono, on web-standard Request and Response.
+ * @module
+ */
+import type { Context, MiddlewareHandler } from 'hono'
+import type { AssetManifest } from '../../assets/fingerprint.js'
+import { type CacheControlOptions, cacheControlValue } from '../../headers/cache-control-header.js'
+import type { CachedOptions } from '../../route-cache/options.js'
+import { type Captured, type Leader, RouteCache, type Sender } from '../../route-cache/route-cache.js'
+
+const sender: Sender<Context> = {
+  send(c, status, head, body) {
+    const headers = new Headers()
+    for (let i = 0; i < head.length; i += 2) headers.append(head[i]!, head[i + 1]!)
+    c.res = new Response(body as ConstructorParameters<typeof Response>[0], { status, headers })
+  },
+}
+
+/** The path and query of a Request URL (`http://host/a?b` → `/a?b`). */
+function target(url: string): string {
+  const scheme = url.indexOf('://')
+  const slash = url.indexOf('/', scheme === -1 ? 0 : scheme + 3)
+  return slash === -1 ? '/' : url.slice(slash)
+}
+
+async function lead(leader: Leader, c: Context, next: () => Promise<void>): Promise<void> {
+  let raw = c.req.raw
+  if (leader.strip.some((h) => raw.headers.has(h))) {
+    const headers = new Headers(raw.headers)
+    for (const h of leader.strip) headers.delete(h)
+    raw = new Request(raw, { headers })
+    c.req.raw = raw
+  }
+  try {
+    await next()
+  } catch (err) {
+    leader.complete(undefined)
+    throw err
+  }
+  const res = c.res
+  const headers = new Headers(res.headers)
+  for (const [name, value] of leader.headers((n) => headers.get(n) ?? undefined)) headers.set(name, value)
+  const status = res.status
+  const tuples = (): [string, string][] => {
+    const out: [string, string][] = []
+    headers.forEach((v, k) => {
+      if (k !== 'set-cookie') out.push([k, v])
+    })
+    for (const cookie of headers.getSetCookie()) out.push(['set-cookie', cookie])
+    return out
+  }
+  if (res.body === null) {
+    c.res = new Response(null, { status, statusText: res.statusText, headers })
+    leader.complete({ status, headers: tuples(), body: new Uint8Array(0) })
+    return
+  }
+  const [toClient, toCache] = res.body.tee()
+  c.res = new Response(toClient, { status, statusText: res.statusText, headers })
+  void capture(toCache, leader.maxBodySize).then(
+    (body) => leader.complete({ status, headers: tuples(), body } satisfies Captured),
+    () => leader.complete(undefined),
+  )
+}
+
+async function capture(stream: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array | undefined> {
+  const reader = stream.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > max) {
+      await reader.cancel()
+      return undefined
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks, size)
+}
+
+/**
+ * Route caching middleware for Hono. See {@link CachedOptions} and the HTTP
+ * guide for the rules it keeps. Functions in the options receive Hono's `Context`.
+ *
+ * @param options - `{ cache, ttl, key?, vary?, tags?, private?, public?, statuses?, … }`
+ * @example
+ * ```ts
+ * app.get('/products', cached({ cache, ttl: '60s', tags: ['products'] }), (c) => c.json(products))
+ * ```
+ */
+export function cached(options: CachedOptions<Context>): MiddlewareHandler {
+  const core = new RouteCache<Context, Context>(options, sender)
+  return async function cachedRoute(c, next) {
+    const method = c.req.method
+    const url = target(c.req.url)
+    const pending = core.handle(c, c, method, url, c.req.raw.headers)
+    const outcome = pending instanceof Promise ? await pending : pending
+    if (outcome.kind === 'served') return
+    if (outcome.kind === 'leader') return lead(outcome, c, next)
+    await next()
+    if (outcome.cacheStatus !== undefined) {
+      try {
+        c.res.headers.set('cache-status', outcome.cacheStatus)
+      } catch {
+        // an immutable Response (from fetch): leave it as it is
+      }
+    }
+    if (method !== 'GET' && method !== 'HEAD') core.afterUnsafe(method, url, c.res.status)
+  }
+}
+
+/**
+ * Sets `Cache-Control` for browsers and CDNs on responses that have none (computed once).
+ * @example
+ * ```ts
+ * app.get('/products', cacheControl({ public: true, maxAge: '1m', staleWhileRevalidate: '1d' }), (c) => c.json(list))
+ * ```
+ */
+export function cacheControl(options: CacheControlOptions): MiddlewareHandler {
+  const value = cacheControlValue(options)
+  return async function cacheControlHeader(c, next) {
+    await next()
+    if (!c.res.headers.has('cache-control')) {
+      try {
+        c.res.headers.set('cache-control', value)
+      } catch {
+        c.res = new Response(c.res.body, c.res)
+        c.res.headers.set('cache-control', value)
+      }
+    }
+  }
+}
+
+/**
+ * Serves fingerprinted assets (immutable for a year) and HTML (`no-cache` + ETag) from a manifest.
+ * @example
+ * ```ts
+ * app.use(serveAssets(await fingerprintAssets({ dir: 'public' })))
+ * ```
+ */
+export function serveAssets(manifest: AssetManifest): MiddlewareHandler {
+  return async function assets(c, next) {
+    const path = target(c.req.url)
+    const out = path.startsWith(manifest.prefix) ? manifest.respond(c.req.method, path, c.req.raw.headers) : undefined
+    if (out === undefined) return next()
+    return new Response(out.body as ConstructorParameters<typeof Response>[0], {
+      status: out.status,
+      headers: out.headers,
+    })
+  }
+}
+
+export type { CachedOptions }
