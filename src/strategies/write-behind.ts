@@ -241,7 +241,9 @@ export function writeBehind<V>(options: WriteBehindOptions<V>): WriteBehind<V> {
     const kept = [...lastOf.values()]
     let ids: JournalId[]
     try {
-      ids = await journal.append(kept.map((a) => a.record))
+      const appended = journal.append(kept.map((a) => a.record))
+      // The SQLite journal answers synchronously: no extra turn of the microtask queue.
+      ids = Array.isArray(appended) ? appended : await appended
     } catch (error) {
       const err =
         error instanceof CacheError
@@ -263,15 +265,15 @@ export function writeBehind<V>(options: WriteBehindOptions<V>): WriteBehind<V> {
       else deletes.push(a.key)
     }
     // One key appears once here, so the cache writes can go in two batches.
-    const settled = await Promise.allSettled([
-      sets.length > 0 ? cache.setMany(sets, options.setOptions) : undefined,
-      deletes.length > 0 ? cache.deleteMany(deletes) : undefined,
-    ])
-    const failed = settled.find(
-      (s) => s.status === 'rejected' && !(s.reason instanceof CacheError && s.reason.code === 'ERR_CACHE_CLOSED'),
-    ) as PromiseRejectedResult | undefined
+    let failed: unknown
+    try {
+      if (sets.length > 0) await cache.setMany(sets, options.setOptions)
+      if (deletes.length > 0) await cache.deleteMany(deletes)
+    } catch (error) {
+      if (!(error instanceof CacheError && error.code === 'ERR_CACHE_CLOSED')) failed = error
+    }
     // A cache failure is reported to the writers; their writes are journaled and will reach the source regardless.
-    if (failed !== undefined) done.reject(failed.reason)
+    if (failed !== undefined) done.reject(failed)
     else done.resolve()
   }
 
