@@ -823,11 +823,11 @@ export class Cache {
     return function readSync(key: string): Envelope | undefined {
       const full = prefix === '' ? key : prefix + key
       const env = peek !== undefined && ++n % touchEvery !== 0 ? peek(full) : l1.get(full)
-      if (
-        env === undefined ||
-        (env.freshUntil !== INF && env.freshUntil <= clock.now()) ||
-        (env.tags !== undefined && !tagsCurrent(env, core.versions))
-      ) {
+      if (env === undefined || (env.freshUntil !== INF && env.freshUntil <= clock.now())) return undefined
+      if (env.tags !== undefined && !tagsCurrent(env, core.versions)) {
+        // The local copy of shared versions may only be past its window: refresh it
+        // in the background so the next reads hit, and answer this one as a miss.
+        if (core.shared !== undefined) core.tagsCurrentNow(env).catch(noop)
         return undefined
       }
       counters.hits++
