@@ -93,8 +93,9 @@ export function sqliteJournal(options: SqliteJournalOptions = {}): WriteJournal 
         const d = new Sqlite(path)
         d.pragma('journal_mode = WAL')
         d.pragma(`synchronous = ${options.durability === 'power' ? 'FULL' : 'NORMAL'}`)
-        // One row per group commit: a group of writes costs one insert, not one per write.
-        d.exec(`create table if not exists "${table}" (id integer primary key autoincrement, records blob not null)`)
+        // One row per group commit: a group of writes costs one insert, not one per write. A plain rowid
+        // (no AUTOINCREMENT, which writes sqlite_sequence on every commit) still only grows while rows remain.
+        d.exec(`create table if not exists "${table}" (id integer primary key, records blob not null)`)
         const ins = d.prepare(`insert into "${table}" (records) values (?)`)
         const del = d.prepare(`delete from "${table}" where id = ?`)
         insert = (blob) => Number(ins.run(blob).lastInsertRowid)
