@@ -17,7 +17,7 @@
  */
 import { createCacheWith } from './core/cache.js'
 import type { Cache, CacheOptions } from './core/index.js'
-import { memoryStore } from './stores/memory/index.js'
+import { defaultTiers } from './stores/default-tiers.js'
 
 export * from './core/index.js'
 export { type BreakerOptions, type GuardOptions, guardStore } from './stores/guard.js'
@@ -32,7 +32,14 @@ export {
 /**
  * Creates a cache over the given tiers (fastest first).
  *
- * With no `tiers`, the cache is an in-process memory tier of 10,000 entries.
+ * With no `tiers`, the cache is the embedded default: a memory tier (10,000
+ * entries) over a SQLite file (256 MB, least recently used evicted) in the OS
+ * cache directory (`$XDG_CACHE_HOME/cachestack` or `~/.cache/cachestack` on
+ * Linux, `~/Library/Caches/cachestack` on macOS, `%LOCALAPPDATA%\cachestack`
+ * on Windows; override with the `dir` option or `CACHESTACK_DIR`), one file
+ * per application. Entries and tag versions survive restarts and are shared by
+ * the app's processes. Without the optional peer `better-sqlite3` it is memory
+ * only, with one warning; `dir: false` asks for memory only.
  *
  * @param options - see {@link CacheOptions}
  * @throws CacheError `ERR_CACHE_INVALID_OPTION` or `ERR_CACHE_INVALID_TTL`, naming the option to fix
@@ -43,5 +50,5 @@ export {
  * ```
  */
 export function createCache(options: CacheOptions = {}): Cache {
-  return createCacheWith(options, () => [memoryStore()])
+  return createCacheWith(options, () => defaultTiers(options.dir))
 }

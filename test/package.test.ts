@@ -21,4 +21,11 @@ describe('the built package', () => {
     expect(await cache.get('k')).toEqual(new Map([[1, 2]]))
     expect(require.resolve('cachestack')).toMatch(/dist\/cjs\/index\.js$/)
   })
+
+  it('cachestack/sqlite loads as ESM and CommonJS', async () => {
+    const esm = await import('cachestack/sqlite')
+    const cjs = createRequire(import.meta.url)('cachestack/sqlite') as typeof esm
+    expect(esm.sqliteStore).toBeTypeOf('function')
+    expect(cjs.sqliteStore).toBeTypeOf('function')
+  })
 })

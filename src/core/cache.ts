@@ -28,10 +28,11 @@ import {
   type SetOptions,
   type TouchOptions,
 } from './options.js'
+import { ReadThrough, type ReadThroughSource } from './read-through.js'
 import { defaultSerializer } from './serializer.js'
 import { SharedTagVersions, sameVersions } from './shared-tag-versions.js'
 import { addCounters, type CacheCounters, type CacheStats, newCounters, snapshot } from './stats.js'
-import type { EvictionReason, Store } from './store.js'
+import type { EvictionReason, MaybePromise, Store } from './store.js'
 import { LocalTagVersions, namespaceTag, readVersions, type TagVersionSource, tagsCurrent } from './tags.js'
 import { TierStack } from './tier-stack.js'
 
@@ -39,6 +40,23 @@ import { TierStack } from './tier-stack.js'
 interface Flight {
   promise: Promise<unknown>
   discard: boolean
+}
+
+/**
+ * A getOrSet reading the lower tiers before it may load. Registered before the
+ * first await, so a write, delete or clear during that read keeps the load it
+ * may start from storing an older value (as for a {@link Flight}).
+ */
+interface Reader {
+  discard: boolean
+  count: number
+}
+
+/** What a getOrSet saw when it was called: the load it starts records these versions. */
+interface Snapshot {
+  tags: readonly string[] | undefined
+  versions: number[] | Promise<number[]> | undefined
+  reader: Reader
 }
 
 /** @internal State shared by a cache and its namespaces. */
@@ -52,6 +70,7 @@ class CacheCore {
   /** The shared versions, when a tier offers them. */
   readonly shared: SharedTagVersions | undefined
   readonly inflight = new Map<string, Flight>()
+  readonly readers = new Map<string, Reader>()
   /** Counters by namespace prefix ('' for the root). */
   readonly counters = new Map<string, { name: string; counters: CacheCounters }>()
   readonly bus: Bus | undefined
@@ -174,12 +193,23 @@ class CacheCore {
         f.discard = true
         this.inflight.delete(key)
       }
+      const r = this.readers.get(key)
+      if (r !== undefined) {
+        r.discard = true
+        this.readers.delete(key)
+      }
       return
     }
     for (const [k, f] of this.inflight) {
       if (prefix === undefined || prefix === '' || k.startsWith(prefix)) {
         f.discard = true
         this.inflight.delete(k)
+      }
+    }
+    for (const [k, r] of this.readers) {
+      if (prefix === undefined || prefix === '' || k.startsWith(prefix)) {
+        r.discard = true
+        this.readers.delete(k)
       }
     }
   }
@@ -189,6 +219,16 @@ function noop(): void {}
 
 /** How long `lock: true` waits for another process's load before loading itself. */
 const DEFAULT_LOCK_WAIT = 5000
+
+/** A batch loader's answer as an array in the order of `keys`. */
+function normalizeBatch<T>(raw: readonly T[] | ReadonlyMap<string, T>, keys: readonly string[]): T[] {
+  if (raw instanceof Map) return keys.map((k) => raw.get(k) as T)
+  if (Array.isArray(raw) && raw.length === keys.length) return raw as T[]
+  throw new CacheError(
+    'ERR_CACHE_LOADER',
+    `A batch loader must return an array with one value per key (${keys.length}, in order) or a Map; got ${describe(raw)}${Array.isArray(raw) ? ` of length ${raw.length}` : ''}.`,
+  )
+}
 
 /**
  * A cache, or a namespace of one. Create it with {@link createCache}; get a
@@ -345,7 +385,39 @@ export class Cache {
     const core = this.#core
     if (typeof loader !== 'function') throw invalidOption('loader', 'a function', loader)
     if (core.closed) throw this.#closedError()
-    let now = core.clock.now()
+    const now = core.clock.now()
+    // Before the first await: what a load started after the reads below must record and respect.
+    let snap: Snapshot | undefined
+    if (!core.inflight.has(full)) {
+      const tags = this.#tagNames(options?.tags)
+      let reader = core.readers.get(full)
+      if (reader === undefined) {
+        reader = { discard: false, count: 0 }
+        core.readers.set(full, reader)
+      }
+      reader.count++
+      snap = { tags, versions: tags === undefined ? undefined : core.versionsFor(tags), reader }
+    }
+    try {
+      return await this.#readThenLoad(key, full, loader, options, from, l1Env, now, snap)
+    } finally {
+      if (snap !== undefined && --snap.reader.count === 0 && core.readers.get(full) === snap.reader) {
+        core.readers.delete(full)
+      }
+    }
+  }
+
+  async #readThenLoad<T>(
+    key: string,
+    full: string,
+    loader: Loader<T>,
+    options: GetOrSetOptions<T> | undefined,
+    from: number,
+    l1Env: Envelope | undefined,
+    now: number,
+    snap: Snapshot | undefined,
+  ): Promise<T> {
+    const core = this.#core
     if (this.#mayRevalidate(l1Env, now) && (await this.#revalidate(l1Env!))) {
       this.#hit(key, 0)
       return l1Env!.value as T
@@ -363,7 +435,7 @@ export class Cache {
       now = core.clock.now()
     }
     this.#miss(key)
-    const flight = core.inflight.get(full) ?? this.#startLoad(key, full, loader, options, stale)
+    const flight = core.inflight.get(full) ?? this.#startLoad(key, full, loader, options, stale, snap)
     const promise = flight.promise as Promise<T>
     if (stale === undefined || stale.staleUntil <= now) return promise
     return this.#withStaleFallback(key, promise, stale.value as T, options)
@@ -412,6 +484,7 @@ export class Cache {
     loader: Loader<T>,
     options: GetOrSetOptions<T> | undefined,
     stale: Envelope | undefined,
+    snap?: Snapshot,
   ): Flight {
     const core = this.#core
     let ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
@@ -420,8 +493,9 @@ export class Cache {
     const shouldCache = options?.shouldCache
     // Versions are read before the loader starts: an invalidation during the load
     // makes the loaded value stale at once, instead of hiding the invalidation.
-    let tags = this.#tagNames(options?.tags)
-    let versions: number[] | Promise<number[]> | undefined = tags === undefined ? undefined : core.versionsFor(tags)
+    let tags = snap === undefined ? this.#tagNames(options?.tags) : snap.tags
+    let versions: number[] | Promise<number[]> | undefined =
+      snap !== undefined ? snap.versions : tags === undefined ? undefined : core.versionsFor(tags)
     let lateNames: string[] | undefined
     const ctx: LoaderContext<T> = {
       key,
@@ -436,7 +510,7 @@ export class Cache {
         lateNames = lateNames === undefined ? [...added] : [...lateNames, ...added]
       },
     }
-    const flight: Flight = { promise: undefined as unknown as Promise<unknown>, discard: false }
+    const flight: Flight = { promise: undefined as unknown as Promise<unknown>, discard: snap?.reader.discard === true }
     const lock = options?.lock
     const lockMs =
       lock === undefined || lock === false || core.lockTier === undefined
@@ -586,6 +660,199 @@ export class Cache {
   }
 
   /**
+   * The values under `keys`, in order; the misses are loaded by ONE call of
+   * `loadMany` (DataLoader-style), stored, and returned. A key already being
+   * loaded (by `getOrSet` or another batch) joins that load instead. A write or
+   * delete of a key while the batch runs overtakes it: the batch's value for
+   * that key is returned to this caller but not stored, so the write wins.
+   *
+   * @param keys - the keys (without namespace prefix); duplicates are loaded once
+   * @param loadMany - receives the missing keys; returns their values in the same
+   *   order, or a Map from key to value (a key absent from the Map loads `undefined`)
+   * @param options - as for {@link Cache.getOrSet} (`timeout` and grace fallback do not apply to batches)
+   * @example
+   * ```ts
+   * const users = await cache.getOrSetMany(ids.map(String), (keys) => db.users.findMany(keys))
+   * ```
+   */
+  async getOrSetMany<T>(
+    keys: readonly string[],
+    loadMany: (keys: string[]) => MaybePromise<readonly T[] | ReadonlyMap<string, T>>,
+    options?: GetOrSetOptions<T>,
+  ): Promise<T[]> {
+    if (!Array.isArray(keys)) throw invalidOption('keys', 'an array of keys', keys)
+    if (typeof loadMany !== 'function') throw invalidOption('loadMany', 'a function', loadMany)
+    const core = this.#core
+    if (core.closed) throw this.#closedError()
+    const fulls = keys.map((k) => this.#full(k))
+    const now = core.clock.now()
+    const found = await core.stack.readMany(fulls, 0, now, (env, current) => this.#usable(env, now, current))
+    const out = new Array<T>(keys.length)
+    const waits: Promise<void>[] = []
+    const batchIndex = new Map<string, number>()
+    const batchKeys: string[] = []
+    /** Pairs (index in `keys`, index in `batchKeys`). */
+    const slots: number[] = []
+    const writeBack: Promise<void>[] = []
+    for (let i = 0; i < keys.length; i++) {
+      const f = found[i]
+      const key = keys[i]!
+      if (f !== undefined) {
+        out[i] = f.env.value as T
+        this.#hit(key, f.tier)
+        if (f.tier > 0) writeBack.push(core.stack.write(fulls[i]!, f.env, f.tier))
+        continue
+      }
+      this.#miss(key)
+      const flight = core.inflight.get(fulls[i]!)
+      if (flight !== undefined && !batchIndex.has(fulls[i]!)) {
+        waits.push((flight.promise as Promise<T>).then((v) => void (out[i] = v)))
+        continue
+      }
+      let j = batchIndex.get(fulls[i]!)
+      if (j === undefined) {
+        j = batchKeys.length
+        batchIndex.set(fulls[i]!, j)
+        batchKeys.push(key)
+      }
+      slots.push(i, j)
+    }
+    if (batchKeys.length > 0) {
+      const batch = this.#loadBatch(batchKeys, loadMany, options)
+      waits.push(
+        batch.then((values) => {
+          for (let s = 0; s < slots.length; s += 2) out[slots[s]!] = values[slots[s + 1]!] as T
+        }),
+      )
+    }
+    await Promise.all(writeBack)
+    await Promise.all(waits)
+    return out
+  }
+
+  /** Runs one batch load, registered per key so single loads join it and writes overtake it. */
+  #loadBatch<T>(
+    keys: string[],
+    loadMany: (keys: string[]) => MaybePromise<readonly T[] | ReadonlyMap<string, T>>,
+    options: GetOrSetOptions<T> | undefined,
+  ): Promise<T[]> {
+    const core = this.#core
+    const ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
+    const grace = options?.grace === undefined ? core.opts.grace : parseDuration(options.grace, 'grace')
+    const shouldCache = options?.shouldCache
+    const tags = this.#tagNames(options?.tags)
+    // Read before the load starts: an invalidation during the load makes its values stale at once.
+    const versionsNow = tags === undefined ? undefined : core.versionsFor(tags)
+    const fulls = keys.map((k) => this.#full(k))
+    const flights: Flight[] = fulls.map(() => ({ promise: undefined as unknown as Promise<unknown>, discard: false }))
+    const started = core.clock.now()
+    const run = async (): Promise<T[]> => {
+      let values: T[]
+      let versions: number[] | undefined
+      try {
+        versions = await versionsNow
+        const raw = await loadMany(keys.slice())
+        values = normalizeBatch(raw, keys)
+      } catch (error) {
+        this.#counters.loadErrors += keys.length
+        if (core.emitter.listeners.loadError !== undefined) {
+          const duration = core.clock.now() - started
+          for (const key of keys) core.emitter.emit('loadError', { key, namespace: this.#name, error, duration })
+        }
+        throw error
+      }
+      const now = core.clock.now()
+      const duration = now - started
+      this.#counters.loads += keys.length
+      const list: { key: string; env: Envelope }[] = []
+      for (let j = 0; j < keys.length; j++) {
+        if (core.emitter.listeners.load !== undefined) {
+          core.emitter.emit('load', { key: keys[j]!, namespace: this.#name, duration })
+        }
+        // A write or delete of this key during the load marked its flight: the write wins.
+        if (flights[j]!.discard || (shouldCache !== undefined && !shouldCache(values[j] as T))) continue
+        list.push({ key: fulls[j]!, env: this.#envelope(values[j], now, ttl, grace, tags, versions, duration) })
+      }
+      if (list.length > 0) {
+        try {
+          await core.stack.writeMany(list)
+          this.#counters.sets += list.length
+          if (core.bus !== undefined) await core.publish({ keys: list.map((e) => e.key) })
+        } catch (error) {
+          core.stack.fail(core.stack.tiers[0]!, 'setMany', undefined, error)
+        }
+      }
+      return values
+    }
+    const batch = run().finally(() => {
+      for (let j = 0; j < fulls.length; j++) {
+        if (core.inflight.get(fulls[j]!) === flights[j]) core.inflight.delete(fulls[j]!)
+      }
+    })
+    for (let j = 0; j < fulls.length; j++) {
+      const at = j
+      const promise = batch.then((values) => values[at])
+      promise.catch(noop)
+      flights[j]!.promise = promise
+      core.inflight.set(fulls[j]!, flights[j]!)
+    }
+    return batch
+  }
+
+  /**
+   * @internal A synchronous reader of this namespace's first tier, for hit
+   * paths that must not return a promise (`memoize`): given a key, the fresh
+   * envelope (counting a hit), or `undefined` (counting nothing). `undefined`
+   * when the first tier is not in memory. Everything it needs is captured once,
+   * so a call is a map lookup and two comparisons.
+   */
+  syncReader(): ((key: string) => Envelope | undefined) | undefined {
+    const core = this.#core
+    const l1 = core.stack.sync
+    if (l1 === undefined) return undefined
+    const { clock, emitter } = core
+    const counters = this.#counters
+    const prefix = this.#prefix
+    const name = this.#name
+    const INF = Number.POSITIVE_INFINITY
+    return function readSync(key: string): Envelope | undefined {
+      const env = l1.get(prefix === '' ? key : prefix + key)
+      if (
+        env === undefined ||
+        (env.freshUntil !== INF && env.freshUntil <= clock.now()) ||
+        (env.tags !== undefined && !tagsCurrent(env, core.versions))
+      ) {
+        return undefined
+      }
+      counters.hits++
+      if (emitter.listeners.hit !== undefined) emitter.emit('hit', { key, namespace: name, tier: 0 })
+      return env
+    }
+  }
+
+  /**
+   * @internal `set`, except that the memory tier holds the value before this
+   * returns (when the tag versions are at hand), so a synchronous caller's
+   * next synchronous read finds it (`memoize` of a sync function).
+   */
+  setNow<T>(key: string, value: T, options?: SetOptions): Promise<void> {
+    const core = this.#core
+    const l1 = core.stack.sync
+    if (l1 !== undefined && !core.closed) {
+      const tags = this.#tagNames(options?.tags)
+      const versions = tags === undefined ? undefined : core.versionsFor(tags)
+      if (versions === undefined || Array.isArray(versions)) {
+        const ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
+        const grace = options?.grace === undefined ? core.opts.grace : parseDuration(options.grace, 'grace')
+        const env = this.#envelope(value, core.clock.now(), ttl, grace, tags, versions, 0)
+        core.discard(this.#full(key))
+        l1.set(this.#full(key), env, env.staleUntil)
+      }
+    }
+    return this.set(key, value, options)
+  }
+
+  /**
    * Stores `value` under `key`. A load of the same key in flight is overtaken: its value will not be stored.
    * @throws CacheError `ERR_CACHE_KEY`, `ERR_CACHE_INVALID_TTL`, or `ERR_CACHE_SERIALIZE` when a byte tier cannot store the value
    */
@@ -706,10 +973,31 @@ export class Cache {
    * A view of this cache whose keys are prefixed with `name:`. Its `clear()`
    * clears only its keys (and its sub-namespaces'); its stats are kept apart.
    * Tags stay global: `invalidateTags` on any view reaches every namespace.
+   *
+   * With a `source`, the namespace is read-through (and, with `save`,
+   * write-through): see {@link ReadThrough}.
    * @param name - a non-empty string
+   * @param source - optional: `load` / `loadMany` to read through, `save` / `remove` to write through
+   * @example
+   * ```ts
+   * const users = cache.namespace('users', {
+   *   load: (id: number) => db.users.find(id),
+   *   loadMany: (ids: number[]) => db.users.findMany(ids),
+   *   save: (id: number, user: User) => db.users.update(id, user),
+   *   ttl: '10m',
+   * })
+   * const user = await users.get(42)           // loads on a miss
+   * await users.write(42, { ...user, name: 'Ada' }) // database first, then the cache
+   * ```
    */
-  namespace(name: string): Cache {
+  namespace(name: string): Cache
+  namespace<V, K extends string | number = string>(name: string, source: ReadThroughSource<V, K>): ReadThrough<V, K>
+  namespace<V, K extends string | number = string>(
+    name: string,
+    source?: ReadThroughSource<V, K>,
+  ): Cache | ReadThrough<V, K> {
     if (typeof name !== 'string' || name.length === 0) throw invalidOption('namespace', 'a non-empty string', name)
+    if (source !== undefined) return new ReadThrough<V, K>(this.namespace(name), source)
     let child = this.#children.get(name)
     if (child === undefined) {
       const prefix = `${this.#prefix}${name}:`

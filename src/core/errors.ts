@@ -29,6 +29,13 @@ export const ERROR_CODES = {
     "The value is larger than the tier accepts (Memcached's item size, the store's maxBytes): store a smaller value, enable compression, or raise the limit.",
   ERR_CACHE_PEER_MISSING:
     'An optional peer dependency is not installed: install the package the message names (for example `npm install better-sqlite3`).',
+  ERR_CACHE_LOADER:
+    'A batch loader (loadMany) must return one value per key, in the order of the keys it received, or a Map from key to value.',
+  ERR_CACHE_UNKEYABLE:
+    'A memoized argument cannot be turned into a stable key (a function, symbol, cycle or class instance): pass a key option that maps the arguments to a string.',
+  ERR_CACHE_FLUSH:
+    'Write-behind could not flush pending writes to the source: they stay in the journal and are replayed on the next start; fix the flush function or the database.',
+  ERR_CACHE_JOURNAL: 'The write-behind journal could not be opened or written: check the path (or Redis client).',
 } as const
 
 /** A stable error code, one of {@link ERROR_CODES}' keys. */

@@ -13,6 +13,7 @@ export type {
   SetOptions,
   TouchOptions,
 } from './options.js'
+export { ReadThrough, type ReadThroughSource } from './read-through.js'
 export { defaultSerializer, fromJsonSafe, type Serializer, toJsonSafe } from './serializer.js'
 export type { CacheCounters, CacheStats, CounterSnapshot } from './stats.js'
 export type {

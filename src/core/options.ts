@@ -72,6 +72,12 @@ export interface CacheOptions {
    */
   versionsMaxAge?: Duration
   /**
+   * Only without `tiers`: the directory of the default SQLite file, or `false`
+   * for a memory-only default. `CACHESTACK_DIR` sets it from the environment.
+   * @defaultValue the OS cache directory (`~/.cache/cachestack` on Linux)
+   */
+  dir?: string | false
+  /**
    * An invalidation bus (`redisBus()` from `cachestack/redis`): every `set`,
    * `delete`, `invalidateTags` and `clear` here drops the affected keys from the
    * in-process tiers of every other process on the same bus, and theirs from ours.
@@ -174,6 +180,7 @@ const KNOWN = new Set([
   'maxKeyLength',
   'strict',
   'versionsMaxAge',
+  'dir',
   'bus',
 ])
 

@@ -37,7 +37,7 @@ export class SharedTagVersions implements TagVersionSource {
   readonly #maxAge: number
   readonly #call: SharedCall
   readonly #known = new Map<string, Known>()
-  readonly #inflight = new Map<string, Promise<void>>()
+  readonly #inflight = new Map<string, Promise<Map<string, number> | undefined>>()
   #seq = 0
 
   constructor(shared: SharedVersions, clock: Clock, maxAge: number, call: SharedCall) {
@@ -83,14 +83,23 @@ export class SharedTagVersions implements TagVersionSource {
     return out
   }
 
-  /** The versions of `names` read from the shared tier now (the last known where it fails). */
+  /**
+   * The versions of `names` read from the shared tier now (the last known where
+   * it fails). Each name gets the value of the read that covered it, even if a
+   * local bump lands before this resolves: that is the version when asked.
+   */
   async exact(names: readonly string[]): Promise<number[]> {
-    const waits: Promise<void>[] = []
+    const reads: Promise<Map<string, number> | undefined>[] = []
+    const readOf = new Array<number>(names.length)
     let toRead: string[] | undefined
-    for (const name of names) {
-      const f = this.#inflight.get(name)
-      if (f !== undefined) waits.push(f)
-      else (toRead ??= []).push(name)
+    for (let i = 0; i < names.length; i++) {
+      const f = this.#inflight.get(names[i]!)
+      if (f !== undefined) {
+        readOf[i] = reads.indexOf(f) === -1 ? reads.push(f) - 1 : reads.indexOf(f)
+      } else {
+        ;(toRead ??= []).push(names[i]!)
+        readOf[i] = -1
+      }
     }
     if (toRead !== undefined) {
       const list = toRead
@@ -98,16 +107,19 @@ export class SharedTagVersions implements TagVersionSource {
         for (const n of list) if (this.#inflight.get(n) === p) this.#inflight.delete(n)
       })
       for (const n of list) this.#inflight.set(n, p)
-      waits.push(p)
+      const at = reads.push(p) - 1
+      for (let i = 0; i < names.length; i++) if (readOf[i] === -1) readOf[i] = at
     }
-    await Promise.all(waits)
-    return names.map((n) => this.last(n))
+    const results = await Promise.all(reads)
+    return names.map((n, i) => results[readOf[i]!]?.get(n) ?? this.last(n))
   }
 
-  async #read(names: readonly string[]): Promise<void> {
+  async #read(names: readonly string[]): Promise<Map<string, number> | undefined> {
     const seq = this.#seq
     const values = await this.#call('versions.read', () => this.#shared.read(names))
-    if (values !== undefined) this.note(names, values, seq)
+    if (values === undefined) return undefined
+    this.note(names, values, seq)
+    return new Map(names.map((n, i) => [n, values[i]!]))
   }
 
   /** Records versions just read from the shared tier (skipping names bumped locally since `seq`). */

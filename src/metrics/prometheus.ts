@@ -13,6 +13,8 @@ import type { Cache } from '../core/cache.js'
 import { CacheError, invalidOption } from '../core/errors.js'
 import type { CacheEvents } from '../core/events.js'
 import type { CounterSnapshot } from '../core/stats.js'
+import type { StoreHealth } from '../core/store.js'
+import type { BusStats } from '../tiers/bus.js'
 
 /** Options of {@link registerMetrics}. */
 export interface MetricsOptions {
@@ -163,6 +165,69 @@ function createFamily(registry: Registry, buckets: number[]): Family {
       }
     },
   )
+  const health = <L extends string>(m: Counter<L> | Gauge<L>, fn: (h: StoreHealth) => number) => {
+    for (const src of sources.values()) {
+      for (const [tier, h] of Object.entries(src.cache.stats().tierHealth)) {
+        ;(m as Counter<'cache' | 'tier'>).inc({ cache: src.name, tier }, fn(h))
+      }
+    }
+  }
+  counter('cachestack_circuit_breaker_trips_total', "Times a tier's circuit breaker opened.", ['cache', 'tier'], (m) =>
+    health(m, (h) => h.opened),
+  )
+  counter(
+    'cachestack_tier_skipped_total',
+    "Tier operations not made because the tier's circuit was open.",
+    ['cache', 'tier'],
+    (m) => health(m, (h) => h.skipped),
+  )
+  counter('cachestack_tier_timeouts_total', 'Tier operations that timed out.', ['cache', 'tier'], (m) =>
+    health(m, (h) => h.timeouts),
+  )
+  gauge(
+    'cachestack_circuit_open',
+    "Whether a tier's circuit breaker is open now (1), half-open (0.5) or closed (0).",
+    ['cache', 'tier'],
+    (m) => {
+      for (const src of sources.values()) {
+        for (const [tier, h] of Object.entries(src.cache.stats().tierHealth)) {
+          m.set({ cache: src.name, tier }, h.circuit === 'open' ? 1 : h.circuit === 'half-open' ? 0.5 : 0)
+        }
+      }
+    },
+  )
+  const bus = <L extends string>(m: Counter<L> | Gauge<L>, fn: (b: BusStats) => [Record<string, string>, number][]) => {
+    for (const src of sources.values()) {
+      const b = src.cache.stats().bus
+      if (b === undefined) continue
+      for (const [labels, n] of fn(b)) (m as Counter<string>).inc({ cache: src.name, ...labels }, n)
+    }
+  }
+  counter(
+    'cachestack_bus_messages_total',
+    'Invalidation bus messages, by direction (published after batching, or received from other processes).',
+    ['cache', 'direction'],
+    (m) =>
+      bus(m, (b) => [
+        [{ direction: 'published' }, b.published],
+        [{ direction: 'received' }, b.received],
+      ]),
+  )
+  counter('cachestack_bus_errors_total', 'Bus sends or connections that failed.', ['cache'], (m) =>
+    bus(m, (b) => [[{}, b.errors]]),
+  )
+  counter(
+    'cachestack_bus_resyncs_total',
+    'Bus reconnections after which the local tiers were dropped.',
+    ['cache'],
+    (m) => bus(m, (b) => [[{}, b.resyncs]]),
+  )
+  gauge('cachestack_bus_pending', 'Changes waiting to be sent again after a failed bus send.', ['cache'], (m) => {
+    for (const src of sources.values()) {
+      const b = src.cache.stats().bus
+      if (b !== undefined) m.set({ cache: src.name }, b.pending)
+    }
+  })
   gauge('cachestack_hit_ratio', 'hits / (hits + misses) since the cache started.', ['cache', 'namespace'], (m) =>
     eachNamespace((src, namespace, c) => m.set({ cache: src.name, namespace }, c.hitRatio)),
   )
@@ -211,7 +276,10 @@ function createFamily(registry: Registry, buckets: number[]): Family {
  * `cachestack_hits_total{namespace,tier}`, `cachestack_misses_total`, `cachestack_stale_hits_total`,
  * `cachestack_loads_total`, `cachestack_load_errors_total`, `cachestack_sets_total`, `cachestack_deletes_total`
  * (by `namespace`), `cachestack_evictions_total{tier,reason}`, `cachestack_invalidations_total`,
- * `cachestack_clears_total{namespace}`, `cachestack_tier_errors_total{tier}`, `cachestack_hit_ratio{namespace}`,
+ * `cachestack_clears_total{namespace}`, `cachestack_tier_errors_total{tier}`,
+ * `cachestack_circuit_breaker_trips_total{tier}`, `cachestack_tier_skipped_total{tier}`,
+ * `cachestack_tier_timeouts_total{tier}`, `cachestack_circuit_open{tier}`, `cachestack_bus_messages_total{direction}`,
+ * `cachestack_bus_errors_total`, `cachestack_bus_resyncs_total`, `cachestack_bus_pending`, `cachestack_hit_ratio{namespace}`,
  * `cachestack_inflight_loads`, `cachestack_entries{tier}`, `cachestack_size_bytes{tier}`,
  * `cachestack_load_duration_seconds{namespace}` and
  * `cachestack_tier_operation_duration_seconds{tier,operation,outcome}` (histograms).

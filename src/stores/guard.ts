@@ -37,7 +37,8 @@ export interface GuardOptions {
    * The longest one operation may take before it fails with `ERR_CACHE_TIMEOUT`
    * (the cache then skips the tier: fail-open). `false` for none. A timed-out
    * call is not cancelled; its late answer is ignored. The timer fires up to
-   * ~`timeout` late under load (one shared timer), never early.
+   * ~`timeout` late under load (one shared timer), never early. `clear`, which
+   * walks the whole keyspace, is exempt (the breaker still applies).
    * @defaultValue `'1s'`
    */
   timeout?: Duration | false
@@ -139,7 +140,8 @@ export class Guard {
       this.#success()
       return result
     }
-    if (this.#timeout === Number.POSITIVE_INFINITY) {
+    // A clear walks the whole keyspace (SCAN): its time grows with the data, not with the server's health.
+    if (this.#timeout === Number.POSITIVE_INFINITY || operation === 'clear') {
       return result.then(
         (value) => {
           this.#success()
@@ -286,8 +288,13 @@ export function guardStore<V>(store: Store<V>, options: GuardOptions = {}): Stor
   if (s.setMany !== undefined) guarded.setMany = (entries) => guard.run('setMany', () => s.setMany!(entries))
   if (s.deleteMany !== undefined) guarded.deleteMany = (keys) => guard.run('deleteMany', () => s.deleteMany!(keys))
   if (s.size !== undefined) guarded.size = () => guard.run('size', () => s.size!())
+  if (s.lock !== undefined) guarded.lock = async (key, ttl) => guard.run('lock', () => s.lock!(key, ttl))
   if (s.getWithVersions !== undefined) {
     guarded.getWithVersions = (key) => guard.run('get', () => s.getWithVersions!(key))
+  }
+  if (s.lock !== undefined) {
+    const lock = s.lock.bind(s)
+    guarded.lock = (key, ttl) => Promise.resolve(guard.run('lock', () => lock(key, ttl)))
   }
   if (s.versions !== undefined) {
     const v = s.versions

@@ -57,6 +57,12 @@ export interface Bus {
    * to be re-sent after a failure: a bus never rejects, it counts).
    */
   publish(message: BusMessage): Promise<void>
+  /**
+   * Resolves once every message published (by any process) before the call
+   * has been delivered to this process: read-your-writes across processes,
+   * and the "one bus delivery" that tests wait for.
+   */
+  flush?(): Promise<void>
   /** Counters for stats. */
   stats(): BusStats
   /** Closes the bus's connections. */

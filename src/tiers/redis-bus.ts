@@ -127,6 +127,12 @@ class RedisBus implements Bus {
     return this.#batchSent!
   }
 
+  async flush(): Promise<void> {
+    // Redis answers a PING on the subscriber connection after the messages it
+    // already queued there, so when the reply comes they have all been handled.
+    await this.#sub.ping()
+  }
+
   stats(): BusStats {
     this.#stats.pending = this.#pending.keys.length + this.#pending.tags.length + this.#pending.clears.length
     return { ...this.#stats }

@@ -2,8 +2,9 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Cache, createCache, manualClock, memoryStore, type Store } from '../../src/index.js'
+import { type Cache, createCache, guardStore, manualClock, memoryStore, type Store } from '../../src/index.js'
 import { registerMetrics } from '../../src/prometheus.js'
+import { redisBus } from '../../src/tiers/redis-bus.js'
 import { parsePrometheus, type Sample, sampleValue } from './helpers/prom-text.js'
 import { type RedisTier, redisAvailable, redisTier } from './helpers/redis-tier.js'
 
@@ -149,6 +150,57 @@ describe.skipIf(!hasRedis)('cachestack/prometheus, scraped over HTTP', () => {
   })
 })
 
+describe('circuit breaker metrics', () => {
+  it('counts trips, skipped calls and the open circuit of a guarded tier', async () => {
+    const registry = new Registry()
+    const clock = manualClock()
+    const cache = createCache({
+      clock,
+      tiers: [memoryStore(), guardStore(downTier(), { breaker: { failures: 2, cooldown: '10s' } })],
+    })
+    registerMetrics(cache, { registry, name: 'guarded' })
+    for (const k of ['a', 'b', 'c']) await cache.getOrSet(k, () => k) // get + set each; the breaker opens after 2
+    const s = parsePrometheus(await registry.metrics())
+    expect(sampleValue(s, 'cachestack_circuit_breaker_trips_total', { cache: 'guarded', tier: 'down' })).toBe(1)
+    expect(sampleValue(s, 'cachestack_tier_skipped_total', { cache: 'guarded', tier: 'down' })).toBe(4)
+    expect(sampleValue(s, 'cachestack_circuit_open', { cache: 'guarded', tier: 'down' })).toBe(1)
+    clock.advance('11s')
+    const later = parsePrometheus(await registry.metrics())
+    expect(sampleValue(later, 'cachestack_circuit_open', { cache: 'guarded', tier: 'down' })).not.toBe(1)
+  })
+})
+
+describe.skipIf(!hasRedis)('invalidation bus metrics', () => {
+  it('counts messages published and received over a real Redis bus', async () => {
+    const channel = `cs-test-bus-${process.pid}-${Math.random().toString(36).slice(2)}`
+    const a = createCache({ tiers: [memoryStore()], bus: redisBus({ url: 'redis://127.0.0.1:6379', channel }) })
+    const b = createCache({ tiers: [memoryStore()], bus: redisBus({ url: 'redis://127.0.0.1:6379', channel }) })
+    try {
+      const registry = new Registry()
+      registerMetrics(a, { registry, name: 'a' })
+      registerMetrics(b, { registry, name: 'b' })
+      // Subscribing is asynchronous: write until b has heard from a.
+      for (let i = 0; i < 200 && (b.stats().bus?.received ?? 0) === 0; i++) {
+        await a.set('k', i)
+        await new Promise((r) => setTimeout(r, 10))
+      }
+      const s = parsePrometheus(await registry.metrics())
+      const published = sampleValue(s, 'cachestack_bus_messages_total', { cache: 'a', direction: 'published' })!
+      expect(published).toBeGreaterThan(0)
+      expect(published).toBe(a.stats().bus!.published)
+      expect(sampleValue(s, 'cachestack_bus_messages_total', { cache: 'b', direction: 'received' })).toBe(
+        b.stats().bus!.received,
+      )
+      expect(sampleValue(s, 'cachestack_bus_messages_total', { cache: 'b', direction: 'received' })).toBeGreaterThan(0)
+      expect(sampleValue(s, 'cachestack_bus_pending', { cache: 'a' })).toBe(0)
+      expect(sampleValue(s, 'cachestack_bus_errors_total', { cache: 'a' })).toBe(0)
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+})
+
 describe('registerMetrics options', () => {
   it('rejects a bad name or buckets with the option named', () => {
     const cache = createCache()
@@ -162,5 +214,25 @@ describe('registerMetrics options', () => {
     expect(await registry.metrics()).toContain('cachestack_hits_total')
     handle.unregister()
     expect(await registry.metrics()).not.toContain('cachestack_')
+  })
+})
+
+describe('the Grafana dashboard (dashboards/cachestack.json)', () => {
+  it('queries only metrics that registerMetrics exposes', async () => {
+    const { readFileSync } = await import('node:fs')
+    const json = JSON.parse(readFileSync(new URL('../../dashboards/cachestack.json', import.meta.url), 'utf8')) as {
+      panels: { title: string; targets: { expr: string }[] }[]
+    }
+    const registry = new Registry()
+    registerMetrics(createCache(), { registry })
+    const exposed = new Set((await registry.getMetricsAsJSON()).map((m) => m.name))
+    const used = new Set<string>()
+    for (const p of json.panels) {
+      for (const t of p.targets) {
+        for (const m of t.expr.matchAll(/cachestack_[a-z_]+/g)) used.add(m[0].replace(/_(bucket|sum|count)$/, ''))
+      }
+    }
+    expect(used.size).toBeGreaterThan(10)
+    for (const name of used) expect(exposed, name).toContain(name)
   })
 })

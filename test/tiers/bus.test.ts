@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Cache, createCache, memoryStore } from '../../src/index.js'
-import { redisBus } from '../../src/tiers/redis-bus.js'
+import { redisBus } from '../../src/redis.js'
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 let reachable = false
@@ -41,7 +41,7 @@ async function pair(): Promise<[Cache, Cache]> {
   return [a, b]
 }
 
-async function until(check: () => boolean | Promise<boolean>, ms = 2000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms
   while (!(await check())) {
     if (Date.now() > end) throw new Error('condition not met in time')
@@ -123,8 +123,13 @@ describe('redisBus', () => {
       return cache.stats().bus!.published > 0
     })
     // Name the subscriber connection so that the test can cut it for real.
-    const clients = (await admin.client('LIST')) as string
-    const sub = clients.split('\n').find((line) => line.includes(`name=${name} `) && line.includes('sub=1'))
+    // Subscribing may still be under way on a loaded machine: wait for the connection to show it.
+    let sub: string | undefined
+    await until(async () => {
+      const clients = (await admin.client('LIST')) as string
+      sub = clients.split('\n').find((line) => line.includes(`name=${name} `) && line.includes('sub=1'))
+      return sub !== undefined
+    }, 10_000)
     expect(sub).toBeDefined()
     const id = /id=(\d+)/.exec(sub!)![1]!
     await cache.set('kept-before-cut', 'v')

@@ -1,0 +1,106 @@
+/**
+ * Looking a key up in every tier for the dashboard (and the CLI): where it is,
+ * whether it is fresh or stale, its type and size, its tags, never its value
+ * unless asked. Reads tiers directly, so a lookup counts neither a hit nor a
+ * miss and does not promote the entry.
+ * @module
+ */
+import type { Cache } from '../core/cache.js'
+import { decodeEnvelope, type Envelope } from '../core/envelope.js'
+import { defaultSerializer, type Serializer, toJsonSafe } from '../core/serializer.js'
+import { estimateSize } from '../stores/memory/size.js'
+
+/** What one tier holds under a key. */
+export interface TierEntry {
+  tier: string
+  found: boolean
+  /** `'fresh'` until its TTL, `'stale'` within grace. */
+  state?: 'fresh' | 'stale'
+  /** A description of the value's type: `'object (3 keys)'`, `'string (12 chars)'`. */
+  type?: string
+  /** Stored bytes for a byte tier; the estimated heap size for the memory tier. */
+  bytes?: number
+  createdAt?: number
+  freshUntil?: number
+  staleUntil?: number
+  /** The entry's tags, namespace versions left out. */
+  tags?: string[]
+  /** The value as JSON-safe data, only when the dashboard is configured with `showValues`. */
+  value?: unknown
+  /** Why the tier could not be read or decoded. */
+  error?: string
+}
+
+/** The result of a lookup. */
+export interface KeyLookup {
+  key: string
+  tiers: TierEntry[]
+}
+
+/** Describes a value's type and shape without showing it. */
+export function describeType(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return `array (${value.length} items)`
+  if (typeof value === 'string') return `string (${value.length} chars)`
+  if (value instanceof Uint8Array) return `bytes (${value.byteLength})`
+  if (value instanceof Map) return `Map (${value.size} entries)`
+  if (value instanceof Set) return `Set (${value.size} items)`
+  if (value instanceof Date) return 'Date'
+  if (typeof value === 'object') {
+    const ctor = (value as object).constructor
+    const kind = ctor === undefined || ctor === Object ? 'object' : ctor.name
+    return `${kind} (${Object.keys(value as object).length} keys)`
+  }
+  return typeof value
+}
+
+/**
+ * Reads `key` (the full key, namespace included: `users:42`) from each tier.
+ * @param showValues - include the value (JSON-safe form); off by default, so a lookup does not leak data
+ */
+export async function inspectKey(
+  cache: Cache,
+  key: string,
+  now: number,
+  showValues: boolean,
+  serializer: Serializer = defaultSerializer,
+): Promise<KeyLookup> {
+  const tiers: TierEntry[] = []
+  for (const tier of cache.tiers) {
+    const out: TierEntry = { tier: tier.name, found: false }
+    tiers.push(out)
+    let env: Envelope | undefined
+    try {
+      const peek = (tier as { peek?: (k: string) => Envelope | undefined }).peek
+      const raw = typeof peek === 'function' ? peek.call(tier, key) : await tier.get(key)
+      if (raw === undefined) continue
+      if (tier.binary) {
+        out.bytes = (raw as Uint8Array).byteLength
+        env = decodeEnvelope(raw as Uint8Array, serializer)
+      } else {
+        env = raw as Envelope
+        out.bytes = estimateSize(env.value)
+      }
+    } catch (error) {
+      out.error = error instanceof Error ? error.message : String(error)
+      continue
+    }
+    if (env.staleUntil <= now) continue
+    out.found = true
+    out.state = env.freshUntil > now ? 'fresh' : 'stale'
+    out.type = describeType(env.value)
+    out.createdAt = env.createdAt
+    out.freshUntil = env.freshUntil
+    out.staleUntil = env.staleUntil
+    const tags = env.tags?.filter((t) => !t.startsWith('\u0000'))
+    if (tags !== undefined && tags.length > 0) out.tags = tags
+    if (showValues) {
+      try {
+        out.value = toJsonSafe(env.value)
+      } catch {
+        out.value = '(not representable as JSON)'
+      }
+    }
+  }
+  return { key, tiers }
+}

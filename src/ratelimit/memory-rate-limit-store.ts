@@ -1,0 +1,64 @@
+/**
+ * Counters in process memory: exact and atomic within one process (each call
+ * runs to completion), shared with no other process.
+ * @module
+ */
+import { invalidOption } from '../core/errors.js'
+import { type Decision, decide, type State } from './algorithms.js'
+import type { RateLimitCall, RateLimitStore } from './rate-limit-store.js'
+
+/** Options of {@link memoryRateLimitStore}. */
+export interface MemoryRateLimitStoreOptions {
+  /**
+   * The most keys tracked. Past it, expired keys are swept; if none expired,
+   * the oldest keys are dropped (a dropped key starts afresh, so the bound
+   * errs towards admitting).
+   * @defaultValue 100_000
+   */
+  maxKeys?: number
+}
+
+/**
+ * Creates an in-process store for {@link rateLimit}: one limiter per process.
+ * Use {@link redisRateLimitStore} when several processes must share a limit.
+ * @param options - see {@link MemoryRateLimitStoreOptions}
+ */
+export function memoryRateLimitStore(options: MemoryRateLimitStoreOptions = {}): RateLimitStore {
+  const maxKeys = options.maxKeys ?? 100_000
+  if (!Number.isInteger(maxKeys) || maxKeys < 1) throw invalidOption('maxKeys', 'an integer ≥ 1', maxKeys)
+  const states = new Map<string, State>()
+
+  function makeRoom(now: number): void {
+    for (const [key, state] of states) if (state.expiresAt <= now) states.delete(key)
+    for (const key of states.keys()) {
+      if (states.size < maxKeys) break
+      states.delete(key)
+    }
+  }
+
+  return {
+    name: 'memory',
+    remote: false,
+    consume(call: RateLimitCall): Decision {
+      const now = call.now ?? Date.now()
+      let state = states.get(call.key)
+      if (state !== undefined && state.expiresAt <= now) {
+        states.delete(call.key)
+        state = undefined
+      }
+      const had = state !== undefined
+      const out = decide(call.algorithm, state, now, call.limit, call.window, call.cost)
+      if (!had && out.state !== undefined) {
+        if (states.size >= maxKeys) makeRoom(now)
+        states.set(call.key, out.state)
+      }
+      return out.decision
+    },
+    reset(key: string): void {
+      states.delete(key)
+    },
+    close(): void {
+      states.clear()
+    },
+  }
+}

@@ -1,0 +1,5 @@
+export { type ExpressRequestLike, expressRateLimit } from './express.js'
+export { type FastifyReplyLike, type FastifyRequestLike, fastifyRateLimit } from './fastify.js'
+export { type HonoContextLike, honoRateLimit } from './hono.js'
+export { nodeRateLimit } from './node.js'
+export type { RateLimitMiddlewareOptions } from './shared.js'

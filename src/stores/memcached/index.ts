@@ -1,0 +1,7 @@
+export {
+  MemcachedStore,
+  type MemcachedStoreOptions,
+  type MemcachedTier,
+  type MemjsClient,
+  memcachedStore,
+} from './memcached-store.js'

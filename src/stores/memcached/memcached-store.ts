@@ -1,0 +1,284 @@
+/**
+ * The Memcached tier, on memjs (binary protocol). Keys Memcached refuses are
+ * hashed, with the original kept in the store's header so a collision is a
+ * miss; values over the server's item size are refused with
+ * `ERR_CACHE_TOO_LARGE`; tag and namespace versions are shared counters
+ * (`incr`), so invalidation reaches every process.
+ * @module
+ */
+import { createHash } from 'node:crypto'
+import memjs from 'memjs'
+import type { Clock } from '../../core/clock.js'
+import { parseSize, type Size } from '../../core/duration.js'
+import { CacheError, invalidOption } from '../../core/errors.js'
+import type { MaybePromise, SharedVersions, Store, StoreContext, StoreWrite } from '../../core/store.js'
+import { type GuardOptions, guardStore } from '../guard.js'
+import { decodeItem, encodeItem, hashedKey, validKey } from './memcached-entry.js'
+
+/** A memjs client, as `memjs.Client.create()` returns it. */
+export type MemjsClient = memjs.Client
+
+/** Options of {@link memcachedStore}. Give `servers` or `client`. */
+export interface MemcachedStoreOptions extends GuardOptions {
+  /** `'host:port'`, a comma-separated list, or an array of them (`user:pass@host:port` for SASL). */
+  servers?: string | readonly string[]
+  /** Your own memjs client. The store never closes it. */
+  client?: MemjsClient
+  /**
+   * Prepended to every key. Memcached cannot list keys, so clearing relies on
+   * version counters (see the docs); the prefix keeps apps apart.
+   * @defaultValue `'cachestack:'`
+   */
+  prefix?: string
+  /**
+   * The server's largest item (`memcached -I`, 1 MB by default). Larger values
+   * are refused with `ERR_CACHE_TOO_LARGE` before they are sent.
+   * @defaultValue `'1mb'`
+   */
+  maxItemSize?: Size
+  /**
+   * Whether `clear()` of the whole store may run `flush_all`, which empties
+   * the entire server (every app's keys). Only for a Memcached this cache owns.
+   * @defaultValue false
+   */
+  flushOnClear?: boolean
+  /** Extra memjs client options (retries, keepAlive, …). */
+  memjsOptions?: memjs.ClientOptions & memjs.ServerOptions
+  /** The tier's name in stats and errors. @defaultValue `'memcached'` */
+  name?: string
+}
+
+/** Memcached's per-item bookkeeping (item header, CAS, suffix), kept free below `maxItemSize`. */
+const ITEM_OVERHEAD = 64
+/** 30 days: Memcached reads a larger expiry as an absolute Unix time. */
+const RELATIVE_LIMIT_S = 30 * 24 * 3600
+const systemClock: Clock = { now: Date.now }
+const silent = { log() {} }
+
+/** A {@link Store} in Memcached. Create it with {@link memcachedStore}. */
+export class MemcachedStore implements Store<Uint8Array> {
+  readonly name: string
+  readonly binary = true
+  /** The memjs client. */
+  readonly client: MemjsClient
+  /** The key prefix. */
+  readonly prefix: string
+  /** Shared tag and namespace versions: Memcached counters (`incr`). */
+  readonly versions: SharedVersions
+  readonly #maxItem: number
+  readonly #flushOnClear: boolean
+  readonly #owned: boolean
+  #clock: Clock = systemClock
+
+  /** @param options - see {@link MemcachedStoreOptions} */
+  constructor(options: MemcachedStoreOptions) {
+    if ((options.servers === undefined) === (options.client === undefined)) {
+      throw invalidOption('memcachedStore', 'given exactly one of servers or client', options.servers ?? 'none')
+    }
+    this.name = options.name ?? 'memcached'
+    this.prefix = options.prefix ?? 'cachestack:'
+    if (typeof this.prefix !== 'string' || !validKey(`${this.prefix}x`) || this.prefix.length > 100) {
+      throw invalidOption('prefix', 'at most 100 bytes with no spaces or control characters', this.prefix)
+    }
+    this.#maxItem = parseSize(options.maxItemSize ?? 1024 * 1024, 'maxItemSize')
+    this.#flushOnClear = options.flushOnClear ?? false
+    if (options.client !== undefined) {
+      this.client = options.client
+      this.#owned = false
+    } else {
+      const servers = Array.isArray(options.servers) ? options.servers.join(',') : options.servers
+      if (typeof servers !== 'string' || servers === '') {
+        throw invalidOption('servers', "'host:port', a comma-separated list or an array of them", options.servers)
+      }
+      this.client = memjs.Client.create(servers, { retries: 1, logger: silent, ...options.memjsOptions })
+      this.#owned = true
+    }
+    this.versions = { read: (names) => this.#readVersions(names), bump: (names) => this.#bumpVersions(names) }
+  }
+
+  init(ctx: StoreContext): void {
+    this.#clock = ctx.clock
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const full = this.prefix + key
+    const plain = validKey(full)
+    try {
+      const { value } = await this.client.get(plain ? full : hashedKey(this.prefix, key))
+      return decodeItem(value, this.#clock.now(), plain ? undefined : key)
+    } catch (error) {
+      throw this.#wrap('get', error)
+    }
+  }
+
+  /** memjs has no multi-get; the gets go out together on each server's one connection. */
+  getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    return Promise.all(keys.map((k) => this.get(k)))
+  }
+
+  async set(key: string, value: Uint8Array, expiresAt: number): Promise<void> {
+    const full = this.prefix + key
+    const plain = validKey(full)
+    const now = this.#clock.now()
+    const item = plain ? full : hashedKey(this.prefix, key)
+    try {
+      if (expiresAt <= now) {
+        await this.client.delete(item)
+        return
+      }
+      const bytes = encodeItem(value, expiresAt, plain ? undefined : key)
+      if (bytes.byteLength + Buffer.byteLength(item) + ITEM_OVERHEAD > this.#maxItem) throw this.#tooLarge(key, bytes)
+      await this.client.set(item, bytes, { expires: expirySeconds(expiresAt - now) })
+    } catch (error) {
+      throw this.#wrap('set', error, key)
+    }
+  }
+
+  async setMany(entries: readonly StoreWrite<Uint8Array>[]): Promise<void> {
+    await Promise.all(entries.map((e) => this.set(e.key, e.value, e.expiresAt)))
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const full = this.prefix + key
+    try {
+      return await this.client.delete(validKey(full) ? full : hashedKey(this.prefix, key))
+    } catch (error) {
+      throw this.#wrap('delete', error)
+    }
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    await Promise.all(keys.map((k) => this.delete(k)))
+  }
+
+  /**
+   * Memcached cannot list keys. A namespace is cleared by its version counter
+   * (the cache bumps it before calling this), so its entries are never served
+   * again and age out; this call then has nothing left to do. Clearing the
+   * whole store runs `flush_all` with `flushOnClear: true`, and otherwise
+   * throws `ERR_CACHE_INVALID_OPTION` rather than pretend.
+   */
+  async clear(prefix = ''): Promise<void> {
+    if (prefix !== '') return
+    if (!this.#flushOnClear) {
+      throw new CacheError(
+        'ERR_CACHE_INVALID_OPTION',
+        `memcachedStore "${this.name}" cannot clear only its own keys (Memcached has no key listing): pass flushOnClear: true if this Memcached holds only this cache's data (clear() then empties the whole server), or clear namespaces instead (cache.namespace(name).clear()).`,
+      )
+    }
+    try {
+      await this.client.flush()
+    } catch (error) {
+      throw this.#wrap('clear', error)
+    }
+  }
+
+  /** Closes the connections the store opened; a client you passed in is left open. */
+  close(): void {
+    if (this.#owned) this.client.close()
+  }
+
+  #counterKey(name: string): string {
+    return `${this.prefix}v#${createHash('sha256').update(name, 'utf8').digest('base64url')}`
+  }
+
+  /**
+   * A counter that is missing (never bumped, or evicted by Memcached's LRU) is
+   * created at a random base rather than 0: a counter that comes back after an
+   * eviction must not return to a version some entry recorded, which would make
+   * an invalidated entry current again. memjs reads counters as 32-bit, so the
+   * base is below 2^31.
+   */
+  async #readVersions(names: readonly string[]): Promise<number[]> {
+    try {
+      return await Promise.all(names.map((n) => this.#incr(n, 0)))
+    } catch (error) {
+      throw this.#wrap('versions.read', error)
+    }
+  }
+
+  async #bumpVersions(names: readonly string[]): Promise<number[]> {
+    try {
+      return await Promise.all(names.map((n) => this.#incr(n, 1)))
+    } catch (error) {
+      throw this.#wrap('versions.bump', error)
+    }
+  }
+
+  async #incr(name: string, by: number): Promise<number> {
+    const initial = 1 + Math.floor(Math.random() * 2 ** 31)
+    const { value } = await this.client.increment(this.#counterKey(name), by, { initial, expires: 0 })
+    return value ?? initial
+  }
+
+  #tooLarge(key: string, bytes: Uint8Array): CacheError {
+    return new CacheError(
+      'ERR_CACHE_TOO_LARGE',
+      `Value for "${key.length > 60 ? `${key.slice(0, 60)}…` : key}" is ${bytes.byteLength} bytes; ${this.name} accepts items up to ${this.#maxItem} bytes (maxItemSize, memcached -I). Store a smaller value, enable compression, or start memcached with a larger -I and raise maxItemSize.`,
+    )
+  }
+
+  #wrap(operation: string, error: unknown, key?: string): CacheError {
+    if (error instanceof CacheError) return error
+    const message = error instanceof Error ? error.message : String(error)
+    if (/too large/i.test(message)) {
+      return new CacheError(
+        'ERR_CACHE_TOO_LARGE',
+        `${this.name} refused the value${key === undefined ? '' : ` for "${key.slice(0, 60)}"`} as too large (its item size, memcached -I): store a smaller value, or raise -I and maxItemSize.`,
+        { cause: error },
+      )
+    }
+    return new CacheError('ERR_CACHE_UNAVAILABLE', `Memcached ${operation} failed (${this.name}): ${message}`, {
+      cause: error,
+    })
+  }
+}
+
+/** Memcached's expiry field for a TTL in ms: whole seconds, absolute Unix time past 30 days. */
+function expirySeconds(ttl: number): number {
+  if (ttl === Number.POSITIVE_INFINITY) return 0
+  const seconds = Math.max(1, Math.ceil(ttl / 1000))
+  return seconds <= RELATIVE_LIMIT_S ? seconds : Math.ceil(Date.now() / 1000) + seconds
+}
+
+/**
+ * What {@link memcachedStore} returns: the {@link MemcachedStore} behind a
+ * timeout and a circuit breaker, with its client at hand.
+ */
+export interface MemcachedTier extends Store<Uint8Array> {
+  /** The memjs client. */
+  readonly client: MemjsClient
+  /** The unguarded store. */
+  readonly store: MemcachedStore
+  readonly versions: SharedVersions
+  init(ctx: StoreContext): void
+  get(key: string): Promise<Uint8Array | undefined>
+  getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]>
+  set(key: string, value: Uint8Array, expiresAt: number, tags?: readonly string[]): Promise<void>
+  setMany(entries: readonly StoreWrite<Uint8Array>[]): Promise<void>
+  delete(key: string): Promise<boolean>
+  deleteMany(keys: readonly string[]): Promise<void>
+  clear(prefix?: string): Promise<void>
+  close(): MaybePromise<void>
+}
+
+/**
+ * A Memcached tier on memjs.
+ *
+ * @param options - see {@link MemcachedStoreOptions}
+ * @throws CacheError `ERR_CACHE_INVALID_OPTION` for missing servers or a prefix Memcached cannot hold
+ * @example
+ * ```ts
+ * import { createCache, memoryStore } from 'cachestack'
+ * import { memcachedStore } from 'cachestack/memcached'
+ *
+ * const cache = createCache({
+ *   tiers: [memoryStore({ maxEntries: 50_000 }), memcachedStore({ servers: '127.0.0.1:11211' })],
+ *   ttl: '5m',
+ * })
+ * ```
+ */
+export function memcachedStore(options: MemcachedStoreOptions): MemcachedTier {
+  const store = new MemcachedStore(options)
+  return Object.assign(guardStore(store, options), { client: store.client, store }) as MemcachedTier
+}

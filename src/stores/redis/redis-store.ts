@@ -1,0 +1,422 @@
+/**
+ * The Redis tier, on ioredis (chosen by measurement: see docs/stores-redis.md).
+ * Standalone, Cluster and Sentinel: bytes under `prefix + key` with a PX
+ * expiry; MGET and pipelines for many keys (split per slot in a Cluster),
+ * UNLINK for deletes, SCAN (never KEYS) on every master for clear.
+ * @module
+ */
+import { createHash, randomUUID } from 'node:crypto'
+import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
+import type { Clock } from '../../core/clock.js'
+import { CacheError, invalidOption } from '../../core/errors.js'
+import type { SharedVersions, Store, StoreContext, StoreWrite, VersionedEntry } from '../../core/store.js'
+import { type GuardOptions, guardStore } from '../guard.js'
+import { decodeEntry, encodeEntry, entryTags, GET_WITH_VERSIONS } from './entry.js'
+import { groupBySlot } from './key-slot.js'
+
+/** A Sentinel to ask for the master's address. */
+export interface SentinelAddress {
+  host: string
+  port: number
+}
+
+/**
+ * Options of {@link redisStore}. Give exactly one of `url`, `client`,
+ * `cluster` or `sentinels`.
+ */
+export interface RedisStoreOptions extends GuardOptions {
+  /** A Redis URL (`redis://user:pass@host:6379/0`, `rediss://` for TLS). */
+  url?: string
+  /**
+   * Your own ioredis client (`Redis` or `Cluster`). The store uses it as it is
+   * and never closes it; `close()` leaves it to you.
+   */
+  client?: Redis | Cluster
+  /** Redis Cluster startup nodes (`[{ host, port }]`), or the nodes with ioredis `ClusterOptions`. */
+  cluster?: ClusterNode[] | { nodes: ClusterNode[]; options?: ClusterOptions }
+  /** Sentinels watching the master named `masterName`; the store follows failovers. */
+  sentinels?: SentinelAddress[]
+  /** The master's name in Sentinel. @defaultValue `'mymaster'` */
+  masterName?: string
+  /** Extra ioredis options for the clients the store creates (password, tls, db, …). */
+  redisOptions?: RedisOptions
+  /**
+   * Prepended to every key, so several apps can share one Redis and `clear()`
+   * touches only this store's keys. @defaultValue `'cachestack:'`
+   */
+  prefix?: string
+  /** The tier's name in stats and errors. @defaultValue `'redis'` */
+  name?: string
+}
+
+/** Deletes the lock only while it still holds the caller's token. */
+const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
+
+const GET_WITH_VERSIONS_SHA = createHash('sha1').update(GET_WITH_VERSIONS).digest('hex')
+
+/** ioredis' Buffer-replying script commands, present on every client but missing from its types. */
+interface ScriptClient {
+  evalshaBuffer(sha: string, keys: number, ...args: string[]): Promise<unknown>
+  evalBuffer(script: string, keys: number, ...args: string[]): Promise<unknown>
+}
+
+/** Options ioredis gets for clients the store creates: fail fast while the server is down, so the cache fails open. */
+const FAIL_FAST: RedisOptions = { maxRetriesPerRequest: 1 }
+
+const systemClock: Clock = { now: Date.now }
+
+/**
+ * A {@link Store} in Redis. Create it with {@link redisStore}.
+ */
+export class RedisStore implements Store<Uint8Array> {
+  readonly name: string
+  readonly binary = true
+  /** The ioredis client (a `Cluster` in cluster mode). */
+  readonly client: Redis | Cluster
+  /** The key prefix. */
+  readonly prefix: string
+  /**
+   * Tag and namespace version counters, shared by every process on this Redis:
+   * `INCR` to bump, `MGET` to read. Their keys share one hash tag, so they sit
+   * in one Cluster slot and many are read in one command.
+   */
+  readonly versions: SharedVersions
+  readonly #versionPrefix: string
+  readonly #isCluster: boolean
+  readonly #owned: boolean
+  #clock: Clock = systemClock
+  #closed = false
+
+  /** @param options - see {@link RedisStoreOptions} */
+  constructor(options: RedisStoreOptions) {
+    const given = (['url', 'client', 'cluster', 'sentinels'] as const).filter((k) => options[k] !== undefined)
+    if (given.length !== 1) {
+      throw invalidOption(
+        'redisStore',
+        'given exactly one of url, client, cluster or sentinels',
+        given.length === 0 ? 'none' : given.join(' and '),
+      )
+    }
+    this.name = options.name ?? 'redis'
+    this.prefix = options.prefix ?? 'cachestack:'
+    if (typeof this.prefix !== 'string') throw invalidOption('prefix', 'a string', options.prefix)
+    const extra = { ...FAIL_FAST, ...options.redisOptions }
+    if (options.client !== undefined) {
+      if (!(options.client instanceof Redis) && !(options.client instanceof Cluster)) {
+        throw invalidOption('client', 'an ioredis Redis or Cluster instance', options.client)
+      }
+      this.client = options.client
+      this.#owned = false
+    } else if (options.url !== undefined) {
+      if (typeof options.url !== 'string') throw invalidOption('url', 'a redis:// or rediss:// URL', options.url)
+      this.client = new Redis(options.url, extra)
+      this.#owned = true
+    } else if (options.cluster !== undefined) {
+      const c = options.cluster
+      const nodes = Array.isArray(c) ? c : c.nodes
+      if (!Array.isArray(nodes) || nodes.length === 0) {
+        throw invalidOption('cluster', 'a non-empty array of { host, port } startup nodes', c)
+      }
+      const clusterOptions = Array.isArray(c) ? {} : (c.options ?? {})
+      this.client = new Cluster(nodes, {
+        ...clusterOptions,
+        redisOptions: { ...extra, ...clusterOptions.redisOptions },
+      })
+      this.#owned = true
+    } else {
+      const sentinels = options.sentinels
+      if (!Array.isArray(sentinels) || sentinels.length === 0) {
+        throw invalidOption('sentinels', 'a non-empty array of { host, port }', sentinels)
+      }
+      this.client = new Redis({ ...extra, sentinels, name: options.masterName ?? 'mymaster' })
+      this.#owned = true
+    }
+    this.#isCluster = this.client instanceof Cluster
+    // `{…}` makes every counter hash to one slot, whatever the prefix holds; it
+    // starts with "{" so no entry key (which starts with the prefix) can equal it.
+    this.#versionPrefix = `{${this.prefix}v}:`
+    this.versions = { read: (names) => this.#readVersions(names), bump: (names) => this.#bumpVersions(names) }
+    // ioredis emits 'error' on every failed reconnect; without a listener Node
+    // would print each one. The failures reach the cache through the commands.
+    if (this.#owned) this.client.on('error', noop)
+  }
+
+  init(ctx: StoreContext): void {
+    this.#clock = ctx.clock
+  }
+
+  get(key: string): Promise<Uint8Array | undefined> {
+    return this.client.getBuffer(this.prefix + key).then(decodeEntry, this.#fail('get'))
+  }
+
+  /**
+   * The entry and the current versions of the names it was written with, in
+   * one round trip (a Lua script) on a standalone or Sentinel Redis. In a
+   * Cluster the counters live in another slot: the entry, then its counters.
+   */
+  async getWithVersions(key: string): Promise<VersionedEntry<Uint8Array> | undefined> {
+    const full = this.prefix + key
+    try {
+      if (this.#isCluster) {
+        const stored = await this.client.getBuffer(full)
+        const value = decodeEntry(stored)
+        if (value === undefined) return undefined
+        const tags = entryTags(stored!)
+        return { value, versions: tags.length === 0 ? [] : await this.#readVersions(tags) }
+      }
+      const reply = (await this.#script(full)) as [Buffer, ...number[]] | null
+      if (reply === null) return undefined
+      const value = decodeEntry(reply[0])
+      if (value === undefined) return undefined
+      return { value, versions: reply.length === 1 ? [] : (reply.slice(1) as number[]) }
+    } catch (error) {
+      throw this.#wrap('get', error)
+    }
+  }
+
+  async #script(full: string): Promise<unknown> {
+    // evalshaBuffer, not callBuffer: ioredis' auto-pipelining drops the command name of call/callBuffer.
+    const client = this.client as unknown as ScriptClient
+    try {
+      return await client.evalshaBuffer(GET_WITH_VERSIONS_SHA, 1, full, this.#versionPrefix)
+    } catch (error) {
+      // The script cache is empty after a restart or failover: send the script once.
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
+      return client.evalBuffer(GET_WITH_VERSIONS, 1, full, this.#versionPrefix)
+    }
+  }
+
+  async #readVersions(names: readonly string[]): Promise<number[]> {
+    if (names.length === 0) return []
+    try {
+      const values = await this.client.mget(...names.map((n) => this.#versionPrefix + n))
+      return values.map((v) => (v === null ? 0 : Number(v)))
+    } catch (error) {
+      throw this.#wrap('versions.read', error)
+    }
+  }
+
+  async #bumpVersions(names: readonly string[]): Promise<number[]> {
+    if (names.length === 0) return []
+    try {
+      const pipe = this.client.multi()
+      for (const n of names) pipe.incr(this.#versionPrefix + n)
+      const results = await pipe.exec()
+      return (results ?? []).map(([err, v]) => {
+        if (err) throw err
+        return Number(v)
+      })
+    } catch (error) {
+      throw this.#wrap('versions.bump', error)
+    }
+  }
+
+  async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    if (keys.length === 0) return []
+    const full = keys.map((k) => this.prefix + k)
+    try {
+      if (!this.#isCluster) return (await this.client.mgetBuffer(...full)).map(decodeEntry)
+      // MGET needs one slot in a Cluster: one MGET per slot, all in flight at once.
+      const out = new Array<Uint8Array | undefined>(keys.length)
+      await Promise.all(
+        groupBySlot(full).map(async (group) => {
+          const values = await this.client.mgetBuffer(...group.map((i) => full[i]!))
+          for (let j = 0; j < group.length; j++) out[group[j]!] = decodeEntry(values[j])
+        }),
+      )
+      return out
+    } catch (error) {
+      throw this.#wrap('getMany', error)
+    }
+  }
+
+  set(key: string, value: Uint8Array, expiresAt: number, tags?: readonly string[]): Promise<void> {
+    const ttl = expiresAt - this.#clock.now()
+    const full = this.prefix + key
+    const op =
+      ttl === Number.POSITIVE_INFINITY
+        ? this.client.set(full, encodeEntry(value, tags))
+        : ttl > 0
+          ? this.client.set(full, encodeEntry(value, tags), 'PX', Math.ceil(ttl))
+          : this.client.unlink(full)
+    return op.then(noop, this.#fail('set'))
+  }
+
+  async setMany(entries: readonly StoreWrite<Uint8Array>[]): Promise<void> {
+    if (entries.length === 0) return
+    const now = this.#clock.now()
+    const full = entries.map((e) => this.prefix + e.key)
+    const groups = this.#isCluster ? groupBySlot(full) : [entries.map((_, i) => i)]
+    try {
+      await Promise.all(
+        groups.map(async (group) => {
+          const pipe = this.client.pipeline()
+          for (const i of group) {
+            const e = entries[i]!
+            const ttl = e.expiresAt - now
+            if (ttl === Number.POSITIVE_INFINITY) pipe.set(full[i]!, encodeEntry(e.value, e.tags))
+            else if (ttl > 0) pipe.set(full[i]!, encodeEntry(e.value, e.tags), 'PX', Math.ceil(ttl))
+            else pipe.unlink(full[i]!)
+          }
+          const results = await pipe.exec()
+          for (const [err] of results ?? []) if (err) throw err
+        }),
+      )
+    } catch (error) {
+      throw this.#wrap('setMany', error)
+    }
+  }
+
+  delete(key: string): Promise<boolean> {
+    return this.client.unlink(this.prefix + key).then(isPositive, this.#fail('delete'))
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return
+    const full = keys.map((k) => this.prefix + k)
+    try {
+      if (!this.#isCluster) await this.client.unlink(...full)
+      else await Promise.all(groupBySlot(full).map((g) => this.client.unlink(...g.map((i) => full[i]!))))
+    } catch (error) {
+      throw this.#wrap('deleteMany', error)
+    }
+  }
+
+  /**
+   * Removes every key under `prefix` with SCAN + UNLINK on every master (never
+   * KEYS, which blocks the server). Keys written during the scan may survive.
+   */
+  async clear(prefix = ''): Promise<void> {
+    const pattern = `${escapeGlob(this.prefix + prefix)}*`
+    const nodes = this.client instanceof Cluster ? this.client.nodes('master') : [this.client]
+    try {
+      await Promise.all(nodes.map((node) => this.#clearNode(node, pattern)))
+    } catch (error) {
+      throw this.#wrap('clear', error)
+    }
+  }
+
+  async #clearNode(node: Redis, pattern: string): Promise<void> {
+    let cursor = '0'
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
+      cursor = next
+      if (keys.length === 0) continue
+      if (!this.#isCluster) await node.unlink(...keys)
+      else await Promise.all(groupBySlot(keys).map((g) => node.unlink(...g.map((i) => keys[i]!))))
+    } while (cursor !== '0')
+  }
+
+  /** Closes the connection the store opened; a client you passed in is left open. */
+  /**
+   * A cross-process lock for `getOrSet(…, { lock })`: `SET NX PX` with a
+   * random token, released only by its holder (compare and delete in Lua), so
+   * a holder that outlived its `ttl` cannot release someone else's lock.
+   */
+  async lock(key: string, ttl: number): Promise<(() => Promise<void>) | undefined> {
+    const name = `${this.prefix}\u0000lock:${key}`
+    const token = randomUUID()
+    let ok: string | null
+    try {
+      ok = await this.client.set(name, token, 'PX', Math.max(1, Math.ceil(ttl)), 'NX')
+    } catch (error) {
+      throw this.#wrap('lock', error)
+    }
+    if (ok !== 'OK') return undefined
+    return async () => {
+      try {
+        await this.client.eval(UNLOCK, 1, name, token)
+      } catch (error) {
+        throw this.#wrap('unlock', error)
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed || !this.#owned) return
+    this.#closed = true
+    const client = this.client
+    if (client.status === 'ready') {
+      try {
+        await client.quit()
+        return
+      } catch {}
+    }
+    client.disconnect()
+  }
+
+  #wrap(operation: string, error: unknown): CacheError {
+    if (error instanceof CacheError) return error
+    const message = error instanceof Error ? error.message : String(error)
+    return new CacheError('ERR_CACHE_UNAVAILABLE', `Redis ${operation} failed (${this.name}): ${message}`, {
+      cause: error,
+    })
+  }
+
+  #fail(operation: string): (error: unknown) => never {
+    return (error) => {
+      throw this.#wrap(operation, error)
+    }
+  }
+}
+
+/**
+ * A Redis tier. Give a `url`, your own ioredis `client`, `cluster` nodes or
+ * `sentinels`.
+ *
+ * @param options - see {@link RedisStoreOptions}
+ * @throws CacheError `ERR_CACHE_INVALID_OPTION` when the connection options are missing or contradict
+ * @example
+ * ```ts
+ * import { createCache, memoryStore } from 'cachestack'
+ * import { redisStore } from 'cachestack/redis'
+ *
+ * const cache = createCache({
+ *   tiers: [memoryStore({ maxEntries: 50_000 }), redisStore({ url: process.env.REDIS_URL })],
+ *   ttl: '5m',
+ * })
+ * ```
+ */
+export function redisStore(options: RedisStoreOptions): RedisTier {
+  const store = new RedisStore(options)
+  return Object.assign(guardStore(store, options), {
+    client: store.client,
+    prefix: store.prefix,
+    store,
+  }) as RedisTier
+}
+
+/**
+ * What {@link redisStore} returns: the {@link RedisStore} behind a timeout and
+ * a circuit breaker (see `GuardOptions`), with its client at hand.
+ */
+export interface RedisTier extends Store<Uint8Array> {
+  /** The ioredis client (a `Cluster` in cluster mode). */
+  readonly client: Redis | Cluster
+  /** The key prefix. */
+  readonly prefix: string
+  /** The unguarded store. */
+  readonly store: RedisStore
+  readonly versions: SharedVersions
+  init(ctx: StoreContext): void
+  get(key: string): Promise<Uint8Array | undefined>
+  getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]>
+  getWithVersions(key: string): Promise<VersionedEntry<Uint8Array> | undefined>
+  set(key: string, value: Uint8Array, expiresAt: number, tags?: readonly string[]): Promise<void>
+  setMany(entries: readonly StoreWrite<Uint8Array>[]): Promise<void>
+  delete(key: string): Promise<boolean>
+  deleteMany(keys: readonly string[]): Promise<void>
+  clear(prefix?: string): Promise<void>
+  close(): Promise<void>
+}
+
+function noop(): void {}
+
+function isPositive(n: number): boolean {
+  return n > 0
+}
+
+/** Escapes SCAN MATCH's glob characters so a prefix matches only itself. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&')
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest'
+import {
+  type CacheError,
+  createCache,
+  type Envelope,
+  guardStore,
+  manualClock,
+  memoryStore,
+  type Store,
+} from '../../src/index.js'
+
+/** A store that answers, throws, or never answers, as the test says (a chaos wrapper over memory). */
+function chaosStore(name = 'chaos') {
+  const inner = memoryStore()
+  const state = { mode: 'ok' as 'ok' | 'throw' | 'hang', calls: 0 }
+  const act = <R>(fn: () => R): Promise<R> => {
+    state.calls++
+    if (state.mode === 'throw') return Promise.reject(new Error('connection refused'))
+    if (state.mode === 'hang') return new Promise<R>(() => {})
+    return Promise.resolve(fn())
+  }
+  const store: Store<Envelope> = {
+    name,
+    binary: false,
+    get: (key) => act(() => inner.get(key)),
+    set: (key, value, expiresAt) => act(() => inner.set(key, value, expiresAt)),
+    delete: (key) => act(() => inner.delete(key)),
+    clear: (prefix) => act(() => inner.clear(prefix)),
+  }
+  // binary: false would make it the sync first tier; put it second, behind memory, as a remote tier sits.
+  return { store, state }
+}
+
+describe('guardStore', () => {
+  it('a call slower than timeout fails with ERR_CACHE_TIMEOUT; the cache answers from the loader', async () => {
+    const { store, state } = chaosStore()
+    const guarded = guardStore(store, { timeout: 30, breaker: false })
+    const cache = createCache({ tiers: [memoryStore(), guarded] })
+    state.mode = 'hang'
+    const errors: unknown[] = []
+    cache.on('error', ({ error }) => errors.push(error))
+    expect(await cache.getOrSet('k', () => 'loaded')).toBe('loaded')
+    expect((errors[0] as CacheError).code).toBe('ERR_CACHE_TIMEOUT')
+    expect(cache.stats().tierHealth.chaos).toMatchObject({ timeouts: 2, failures: 2, circuit: 'closed' })
+  })
+
+  it('opens after `failures` consecutive failures, skips calls while open, probes after the cooldown', async () => {
+    const clock = manualClock()
+    const { store, state } = chaosStore()
+    const guarded = guardStore(store, { breaker: { failures: 3, cooldown: '30s' } })
+    const cache = createCache({ tiers: [memoryStore(), guarded], clock })
+    state.mode = 'throw'
+    for (let i = 0; i < 3; i++) expect(await cache.get(`k${i}`)).toBeUndefined()
+    expect(state.calls).toBe(3)
+    expect(cache.stats().tierHealth.chaos).toMatchObject({ circuit: 'open', failures: 3, opened: 1 })
+    for (let i = 0; i < 10; i++) expect(await cache.getOrSet(`s${i}`, () => i)).toBe(i)
+    expect(state.calls).toBe(3) // skipped: the store was not called at all
+    expect(cache.stats().tierHealth.chaos!.skipped).toBe(20) // a get and a set per getOrSet
+    expect(cache.stats().tierErrors.chaos).toBe(3) // skips are not new errors
+    clock.advance('31s')
+    expect(cache.stats().tierHealth.chaos!.circuit).toBe('half-open')
+    await cache.get('probe') // the probe fails: open again
+    expect(cache.stats().tierHealth.chaos).toMatchObject({ circuit: 'open', opened: 2 })
+    state.mode = 'ok'
+    clock.advance('31s')
+    await cache.set('x', 1)
+    expect(cache.stats().tierHealth.chaos!.circuit).toBe('closed')
+    expect(await guarded.get('x')).toMatchObject({ value: 1 })
+  })
+
+  it('strict: true makes the store’s errors reject the cache call', async () => {
+    const { store, state } = chaosStore()
+    const cache = createCache({ tiers: [memoryStore(), guardStore(store, { strict: true, breaker: { failures: 1 } })] })
+    state.mode = 'throw'
+    await expect(cache.set('k', 1)).rejects.toThrow('connection refused')
+    await expect(cache.get('k2')).rejects.toMatchObject({ code: 'ERR_CACHE_CIRCUIT_OPEN' })
+  })
+
+  it('validates its options', () => {
+    const { store } = chaosStore()
+    expect(() => guardStore(store, { timeout: -1 })).toThrow(/"timeout"/)
+    expect(() => guardStore(store, { breaker: { cooldown: 'soon' } })).toThrow(/"breaker.cooldown"/)
+    expect(() => guardStore(store, { strict: 'yes' as never })).toThrow(/"strict"/)
+  })
+})

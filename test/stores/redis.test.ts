@@ -1,0 +1,168 @@
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CacheError, createCache, manualClock, memoryStore } from '../../src/index.js'
+import { type RedisTier, redisStore } from '../../src/redis.js'
+import { missingServers, startRedis, type TestServer } from '../helpers/servers.js'
+
+const prefix = `cs-test-${process.pid}-${Math.random().toString(36).slice(2)}:`
+const bytes = (s: string) => new TextEncoder().encode(s)
+const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : new TextDecoder().decode(b))
+
+describe('redisStore options', () => {
+  it('needs exactly one way to connect, and says which', () => {
+    expect(() => redisStore({})).toThrow(/exactly one of url, client, cluster or sentinels/)
+    expect(() => redisStore({ url: 'redis://x', sentinels: [{ host: 'x', port: 1 }] })).toThrow(/url and sentinels/)
+    try {
+      redisStore({})
+    } catch (err) {
+      expect((err as CacheError).code).toBe('ERR_CACHE_INVALID_OPTION')
+    }
+  })
+})
+
+describe.skipIf(missingServers('redis') !== undefined)('redisStore on the machine Redis (127.0.0.1:6379)', () => {
+  let store: RedisTier
+  beforeAll(() => {
+    store = redisStore({ url: 'redis://127.0.0.1:6379', prefix })
+  })
+  afterAll(async () => {
+    await store.clear()
+    await store.close()
+  })
+
+  it('round-trips bytes with a PX expiry from the cache clock', async () => {
+    const clock = manualClock()
+    store.init({ clock, onEvict() {} })
+    await store.set('a', bytes('hello'), clock.now() + 60_000)
+    expect(text(await store.get('a'))).toBe('hello')
+    const pttl = await store.client.pttl(`${prefix}a`)
+    expect(pttl).toBeGreaterThan(50_000)
+    expect(pttl).toBeLessThanOrEqual(60_000)
+    await store.set('forever', bytes('x'), Number.POSITIVE_INFINITY)
+    expect(await store.client.pttl(`${prefix}forever`)).toBe(-1)
+    await store.set('past', bytes('x'), clock.now() - 1)
+    expect(await store.get('past')).toBeUndefined()
+    store.init({ clock: { now: Date.now }, onEvict() {} })
+  })
+
+  it('keeps binary values byte for byte', async () => {
+    const all = new Uint8Array(256).map((_, i) => i)
+    await store.set('bin', all, Number.POSITIVE_INFINITY)
+    expect(Array.from((await store.get('bin'))!)).toEqual(Array.from(all))
+  })
+
+  it('getMany in order with misses; setMany; deleteMany', async () => {
+    await store.setMany([
+      { key: 'm1', value: bytes('1'), expiresAt: Date.now() + 60_000 },
+      { key: 'm2', value: bytes('2'), expiresAt: Number.POSITIVE_INFINITY },
+    ])
+    expect((await store.getMany(['m2', 'nope', 'm1'])).map(text)).toEqual(['2', undefined, '1'])
+    await store.deleteMany(['m1', 'm2'])
+    expect((await store.getMany(['m1', 'm2'])).map(text)).toEqual([undefined, undefined])
+    expect(await store.getMany([])).toEqual([])
+  })
+
+  it('shared versions: INCR to bump, read with the entry in one script call, reloaded after SCRIPT FLUSH', async () => {
+    const t1 = `${prefix}t1`
+    const t2 = `${prefix}t2`
+    expect(await store.versions.read([t1, t2])).toEqual([0, 0])
+    expect(await store.versions.bump([t1])).toEqual([1])
+    await store.set('tagged', bytes('v'), Number.POSITIVE_INFINITY, [t1, t2, '\u0000ns:ünï'])
+    expect(await store.getWithVersions('tagged')).toEqual({ value: expect.anything(), versions: [1, 0, 0] })
+    expect(text((await store.getWithVersions('tagged'))!.value)).toBe('v')
+    await store.versions.bump([t2, t1])
+    await store.client.script('FLUSH')
+    expect((await store.getWithVersions('tagged'))!.versions).toEqual([2, 1, 0])
+    await store.set('plain', bytes('p'), Number.POSITIVE_INFINITY)
+    expect(await store.getWithVersions('plain')).toEqual({ value: expect.anything(), versions: [] })
+    expect(await store.getWithVersions('absent')).toBeUndefined()
+    expect(text(await store.get('tagged'))).toBe('v')
+    await store.client.del(`{${prefix}v}:${t1}`, `{${prefix}v}:${t2}`)
+  })
+
+  it('treats bytes another program wrote under its prefix as a miss', async () => {
+    await store.client.set(`${prefix}foreign`, Buffer.from([0x07, 1, 2]))
+    expect(await store.get('foreign')).toBeUndefined()
+    expect(await store.getWithVersions('foreign')).toBeUndefined()
+    expect(await store.getMany(['foreign'])).toEqual([undefined])
+  })
+
+  it('delete says whether the key was there', async () => {
+    await store.set('d', bytes('x'), Number.POSITIVE_INFINITY)
+    expect(await store.delete('d')).toBe(true)
+    expect(await store.delete('d')).toBe(false)
+  })
+
+  it('clear(prefix) scans only its own keys, glob characters taken literally', async () => {
+    const other = new Redis('redis://127.0.0.1:6379')
+    await other.set(`${prefix.slice(0, -1)}-other:k`, 'keep')
+    for (let i = 0; i < 50; i++) await store.set(`ns*1:${i}`, bytes('x'), Number.POSITIVE_INFINITY)
+    await store.set('ns11:k', bytes('keep'), Number.POSITIVE_INFINITY)
+    await store.clear('ns*1:')
+    expect(await store.get('ns*1:0')).toBeUndefined()
+    expect(text(await store.get('ns11:k'))).toBe('keep')
+    await store.clear()
+    expect(await store.get('ns11:k')).toBeUndefined()
+    expect(await other.get(`${prefix.slice(0, -1)}-other:k`)).toBe('keep')
+    await other.del(`${prefix.slice(0, -1)}-other:k`)
+    other.disconnect()
+  })
+
+  it("uses a user's own client and leaves it open on close", async () => {
+    const client = new Redis('redis://127.0.0.1:6379')
+    const own = redisStore({ client, prefix })
+    await own.set('own', bytes('v'), Number.POSITIVE_INFINITY)
+    expect(text(await store.get('own'))).toBe('v')
+    await own.close()
+    expect(await client.ping()).toBe('PONG')
+    client.disconnect()
+  })
+
+  it('works over a client with auto-pipelining, tags included', async () => {
+    const client = new Redis('redis://127.0.0.1:6379', { enableAutoPipelining: true })
+    const auto = redisStore({ client, prefix })
+    const cache = createCache({ tiers: [auto] })
+    await Promise.all([cache.set('ap:1', 1, { tags: [`${prefix}ap`] }), cache.set('ap:2', 2)])
+    expect(await Promise.all([cache.get('ap:1'), cache.get('ap:2'), auto.getWithVersions('ap:1')])).toEqual([
+      1,
+      2,
+      { value: expect.anything(), versions: [0] },
+    ])
+    await cache.invalidateTags([`${prefix}ap`])
+    expect(await cache.get('ap:1')).toBeUndefined()
+    expect(cache.stats().tierErrors.redis).toBe(0)
+    await client.del(`{${prefix}v}:${prefix}ap`)
+    client.disconnect()
+  })
+
+  it('works as a cache tier under memory', async () => {
+    const cache = createCache({ tiers: [memoryStore(), redisStore({ url: 'redis://127.0.0.1:6379', prefix })] })
+    await cache.set('user:1', { name: 'Ada', at: new Date(0) })
+    const second = createCache({ tiers: [memoryStore(), redisStore({ url: 'redis://127.0.0.1:6379', prefix })] })
+    expect(await second.get('user:1')).toEqual({ name: 'Ada', at: new Date(0) })
+    await cache.close()
+    await second.close()
+  })
+})
+
+describe.skipIf(missingServers('redis') !== undefined)('redisStore when its server dies', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startRedis()
+  })
+  afterAll(() => server.stop())
+
+  it('rejects with ERR_CACHE_UNAVAILABLE while down, works again after restart', async () => {
+    const store = redisStore({ url: server.url, prefix })
+    await store.set('k', bytes('v'), Number.POSITIVE_INFINITY)
+    await server.kill()
+    const err = await store.get('k').catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(CacheError)
+    expect((err as CacheError).code).toBe('ERR_CACHE_UNAVAILABLE')
+    await server.restart()
+    await expect.poll(() => store.get('k').then(text, () => 'error'), { timeout: 10_000 }).toBe(undefined)
+    await store.set('k', bytes('again'), Number.POSITIVE_INFINITY)
+    expect(text(await store.get('k'))).toBe('again')
+    await store.close()
+  })
+})
