@@ -16,7 +16,7 @@ import { fastifyCache } from '../../src/fastify.js'
 import { cached as honoCached } from '../../src/hono.js'
 import { cacheHandler } from '../../src/http.js'
 import { createCache, memoryStore } from '../../src/index.js'
-import { benchRedisStore } from './redis-store.js'
+import { redisStore } from '../../src/redis.js'
 
 const doc = {
   items: Array.from({ length: 20 }, (_, i) => ({
@@ -46,9 +46,9 @@ async function expressApp(kind: string) {
     const cache = createCache({ tiers: [memoryStore()] })
     app.get(PATH, expressCached({ cache, ttl: '1h' }))
   } else if (kind === 'express-cachestack-redis') {
-    const store = benchRedisStore(`cs-bench-${process.pid}:`)
-    await store.clear()
-    const cache = createCache({ tiers: [store] })
+    const cache = createCache({
+      tiers: [redisStore({ url: 'redis://127.0.0.1:6379', prefix: `cs-bench-${process.pid}:` })],
+    })
     app.get(PATH, expressCached({ cache, ttl: '1h' }))
   } else if (kind === 'express-apicache') {
     app.get(PATH, apicache.middleware('1 hour'))
