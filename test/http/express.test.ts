@@ -131,3 +131,33 @@ describe('Express with a compression layer in front', () => {
     }
   })
 })
+
+describe('fragment caching in a per-user page', () => {
+  it('renders a shared fragment once and invalidates it by tag, while the page stays per user', async () => {
+    const cache = createCache({ tiers: [memoryStore()] })
+    let renders = 0
+    const app = express()
+    app.get('/', async (req, res) => {
+      const sidebar = await cache.fragment('sidebar', () => `<nav>categories v${++renders}</nav>`, {
+        ttl: '10m',
+        tags: ['categories'],
+      })
+      res.send(`<p>hello ${String(req.headers['x-user'])}</p>${sidebar}`)
+    })
+    const { base, close } = await listen(http.createServer(app))
+    try {
+      expect((await request(base, '/', { headers: { 'x-user': 'ann' } })).body).toBe(
+        '<p>hello ann</p><nav>categories v1</nav>',
+      )
+      expect((await request(base, '/', { headers: { 'x-user': 'bob' } })).body).toBe(
+        '<p>hello bob</p><nav>categories v1</nav>',
+      )
+      await cache.invalidateTags(['categories'])
+      expect((await request(base, '/', { headers: { 'x-user': 'bob' } })).body).toBe(
+        '<p>hello bob</p><nav>categories v2</nav>',
+      )
+    } finally {
+      await close()
+    }
+  })
+})
