@@ -88,6 +88,7 @@ async function fastifyApp(kind: string) {
   } else if (kind === 'fastify-map') {
     const map = new Map<string, string>()
     app.addHook('onRequest', (req, reply, done) => {
+      if (req.url === CPU) return done()
       const hit = map.get(req.url)
       if (hit !== undefined) {
         reply.type('application/json').send(hit)
@@ -96,7 +97,7 @@ async function fastifyApp(kind: string) {
       done()
     })
     app.addHook('onSend', (req, _reply, payload, done) => {
-      if (typeof payload === 'string') map.set(req.url, payload)
+      if (typeof payload === 'string' && req.url !== CPU) map.set(req.url, payload)
       done(null, payload)
     })
   }

@@ -36,6 +36,10 @@ export function lead(leader: Leader, req: IncomingMessage, res: ServerResponse, 
   for (const name of leader.strip) {
     if (req.headers[name] !== undefined) delete req.headers[name]
   }
+  const rawHeaders = req.rawHeaders
+  for (let i = rawHeaders.length - 2; i >= 0; i -= 2) {
+    if (leader.strip.includes(rawHeaders[i]!.toLowerCase())) rawHeaders.splice(i, 2)
+  }
   const chunks: Buffer[] = []
   let size = 0
   let overflow = false
