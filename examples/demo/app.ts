@@ -61,6 +61,8 @@ export interface DemoOptions {
   dataDir?: string
   /** Redis for the shared tier, bus, sessions and rate limiter. @defaultValue REDIS_URL */
   redisUrl?: string
+  /** Prefix of the demo's Redis keys and bus channel. @defaultValue `'cachestack-demo:'` */
+  redisPrefix?: string
   /** Login attempts allowed per minute per address and name. @defaultValue LOGIN_LIMIT or 5 */
   loginLimit?: number
   /** Delay of the pricing service, ms. @defaultValue PRICING_DELAY_MS or 40 */
@@ -94,7 +96,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const dataDir = options.dataDir ?? process.env.CACHESTACK_DEMO_DIR ?? join(tmpdir(), 'cachestack-demo')
   const db = await openDatabase(dataDir)
   const pricing = await startPricing(options.pricingDelay)
-  const caches = await openCaches(dataDir, options.redisUrl ?? process.env.REDIS_URL)
+  const caches = await openCaches(dataDir, options.redisUrl ?? process.env.REDIS_URL, options.redisPrefix)
   const { cache } = caches
   const assets = await fingerprintAssets({ dir: join(here, 'public') })
 
@@ -354,7 +356,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   })
 
   const loginLimit = options.loginLimit ?? Number(process.env.LOGIN_LIMIT ?? 5)
-  const loginLimiter = rateLimit({ store: caches.limiter, limit: loginLimit, window: '1m', algorithm: 'sliding' })
+  const loginLimiter = rateLimit({
+    store: caches.limiter,
+    limit: loginLimit,
+    window: '1m',
+    algorithm: 'sliding',
+    prefix: `${options.redisPrefix ?? 'cachestack-demo:'}login:`,
+  })
   app.get('/login', async (req, res) => {
     res.send(page(req, 'Log in', await reads(req).sidebar(), loginForm()))
   })

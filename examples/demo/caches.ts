@@ -27,8 +27,12 @@ const TTL = '5m'
 const GRACE = '1h'
 
 /** Opens the caches: Redis when `redisUrl` is set, else the embedded default under `dataDir`. */
-export async function openCaches(dataDir: string, redisUrl: string | undefined): Promise<Caches> {
-  if (redisUrl !== undefined && redisUrl !== '') return openRedis(redisUrl)
+export async function openCaches(
+  dataDir: string,
+  redisUrl: string | undefined,
+  redisPrefix = 'cachestack-demo:',
+): Promise<Caches> {
+  if (redisUrl !== undefined && redisUrl !== '') return openRedis(redisUrl, redisPrefix)
   const dir = join(dataDir, 'cache')
   const cache = createCache({ dir, ttl: TTL, grace: GRACE })
   const sessions = createCache({ tiers: [sqliteStore({ path: join(dataDir, 'sessions.db') })] })
@@ -44,16 +48,16 @@ export async function openCaches(dataDir: string, redisUrl: string | undefined):
   }
 }
 
-async function openRedis(url: string): Promise<Caches> {
+async function openRedis(url: string, prefix: string): Promise<Caches> {
   const { redisBus, redisStore } = await import('../../src/redis.js')
   const { Redis } = await import('ioredis')
   const cache = createCache({
-    tiers: [memoryStore({ maxEntries: 50_000, maxBytes: '128mb' }), redisStore({ url, prefix: 'cachestack-demo:' })],
-    bus: redisBus({ url, channel: 'cachestack-demo:bus' }),
+    tiers: [memoryStore({ maxEntries: 50_000, maxBytes: '128mb' }), redisStore({ url, prefix })],
+    bus: redisBus({ url, channel: `${prefix}bus` }),
     ttl: TTL,
     grace: GRACE,
   })
-  const sessions = createCache({ tiers: [redisStore({ url, prefix: 'cachestack-demo:sess:' })] })
+  const sessions = createCache({ tiers: [redisStore({ url, prefix: `${prefix}sess:` })] })
   const client = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1 })
   return {
     cache,

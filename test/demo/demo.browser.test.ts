@@ -12,6 +12,9 @@ import { chromiumAvailable, launchBrowser } from '../ops/helpers/browser.js'
 
 const hasChromium = chromiumAvailable('demo.browser.test')
 
+/** The part of the browser's `document` the page functions below use (no DOM lib in this project). */
+type Doc = { getElementById(id: string): { textContent: string | null } | null }
+
 describe.skipIf(!hasChromium)('the demo in headless Chromium', () => {
   let demo: Demo
   let browser: Awaited<ReturnType<typeof launchBrowser>>
@@ -39,7 +42,11 @@ describe.skipIf(!hasChromium)('the demo in headless Chromium', () => {
     await expect.poll(() => page.locator('#products tbody tr').count()).toBe(20)
     expect(await page.locator('aside').innerText()).toContain('Categories')
     // The fingerprinted script ran: the footer shows the counters.
-    await page.waitForFunction(() => /database queries/.test(document.getElementById('live-stats')?.textContent ?? ''))
+    await page.waitForFunction(() =>
+      /database queries/.test(
+        (globalThis as unknown as { document: Doc }).document.getElementById('live-stats')?.textContent ?? '',
+      ),
+    )
     await page.close()
   })
 
@@ -114,7 +121,11 @@ describe.skipIf(!hasChromium)('the demo in headless Chromium', () => {
     const page = await context.newPage()
     await page.goto(`${demo.url}/_cachestack`)
     await page.waitForSelector('#live.on')
-    await page.waitForFunction(() => /\d+(\.\d+)?\s*%/.test(document.getElementById('total-ratio')?.textContent ?? ''))
+    await page.waitForFunction(() =>
+      /\d+(\.\d+)?\s*%/.test(
+        (globalThis as unknown as { document: Doc }).document.getElementById('total-ratio')?.textContent ?? '',
+      ),
+    )
     const ratio = Number.parseFloat(await page.locator('#total-ratio').innerText())
     expect(ratio).toBeGreaterThan(0)
     expect(ratio).toBeLessThanOrEqual(100)
