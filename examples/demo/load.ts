@@ -4,10 +4,11 @@
  * run: requests/s and latency from autocannon, database queries and external
  * calls from the app's own counters, hit ratio from cachestack's stats.
  *
- * Each phase starts a fresh app process, warms it with one pass over the
- * request mix (so both phases are measured warm: the database's page cache
- * and the JIT for caching off, the cache for caching on), then measures;
- * counters are the differences over the measured run only.
+ * Each phase starts a fresh app process, warms it with the first requests of
+ * the mix (so both phases are measured warm: the database's page cache and
+ * the JIT for caching off, the hot keys for caching on), then measures the
+ * rest of the mix, long tail included; counters are the differences over the
+ * measured run only.
  *
  * Options: `--duration <s>` per phase (default 10, or DURATION), `--connections <n>`
  * (default 20, or CONNECTIONS).
@@ -50,18 +51,40 @@ const freePort = () =>
     })
   })
 
-// A browsing mix: the catalog page, list pages, product details (popular ones more often) and searches.
-function requestMix(): { path: string }[] {
-  const paths: string[] = []
-  for (let i = 0; i < 200; i++) {
-    const r = i % 10
-    if (r === 0) paths.push('/')
-    else if (r < 3) paths.push(`/api/products?page=${1 + (i % 5)}`)
-    else if (r < 9) paths.push(`/api/products/${1 + ((i * 7919) % (i % 3 === 0 ? 50 : 500))}`)
-    else paths.push(`/api/search?q=${['eco', 'pro', 'mini', 'garden'][i % 4]}`)
+/**
+ * A browsing mix with a long tail, fixed by a seeded generator so every run
+ * replays the same sequence: 5 % catalog pages, 15 % list pages (of 20),
+ * 10 % product pages (which count a view), 60 % product API reads (60 % of
+ * them among 100 popular products, the rest spread over all 10,000), 10 %
+ * searches.
+ */
+export function requestMix(n = 5000): string[] {
+  let seed = 42
+  const rand = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
+    return seed / 2 ** 31
   }
-  return paths.map((path) => ({ path }))
+  const product = () => (rand() < 0.6 ? 1 + Math.floor(rand() * 100) : 1 + Math.floor(rand() * 10_000))
+  const terms = ['eco', 'pro', 'mini', 'garden', 'smart', 'vintage red', 'tools item 12', 'blue']
+  const paths: string[] = []
+  for (let i = 0; i < n; i++) {
+    const r = rand()
+    if (r < 0.05) paths.push('/')
+    else if (r < 0.2) paths.push(`/api/products?page=${1 + Math.floor(rand() * 20)}`)
+    else if (r < 0.3) paths.push(`/product/${product()}`)
+    else if (r < 0.9) paths.push(`/api/products/${product()}`)
+    else paths.push(`/api/search?q=${encodeURIComponent(terms[Math.floor(rand() * terms.length)]!)}`)
+  }
+  return paths
 }
+
+/** One shared cursor over the mix, so the connections walk it together instead of each replaying it from the start. */
+function mixRequests(paths: readonly string[], from: number): autocannon.Request[] {
+  let cursor = from
+  return [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[cursor++ % paths.length]! }) }]
+}
+
+const WARM_UP = 300
 
 interface Counters {
   dbQueries: number
@@ -71,8 +94,9 @@ interface Counters {
 
 const counters = async (url: string) => (await (await fetch(`${url}/_demo/stats`)).json()) as Counters
 
-async function warm(url: string): Promise<void> {
-  const paths = [...new Set(requestMix().map((r) => r.path))]
+/** Replays the first requests of the mix, so both phases are measured warm (JIT, database pages, hot keys), not cold. */
+async function warm(url: string, mix: readonly string[]): Promise<void> {
+  const paths = mix.slice(0, WARM_UP)
   for (let i = 0; i < paths.length; i += 10) {
     await Promise.all(paths.slice(i, i + 10).map((p) => fetch(`${url}${p}`).then((r) => r.arrayBuffer())))
   }
@@ -105,9 +129,10 @@ async function startApp(caching: boolean, dataDir: string): Promise<{ url: strin
 async function phase(caching: boolean, duration: number, connections: number, dataDir: string): Promise<Phase> {
   const { url, child } = await startApp(caching, dataDir)
   try {
-    await warm(url)
+    const mix = requestMix()
+    await warm(url, mix)
     const before = await counters(url)
-    const result = await autocannon({ url, connections, duration, requests: requestMix() })
+    const result = await autocannon({ url, connections, duration, requests: mixRequests(mix, WARM_UP) })
     const after = await counters(url)
     const hits = after.cache.hits + after.cache.staleHits - before.cache.hits - before.cache.staleHits
     const misses = after.cache.misses - before.cache.misses
@@ -145,7 +170,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<Phase[]> {
   const db = process.env.DATABASE_URL?.startsWith('postgres') ? 'PostgreSQL' : 'SQLite'
   const tiers = process.env.REDIS_URL ? 'memory + Redis' : 'memory + SQLite (default)'
   console.log(
-    `Driving the demo (${db}, cache tiers ${tiers}, pricing delay ${process.env.PRICING_DELAY_MS ?? 40} ms) for ${duration} s per phase with ${connections} connections, after one warm-up pass…`,
+    `Driving the demo (${db}, cache tiers ${tiers}, pricing delay ${process.env.PRICING_DELAY_MS ?? 40} ms) for ${duration} s per phase with ${connections} connections, after a warm-up of ${WARM_UP} requests…`,
   )
   // A fresh data folder: no cache file warm from an earlier run, no edited prices.
   const dataDir = mkdtempSync(join(tmpdir(), 'cachestack-demo-load-'))
