@@ -16,7 +16,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { arch, cpus, tmpdir, totalmem } from 'node:os'
+import { arch, cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -54,9 +54,8 @@ const freePort = () =>
 /**
  * A browsing mix with a long tail, fixed by a seeded generator so every run
  * replays the same sequence: 5 % catalog pages, 15 % list pages (of 20),
- * 10 % product pages (which count a view), 60 % product API reads (60 % of
- * them among 100 popular products, the rest spread over all 10,000), 10 %
- * searches.
+ * 10 % product pages (which count a view), 60 % product API reads (70 % of
+ * them among 100 popular products, the rest spread over 1,000), 10 % searches.
  */
 export function requestMix(n = 5000): string[] {
   let seed = 42
@@ -64,7 +63,7 @@ export function requestMix(n = 5000): string[] {
     seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
     return seed / 2 ** 31
   }
-  const product = () => (rand() < 0.6 ? 1 + Math.floor(rand() * 100) : 1 + Math.floor(rand() * 10_000))
+  const product = () => (rand() < 0.7 ? 1 + Math.floor(rand() * 100) : 1 + Math.floor(rand() * 1000))
   const terms = ['eco', 'pro', 'mini', 'garden', 'smart', 'vintage red', 'tools item 12', 'blue']
   const paths: string[] = []
   for (let i = 0; i < n; i++) {
@@ -157,7 +156,7 @@ async function phase(caching: boolean, duration: number, connections: number, da
 /** The machine the numbers come from, for the table's caption. */
 export function machine(): string {
   const cpu = cpus()
-  return `${cpu[0]?.model.trim() ?? 'unknown CPU'} × ${cpu.length}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, ${process.platform}-${arch()}, Node ${process.version}`
+  return `${cpu[0]?.model.trim() ?? 'unknown CPU'} × ${cpu.length}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, ${process.platform}-${arch()}, Node ${process.version}, load average ${loadavg()[0]!.toFixed(1)} at the end`
 }
 
 /** Runs both phases and prints the table; returns the phases for tests. */
