@@ -77,6 +77,8 @@ export interface Demo {
   pricing: PricingService
   /** Whether caching is on by default. */
   caching: boolean
+  /** The folder of the SQLite files. */
+  dataDir: string
   /** The tiers in use, for the banner. */
   tiers: string
   /** Set when the requested port was taken and another one is used. */
@@ -428,6 +430,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     db,
     pricing,
     caching,
+    dataDir,
     tiers: caching ? caches.tiers : 'none: caching is off (CACHE=off)',
     portNote,
     async close() {

@@ -55,7 +55,7 @@ console.log(`  app        ${demo.url}/            (log in with any name, passwor
   metrics    ${demo.url}/metrics
   API        ${demo.url}/api/products?page=1   ${demo.url}/api/products/42   ${demo.url}/api/search?q=eco
   stats      ${demo.url}/_demo/stats
-  database   ${demo.db.kind}${process.env.DATABASE_URL ? '' : ` (file in ${process.env.CACHESTACK_DEMO_DIR ?? 'the OS temp dir, cachestack-demo/'})`}
+  database   ${demo.db.kind === 'sqlite' ? `SQLite file ${demo.dataDir}/catalog.db (CACHESTACK_DEMO_DIR to move it)` : 'PostgreSQL at DATABASE_URL'}
   pricing    ${demo.pricing.url} (delay ${process.env.PRICING_DELAY_MS ?? 40} ms)
   tiers      ${demo.tiers}
   compare    add ?cache=off to any page or API URL, or run: npm run demo:load
