@@ -32,7 +32,7 @@ import type { Cache } from '../../src/index.js'
 import { registerMetrics } from '../../src/prometheus.js'
 import { expressRateLimit, rateLimit } from '../../src/ratelimit.js'
 import { expressSessionStore } from '../../src/session.js'
-import { cachedQuery, refreshAhead, writeBehind } from '../../src/strategies.js'
+import { cachedQuery, refreshAhead, sqliteJournal, writeBehind } from '../../src/strategies.js'
 import { openCaches } from './caches.js'
 import { type Catalog, catalog } from './catalog.js'
 import { type Database, openDatabase, type Product } from './db.js'
@@ -144,6 +144,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       raw.saveViews(batch.filter((e) => e.op === 'set').map((e) => ({ id: Number(e.key), count: e.value as number }))),
     maxBatch: 500,
     maxDelay: '1s',
+    // Counts survive a crash: the journal is replayed at the next start (counts are absolute, so a replay is harmless).
+    journal: sqliteJournal({ path: join(dataDir, 'views-journal.db') }),
   })
   const viewQueue = new Map<number, Promise<number>>()
   // Increments of one product are chained, so concurrent views in this process are never lost.
