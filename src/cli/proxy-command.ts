@@ -31,6 +31,11 @@ export interface ProxyCliConfig extends Omit<ProxyOptions, 'cache' | 'clock' | '
   host?: string
   /** `memory`, `sqlite:PATH` or a `redis://` URL (with a bus, so purges reach every instance). @defaultValue `'memory'` */
   store?: string
+  /**
+   * Serve the cachestack dashboard for the proxy's cache on this port, on
+   * 127.0.0.1 (behind the admin token when one is set). @defaultValue off
+   */
+  dashboardPort?: number
 }
 
 const USAGE = `Usage: cachestack proxy --origin URL [options]
@@ -45,6 +50,7 @@ const USAGE = `Usage: cachestack proxy --origin URL [options]
   --keep DURATION          keep stale responses for revalidation (default 1h)
   --stale-if-error DUR     serve stale when the origin fails (default 0)
   --admin-token TOKEN      enable POST /.cachestack/purge (or CACHESTACK_ADMIN_TOKEN)
+  --dashboard-port N       serve the live dashboard on 127.0.0.1:N (token-protected when set)
   --config FILE            JSON file with the same options (flags win)
   --help                   this text
 `
@@ -64,6 +70,7 @@ export function parseProxyArgs(argv: readonly string[]): ProxyCliConfig & { help
       keep: { type: 'string' },
       'stale-if-error': { type: 'string' },
       'admin-token': { type: 'string' },
+      'dashboard-port': { type: 'string' },
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -81,6 +88,7 @@ export function parseProxyArgs(argv: readonly string[]): ProxyCliConfig & { help
   if (values.grace !== undefined) cfg.grace = values.grace
   if (values.keep !== undefined) cfg.keep = values.keep
   if (values['stale-if-error'] !== undefined) cfg.staleIfError = values['stale-if-error']
+  if (values['dashboard-port'] !== undefined) cfg.dashboardPort = Number(values['dashboard-port'])
   const token = values['admin-token'] ?? process.env.CACHESTACK_ADMIN_TOKEN
   if (token !== undefined && token !== '') cfg.adminToken = token
   if (values.help === true) cfg.help = true
@@ -105,10 +113,19 @@ export async function cacheForStore(spec: string, maxSize: Size | undefined): Pr
 /** Starts the proxy a config describes; resolves the listening server. */
 export async function startProxy(cfg: ProxyCliConfig): Promise<ProxyServer> {
   if (cfg.origin === undefined) throw new Error('--origin is required (for example --origin http://127.0.0.1:3000)')
-  const { port, host, store, ...options } = cfg
+  const { port, host, store, dashboardPort, ...options } = cfg
   const cache = await cacheForStore(store ?? 'memory', cfg.maxSize)
   const server = createProxy({ ...options, origin: cfg.origin, cache })
+  let closeDashboard: (() => Promise<void>) | undefined
+  if (dashboardPort !== undefined) {
+    const { serveDashboard } = await import('../dashboard.js')
+    const auth = cfg.adminToken === undefined ? {} : { auth: { token: cfg.adminToken } }
+    const d = await serveDashboard(cache, { port: dashboardPort, ...auth })
+    closeDashboard = () => d.close()
+    process.stdout.write(`cachestack dashboard on ${d.url}\n`)
+  }
   server.on('close', () => {
+    closeDashboard?.().catch(() => {})
     cache.close().catch(() => {})
   })
   await new Promise<void>((resolve, reject) => {
