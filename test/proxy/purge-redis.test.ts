@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import http from 'node:http'
 import { fileURLToPath } from 'node:url'
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { missingServers, startRedis, type TestServer } from '../helpers/servers.js'
 import { listen, request } from '../http/helpers.js'
@@ -84,6 +85,10 @@ describe.skipIf(missing !== undefined)('two proxy processes sharing Redis', () =
 
   it('a response stored through one proxy is a hit through the other', async () => {
     expect((await get(a, '/one')).body).toBe('v1')
+    // The shared-tier write follows the response; wait until it has landed.
+    const redisClient = new Redis(redis.url)
+    await vi.waitFor(async () => expect((await redisClient.keys('*/one*')).length).toBeGreaterThan(0))
+    redisClient.disconnect()
     const viaB = await get(b, '/one')
     expect(viaB.body).toBe('v1')
     expect(String(viaB.headers['cache-status'])).toMatch(/hit/)
