@@ -3,6 +3,7 @@
  * headers in question; the assertions are on what the proxy does on the
  * first and the second request.
  */
+import http from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Rig, rig, status } from './helpers.js'
 
@@ -176,6 +177,30 @@ describe('storage and freshness', () => {
     expect(r.seen[0]!.te).toBeUndefined()
     const b = await r.get('/a')
     expect(b.headers['x-hop']).toBeUndefined()
+  })
+
+  it('adds Via to forwarded requests and takes the authority of an absolute-form target', async () => {
+    r = await rig((q, res) => body(res, { 'cache-control': 'max-age=60' }, `${q.headers.host} ${q.url}`))
+    const u = new URL(r.proxy)
+    const a = await new Promise<string>((resolve, reject) => {
+      http
+        .get(
+          { host: u.hostname, port: u.port, path: 'http://abs.test/p?q=1', headers: { host: 'other.test' } },
+          (res) => {
+            let t = ''
+            res.on('data', (c: Buffer) => {
+              t += c.toString()
+            })
+            res.on('end', () => resolve(t))
+          },
+        )
+        .on('error', reject)
+    })
+    expect(a).toBe('abs.test /p?q=1')
+    expect(r.seen[0]!.via).toBe('1.1 cachestack')
+    const b = await r.get('/p?q=1', { host: 'abs.test' })
+    expect(b.body).toBe('abs.test /p?q=1')
+    expect(r.hits()).toBe(1)
   })
 
   it('HEAD is answered from a stored GET response', async () => {

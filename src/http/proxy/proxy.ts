@@ -107,13 +107,27 @@ export class ProxyHandler {
 
   /** Handles one request. */
   handle(req: IncomingMessage, res: ServerResponse): void {
-    const url = req.url ?? '/'
+    let url = req.url ?? '/'
+    let host = (req.headers.host ?? this.#o.origin.host).toLowerCase()
+    if (url.charCodeAt(0) !== 47 /* / */) {
+      // Absolute form (RFC 9112 §3.2.2): its authority replaces Host, its path is the target.
+      const u = parseAbsolute(url)
+      if (u === undefined) {
+        if (req.method !== 'OPTIONS' || url !== '*') {
+          req.resume()
+          this.#plain(res, 400, this.#status({ fwd: 'bypass', detail: 'bad-target' }))
+          return
+        }
+      } else {
+        host = u.host.toLowerCase()
+        url = u.pathname + u.search
+      }
+    }
     if (this.#admin !== undefined && pathOnly(url) === this.#o.adminPath) {
       this.#admin(req, res)
       return
     }
     const method = req.method ?? 'GET'
-    const host = (req.headers.host ?? this.#o.origin.host).toLowerCase()
     if (method !== 'GET' && method !== 'HEAD') {
       this.#pass(req, res, host, url, 'method')
       return
@@ -762,6 +776,7 @@ export class ProxyHandler {
   }
 }
 
+const VIA = '1.1 cachestack'
 const NOT_STORED_ON_304 = new Set(['age', 'cache-status', 'content-length'])
 
 /** The request's directives; `Pragma: no-cache` counts as `no-cache` when there is no `Cache-Control` (RFC 9111 §5.4). */
@@ -773,6 +788,15 @@ function requestDirectives(req: IncomingMessage): CacheControl {
   return EMPTY
 }
 const EMPTY: CacheControl = Object.freeze({}) as CacheControl
+
+function parseAbsolute(url: string): URL | undefined {
+  if (!/^https?:\/\//i.test(url)) return undefined
+  try {
+    return new URL(url)
+  } catch {
+    return undefined
+  }
+}
 
 function pathOnly(url: string): string {
   const q = url.indexOf('?')
@@ -834,5 +858,8 @@ function forwardHeaders(
     out['x-forwarded-for'] = prior === undefined ? remote : `${prior}, ${remote}`
   }
   out['x-forwarded-proto'] ??= 'http'
+  // RFC 9110 §7.6.3: a gateway sends Via on the requests it forwards.
+  const via = out.via
+  out.via = via === undefined ? VIA : `${Array.isArray(via) ? via.join(', ') : via}, ${VIA}`
   return out
 }
