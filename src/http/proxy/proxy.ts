@@ -405,9 +405,10 @@ export class ProxyHandler {
     }
     if (ctx.stale !== undefined && this.#serveStaleOnError(ctx, ctx.stale, undefined)) return
     const timeout = err instanceof Error && err.message === 'origin timeout'
+    // §5.2.2.2: a stale response that could not be revalidated gets 504, not the stale content.
     this.#plain(
       res,
-      timeout ? 504 : 502,
+      timeout || ctx.stale !== undefined ? 504 : 502,
       this.#status({ fwd: ctx.fwd, detail: timeout ? 'origin-timeout' : 'origin-unreachable' }),
     )
   }
@@ -490,7 +491,9 @@ export class ProxyHandler {
     if (reason === undefined) {
       const swr = Math.max((cc.staleWhileRevalidate ?? 0) * 1000, o.grace)
       const sie = Math.max((cc.staleIfError ?? 0) * 1000, o.staleIfError)
-      keepMs = Math.max(0, (lifetime - initialAge) * 1000) + Math.max(swr, sie, o.keep)
+      // Keeping a response that was never fresh and cannot be validated would only hold memory.
+      const useful = lifetime > 0 || record.etag !== undefined || record['last-modified'] !== undefined
+      keepMs = Math.max(0, (lifetime - initialAge) * 1000) + Math.max(swr, sie, useful ? o.keep : 0)
       if (keepMs <= 0) reason = 'no-freshness'
     }
     const storing = reason === undefined
