@@ -30,6 +30,25 @@ describe('request coalescing', () => {
     expect(replies.some((x) => /collapsed/.test(status(x)))).toBe(true)
   })
 
+  it('concurrent requests for a stale response make one conditional request', async () => {
+    r = await rig((q, res) => {
+      if (q.headers['if-none-match'] === '"e"') {
+        setTimeout(() => {
+          res.writeHead(304, { 'cache-control': 'max-age=60', etag: '"e"' })
+          res.end()
+        }, 50)
+        return
+      }
+      res.writeHead(200, { 'cache-control': 'max-age=1', etag: '"e"' })
+      res.end('body')
+    })
+    await r.get('/s')
+    r.clock.advance('5s')
+    const replies = await Promise.all(Array.from({ length: 50 }, () => r!.get('/s')))
+    expect(replies.every((x) => x.status === 200 && x.body === 'body')).toBe(true)
+    expect(r.hits()).toBe(2)
+  })
+
   it('an uncacheable answer releases the waiters, who then fetch in parallel', async () => {
     let inFlight = 0
     let most = 0

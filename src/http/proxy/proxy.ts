@@ -226,18 +226,9 @@ export class ProxyHandler {
       return
     }
     const fwd = reqCC.noCache !== undefined || reqCC.maxAge !== undefined || reqCC.minFresh !== undefined
-    this.#fetch(
-      req,
-      res,
-      host,
-      url,
-      primary,
-      reqCC,
-      fwd && age <= f.lifetime ? 'request' : 'stale',
-      stored,
-      key,
-      false,
-      () => {},
+    // Revalidations are coalesced like misses: one conditional request per key at a time.
+    this.#miss(req, res, host, url, primary, reqCC, fwd && age <= f.lifetime ? 'request' : 'stale', stored, key).catch(
+      (err: unknown) => this.#fail(res, err),
     )
   }
 
@@ -282,7 +273,9 @@ export class ProxyHandler {
     url: string,
     primary: string,
     reqCC: CacheControl,
-    fwd: 'uri-miss' | 'vary-miss',
+    fwd: CacheStatusEntry['fwd'],
+    stale?: ProxyStored,
+    staleKey?: string,
   ): Promise<void> {
     if (reqCC.onlyIfCached === true) {
       this.#gatewayTimeout(res, 'only-if-cached')
@@ -304,7 +297,7 @@ export class ProxyHandler {
         }
       }
       // Not reusable (uncacheable, another variant, too large): fetch alone, never queue again.
-      this.#fetch(req, res, host, url, primary, reqCC, fwd, undefined, undefined, true, () => {})
+      this.#fetch(req, res, host, url, primary, reqCC, fwd, stale, staleKey, true, () => {})
       return
     }
     let release!: (s: ProxyStored | undefined) => void
@@ -313,7 +306,7 @@ export class ProxyHandler {
     })
     this.#inflight.set(primary, p)
     let done = false
-    this.#fetch(req, res, host, url, primary, reqCC, fwd, undefined, undefined, false, (stored) => {
+    this.#fetch(req, res, host, url, primary, reqCC, fwd, stale, staleKey, false, (stored) => {
       if (done) return
       done = true
       release(stored)
