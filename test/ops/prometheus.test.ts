@@ -96,8 +96,8 @@ describe.skipIf(!hasRedis)('cachestack/prometheus, scraped over HTTP', () => {
     })
     expect(redisGets).toBe(3)
     expect(sampleValue(s, 'cachestack_entries', { cache: 'api', tier: 'memory' })).toBe(1)
-    expect(sampleValue(s, 'cachestack_entries', { cache: 'api', tier: 'redis' })).toBe(1)
-    expect(sampleValue(s, 'cachestack_size_bytes', { cache: 'api', tier: 'redis' })).toBeGreaterThan(0)
+    // The Redis tier cannot tell its size cheaply (it would take a SCAN): no series rather than a wrong one.
+    expect(sampleValue(s, 'cachestack_entries', { cache: 'api', tier: 'redis' })).toBeUndefined()
 
     // The numbers move with traffic.
     await users.getOrSet('1', load)
