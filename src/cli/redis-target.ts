@@ -12,6 +12,8 @@ import { UsageError } from './args.js'
 import type { Target } from './target.js'
 
 const CONNECT_TIMEOUT = 3000
+/** `stats` counts entries with SCAN up to this many. */
+const ENTRY_COUNT_LIMIT = 100_000
 
 /** Escapes SCAN MATCH's glob characters so a prefix matches only itself. */
 function escapeGlob(s: string): string {
@@ -70,7 +72,7 @@ export async function openRedis(url: string, prefix: string | undefined): Promis
   }
   const cache = createCacheWith({ tiers: [store], strict: true }, () => [])
   const masters = (): Redis[] => (client instanceof Cluster ? client.nodes('master') : [client as Redis])
-  return {
+  const target: Target = {
     label: `redis ${shown} (prefix "${store.prefix}")`,
     cache,
     store,
@@ -91,11 +93,14 @@ export async function openRedis(url: string, prefix: string | undefined): Promis
       return { keys: out, complete: true }
     },
     async info() {
+      // Redis cannot count keys under a prefix without walking them: a bounded SCAN, said to be a floor when cut short.
+      const counted = await target.keys('*', ENTRY_COUNT_LIMIT)
       const text = await masters()[0]!.info()
       const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(text)?.[1]?.trim()
       const hits = Number(field('keyspace_hits') ?? 0)
       const misses = Number(field('keyspace_misses') ?? 0)
       return {
+        entries: counted.complete ? counted.keys.length : `${ENTRY_COUNT_LIMIT}+`,
         server: `Redis ${field('redis_version') ?? '?'}`,
         serverHitRatio: hits + misses === 0 ? null : Math.round((hits / (hits + misses)) * 1000) / 1000,
         serverKeyspaceHits: hits,
@@ -110,4 +115,5 @@ export async function openRedis(url: string, prefix: string | undefined): Promis
       await cache.close()
     },
   }
+  return target
 }

@@ -130,7 +130,11 @@ describe.skipIf(!hasRedis)('cachestack CLI against real Redis', { timeout: 60_00
   })
 
   it('stats shows the entries and the server figures', async () => {
-    const s = await json<{ tier: string; serverHitRatio: number | null; server: string }>('stats', ...tier)
+    const s = await json<{ tier: string; entries: number; serverHitRatio: number | null; server: string }>(
+      'stats',
+      ...tier,
+    )
+    expect(s.entries).toBe(3)
     expect(s.tier).toBe(`redis redis://127.0.0.1:6379 (prefix "${prefix}")`)
     expect(s.server).toMatch(/^Redis \d/)
   })
