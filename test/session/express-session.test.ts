@@ -226,7 +226,7 @@ describe.skipIf(!hasRedis)('express-session over real Redis', () => {
     broken.on('error', () => {})
     const cache = createCache({ tiers: [redisTier(broken, prefix)], strict: true })
     const store = expressSessionStore(session, { cache })
-    const working = await expressApp(expressSessionStore(session, { cache: createCache() }))
+    const working = await expressApp(expressSessionStore(session, { cache: createCache({ tiers: [memoryStore()] }) }))
     const server = await expressApp(store)
     try {
       const setError = await new Promise((done) => store.set('sid', { cookie: { maxAge: 1000 } }, done))
