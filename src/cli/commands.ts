@@ -184,7 +184,7 @@ const dashboardCommand: Command = {
   summary: 'serve the live dashboard for a tier',
   usage: 'cachestack dashboard --redis URL | --sqlite PATH [--port 4747] [--host 127.0.0.1] [--token TOKEN]',
   details:
-    'Serves the dashboard until Ctrl-C. With --token (or CACHESTACK_TOKEN) its actions (look up, delete, invalidate) are enabled for whoever has the token; without, it is read-only. It listens on 127.0.0.1 unless --host says otherwise. Values are never shown unless --values is given.',
+    "Serves the dashboard until Ctrl-C. For Redis the chart shows the server's own keyspace hit ratio (every key on that server, not only the cache's); lookups, deletes and invalidations act on the tier. With --token (or CACHESTACK_TOKEN) its actions (look up, delete, invalidate) are enabled for whoever has the token; without, it is read-only. It listens on 127.0.0.1 unless --host says otherwise. Values are never shown unless --values is given.",
   async run(p, io) {
     const port = intFlag(p, 'port', 4747, 65_535)
     const host = flag(p, 'host') ?? '127.0.0.1'
@@ -196,6 +196,7 @@ const dashboardCommand: Command = {
         host,
         showValues: p.flags.values === true,
         title: target.label,
+        ...(target.serverCounters === undefined ? {} : { externalCounters: () => target.serverCounters!() }),
         ...(token === undefined ? {} : { auth: { token } }),
       })
       print(io, p, { url: server.url, actions: token !== undefined }, () =>

@@ -111,6 +111,11 @@ export async function openRedis(url: string, prefix: string | undefined): Promis
         expiredKeys: Number(field('expired_keys') ?? 0),
       }
     },
+    async serverCounters() {
+      const text = await masters()[0]!.info('stats')
+      const num = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(text)?.[1] ?? 0)
+      return { 'redis server (all keys)': { hits: num('keyspace_hits'), misses: num('keyspace_misses') } }
+    },
     async close() {
       await cache.close()
     },

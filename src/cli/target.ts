@@ -19,6 +19,8 @@ export interface Target {
   keys(pattern: string, limit: number): Promise<{ keys: string[]; complete: boolean }>
   /** Facts about the backend for `stats`. */
   info(): Promise<Record<string, unknown>>
+  /** The server's own hit and miss counters, where it keeps them (Redis keyspace hits), for the dashboard. */
+  serverCounters?(): Promise<Record<string, { hits: number; misses: number }>>
   close(): Promise<void>
 }
 

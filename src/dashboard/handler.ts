@@ -48,6 +48,13 @@ export interface DashboardOptions {
   topKeys?: number
   /** The page title. @defaultValue `'cachestack'` */
   title?: string
+  /**
+   * Hit and miss counters from outside this process, read once per interval and
+   * charted as extra hit-ratio lines: for example a Redis server's keyspace hits
+   * and misses, which is what `cachestack dashboard --redis` shows.
+   * @defaultValue none
+   */
+  externalCounters?: () => Promise<Record<string, { hits: number; misses: number }>>
 }
 
 /** A mountable dashboard: a Node request handler with a web-standard `fetch` beside it. */
@@ -118,7 +125,17 @@ export function dashboard(cache: Cache, options: DashboardOptions = {}): Dashboa
   if (!Number.isInteger(topKeys) || topKeys < 1) throw invalidOption('topKeys', 'a positive integer', topKeys)
   const showValues = options.showValues === true
   const title = options.title ?? 'cachestack'
-  const monitor = new Monitor(cache, { interval, historySize, keySampleRate, topKeys })
+  const external = options.externalCounters
+  if (external !== undefined && typeof external !== 'function') {
+    throw invalidOption('externalCounters', 'a function resolving { name: { hits, misses } }', external)
+  }
+  const monitor = new Monitor(cache, {
+    interval,
+    historySize,
+    keySampleRate,
+    topKeys,
+    ...(external === undefined ? {} : { external }),
+  })
   const actions = tokenDigest !== undefined
   const streams = new Set<() => void>()
 

@@ -23,6 +23,8 @@ export interface HistoryPoint {
   namespaces: Record<string, number | null>
   /** Per tier: hits it served / reads that reached it, `null` when none reached it. */
   tiers: Record<string, number | null>
+  /** Hit ratios from counters outside this process (see `DashboardOptions.externalCounters`). */
+  external: Record<string, number | null>
   /** Loads that finished during the interval. */
   loads: number
   /** Their mean and 95th-percentile duration in ms (`null` without loads). */
@@ -58,6 +60,7 @@ export interface DashboardSnapshot {
 
 /** @internal */
 export interface MonitorOptions {
+  external?: () => Promise<Record<string, { hits: number; misses: number }>>
   interval: number
   historySize: number
   keySampleRate: number
@@ -79,6 +82,9 @@ export class Monitor {
   #timer: ReturnType<typeof setInterval> | undefined
   #sizes = new Map<string, { entries: number; bytes: number }>()
   #sizing = false
+  #external: Record<string, { hits: number; misses: number }> = {}
+  #externalRatios: Record<string, number | null> = {}
+  #externalBusy = false
   readonly #stop: () => void
 
   constructor(cache: Cache, opts: MonitorOptions) {
@@ -110,6 +116,7 @@ export class Monitor {
     this.#timer = setInterval(() => this.tick(), opts.interval)
     this.#timer.unref?.()
     void this.#refreshSizes()
+    void this.#refreshExternal()
   }
 
   /** Calls `fn` with each new point; returns the unsubscribe function. */
@@ -146,6 +153,7 @@ export class Monitor {
       ratio: dh + dm === 0 ? null : dh / (dh + dm),
       namespaces,
       tiers,
+      external: this.#externalRatios,
       loads: this.#loadCount,
       loadMeanMs: durations.length === 0 ? null : durations.reduce((a, b) => a + b, 0) / durations.length,
       loadP95Ms:
@@ -156,6 +164,7 @@ export class Monitor {
     this.history.push(point)
     if (this.history.length > this.#opts.historySize) this.history.shift()
     void this.#refreshSizes()
+    void this.#refreshExternal()
     for (const fn of this.#listeners) fn(point)
     return point
   }
@@ -195,6 +204,29 @@ export class Monitor {
     clearInterval(this.#timer)
     this.#stop()
     this.#listeners.clear()
+  }
+
+  /** External counters are read in the background; each tick charts the ratio over the last completed read. */
+  async #refreshExternal(): Promise<void> {
+    const read = this.#opts.external
+    if (read === undefined || this.#externalBusy) return
+    this.#externalBusy = true
+    try {
+      const now = await read()
+      const ratios: Record<string, number | null> = {}
+      for (const [name, c] of Object.entries(now)) {
+        const before = this.#external[name]
+        const h = before === undefined ? 0 : c.hits - before.hits
+        const m = before === undefined ? 0 : c.misses - before.misses
+        ratios[name] = h + m <= 0 ? null : h / (h + m)
+      }
+      this.#external = now
+      this.#externalRatios = ratios
+    } catch {
+      this.#externalRatios = {}
+    } finally {
+      this.#externalBusy = false
+    }
   }
 
   /** Tier sizes can be a network call (Redis): refreshed in the background, one at a time. */

@@ -184,6 +184,20 @@ describe.skipIf(!hasRedis)('cachestack CLI against real Redis', { timeout: 60_00
       expect(snapshot.tiers.map((t) => t.name)).toEqual(['redis'])
       const refused = await fetch(`${info.url}api/delete?key=users:2`, { method: 'POST' })
       expect(refused.status).toBe(401)
+      // The chart carries the Redis server's own keyspace hit ratio: reads here move it.
+      await expect
+        .poll(
+          async () => {
+            await cache.get('users:2') // a Redis GET that hits
+            await cache.get('users:nope') // and one that misses
+            const s = (await (await fetch(`${info.url}api/stats`)).json()) as {
+              history: { external: Record<string, number | null> }[]
+            }
+            return s.history.some((p) => typeof p.external['redis server (all keys)'] === 'number')
+          },
+          { timeout: 15_000, interval: 200 },
+        )
+        .toBe(true)
     } finally {
       const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
       child.kill('SIGINT')
