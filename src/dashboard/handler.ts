@@ -40,8 +40,10 @@ export interface DashboardOptions {
   /** History points kept (at one per second, 300 is five minutes). @defaultValue 300 */
   history?: number
   /**
-   * The share of hits and misses recorded for the hottest and most-missed key
-   * lists (0 turns the lists off and stops listening to hits). @defaultValue 0.25
+   * The share of time the hottest and most-missed key lists listen to hits and
+   * misses: for this fraction of each interval every hit and miss is counted, for
+   * the rest none is (listening makes each hit build an event, which costs the hit
+   * path). 1 counts everything; 0 turns the lists off. @defaultValue 0.1
    */
   keySampleRate?: number
   /** Distinct keys tracked per list (memory is bounded by twice this). @defaultValue 200 */
@@ -117,7 +119,7 @@ export function dashboard(cache: Cache, options: DashboardOptions = {}): Dashboa
   if (!(interval >= 50)) throw invalidOption('interval', 'at least 50ms', options.interval)
   const historySize = options.history ?? 300
   if (!Number.isInteger(historySize) || historySize < 2) throw invalidOption('history', 'an integer ≥ 2', historySize)
-  const keySampleRate = options.keySampleRate ?? 0.25
+  const keySampleRate = options.keySampleRate ?? 0.1
   if (!(keySampleRate >= 0 && keySampleRate <= 1)) {
     throw invalidOption('keySampleRate', 'a number from 0 to 1', options.keySampleRate)
   }

@@ -54,7 +54,7 @@ export interface DashboardSnapshot {
   history: HistoryPoint[]
   /** Whether actions (lookup, delete, invalidate) are enabled; they need the token. */
   actions: boolean
-  /** The fraction of hits and misses the key lists sample. */
+  /** The share of each interval the key lists listen to hits and misses. */
   keySampleRate: number
 }
 
@@ -86,6 +86,8 @@ export class Monitor {
   #externalRatios: Record<string, number | null> = {}
   #externalBusy = false
   readonly #stop: () => void
+  readonly #sampleWindow: () => void
+  #windowTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(cache: Cache, opts: MonitorOptions) {
     this.#cache = cache
@@ -95,12 +97,8 @@ export class Monitor {
     this.#prev = cache.stats()
     const rate = opts.keySampleRate
     const name = (e: { key: string; namespace: string }) => (e.namespace === '' ? e.key : `${e.namespace}:${e.key}`)
-    const onHit = (e: CacheEvents['hit']) => {
-      if (rate >= 1 || Math.random() < rate) this.#hot.add(name(e))
-    }
-    const onMiss = (e: CacheEvents['miss']) => {
-      if (rate >= 1 || Math.random() < rate) this.#missed.add(name(e))
-    }
+    const onHit = (e: CacheEvents['hit']) => this.#hot.add(name(e))
+    const onMiss = (e: CacheEvents['miss']) => this.#missed.add(name(e))
     const onLoad = (e: CacheEvents['load']) => {
       this.#loadCount++
       if (this.#loadDurations.length < 2048) this.#loadDurations.push(e.duration)
@@ -110,7 +108,24 @@ export class Monitor {
       byReason[e.reason] = (byReason[e.reason] ?? 0) + 1
       this.#evictions.set(e.tier, byReason)
     }
-    if (rate > 0) cache.on('hit', onHit).on('miss', onMiss)
+    // Sampling is a duty cycle, not a coin per event: listening at all makes every hit
+    // build an event, so the lists listen for `rate` of each interval and not otherwise.
+    let listening = false
+    const listen = (on: boolean) => {
+      if (on === listening) return
+      listening = on
+      if (on) cache.on('hit', onHit).on('miss', onMiss)
+      else cache.off('hit', onHit).off('miss', onMiss)
+    }
+    this.#sampleWindow = () => {
+      if (rate <= 0) return
+      listen(true)
+      if (rate >= 1) return
+      clearTimeout(this.#windowTimer)
+      this.#windowTimer = setTimeout(() => listen(false), opts.interval * rate)
+      this.#windowTimer.unref?.()
+    }
+    this.#sampleWindow()
     cache.on('load', onLoad).on('evict', onEvict)
     this.#stop = () => cache.off('hit', onHit).off('miss', onMiss).off('load', onLoad).off('evict', onEvict)
     this.#timer = setInterval(() => this.tick(), opts.interval)
@@ -165,6 +180,7 @@ export class Monitor {
     if (this.history.length > this.#opts.historySize) this.history.shift()
     void this.#refreshSizes()
     void this.#refreshExternal()
+    this.#sampleWindow()
     for (const fn of this.#listeners) fn(point)
     return point
   }
@@ -202,6 +218,7 @@ export class Monitor {
 
   close(): void {
     clearInterval(this.#timer)
+    clearTimeout(this.#windowTimer)
     this.#stop()
     this.#listeners.clear()
   }

@@ -224,7 +224,7 @@ const SCRIPT = `
       nsName(ns), num(c.hits), num(c.misses), pct(c.hits + c.misses === 0 ? null : c.hitRatio), num(c.loads), num(c.loadErrors), num(c.staleHits),
     ]))
     keys($('hot'), snap.hotKeys); keys($('missed'), snap.missedKeys)
-    $('sample-note').textContent = snap.keySampleRate < 1 ? '(sampled ' + Math.round(snap.keySampleRate * 100) + '%)' : ''
+    $('sample-note').textContent = snap.keySampleRate < 1 ? '(sampled ' + Math.round(snap.keySampleRate * 100) + '% of the time)' : ''
     $('readonly').hidden = snap.actions
     for (const id of ['token', 'key', 'tag', 'lookup', 'delete', 'invalidate']) $(id).disabled = !snap.actions
     drawChart()
