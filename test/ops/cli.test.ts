@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -47,6 +47,13 @@ describe('cachestack CLI: usage', { timeout: 60_000 }, () => {
     expect(keys.stdout).toContain('cachestack keys PATTERN')
     expect(keys.stdout).toContain('SCAN')
     expect(keys.stdout).toContain('--redis URL')
+  })
+
+  it.skipIf(!existsSync(join(root, 'dist/esm/cli/main.js')))('the built bin runs (package.json "bin")', async () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> }
+    const built = spawnSync(process.execPath, [join(root, pkg.bin.cachestack!), 'keys', '--help'], { encoding: 'utf8' })
+    expect(built.status).toBe(0)
+    expect(built.stdout).toContain('cachestack keys PATTERN')
   })
 
   it('says what is wrong with a command line, with exit code 2', async () => {
