@@ -213,6 +213,13 @@ export function dashboard(cache: Cache, options: DashboardOptions = {}): Dashboa
     next?: (err?: unknown) => void,
   ): void {
     const original = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/'
+    // Mounted with app.use(), every request of the app passes here: those outside the
+    // path go on at once, without parsing a URL or waiting for a promise.
+    if (!original.startsWith(path)) {
+      if (next !== undefined) next()
+      else res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found')
+      return
+    }
     const url = new URL(original, 'http://localhost')
     route(req.method ?? 'GET', url, req.headers.authorization).then(
       (reply) => {
