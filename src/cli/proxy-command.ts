@@ -1,7 +1,7 @@
 /**
  * `cachestack proxy`: the caching reverse proxy from the command line. The
  * runnable script is `proxy.ts` beside this file; a `cachestack` command
- * with subcommands calls {@link main} for `proxy`.
+ * with subcommands calls {@link runProxyCommand} for `proxy`.
  *
  * ```sh
  * node dist/esm/cli/proxy.js --origin http://127.0.0.1:3000 --port 8080 \
@@ -135,29 +135,45 @@ export async function startProxy(cfg: ProxyCliConfig): Promise<ProxyServer> {
   return server
 }
 
-/** Runs `cachestack proxy` with `argv` (the arguments after `proxy`). */
-export async function main(argv: readonly string[]): Promise<void> {
+/** Where the command writes, and how it learns it should stop (the `cachestack` CLI's shape). */
+export interface ProxyCommandIo {
+  /** Writes a line to stdout. */
+  out(text: string): void
+  /** Writes a line to stderr. */
+  err(text: string): void
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+  untilStopped(): Promise<void>
+}
+
+/**
+ * Runs `cachestack proxy` with `argv` (the arguments after `proxy`) until
+ * `io.untilStopped()` resolves; resolves the exit code (2 for a bad command line).
+ */
+export async function runProxyCommand(argv: readonly string[], io: ProxyCommandIo): Promise<number> {
   let cfg: ReturnType<typeof parseProxyArgs>
   try {
     cfg = parseProxyArgs(argv)
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`)
-    process.exitCode = 2
-    return
+    io.err(`cachestack proxy: ${(err as Error).message}\n\n${USAGE}`)
+    return 2
   }
   if (cfg.help === true || cfg.origin === undefined) {
-    process.stdout.write(USAGE)
-    if (cfg.help !== true) process.exitCode = 2
-    return
+    if (cfg.help === true) io.out(USAGE)
+    else io.err(`cachestack proxy: --origin is required\n\n${USAGE}`)
+    return cfg.help === true ? 0 : 2
   }
   delete cfg.help
-  const server = await startProxy(cfg)
-  const { address, port } = server.address() as AddressInfo
-  process.stdout.write(`cachestack proxy listening on http://${address}:${port} -> ${cfg.origin}\n`)
-  const stop = () => {
-    server.closeAllConnections()
-    server.close(() => process.exit(0))
+  let server: ProxyServer
+  try {
+    server = await startProxy(cfg)
+  } catch (err) {
+    io.err(`cachestack proxy: ${(err as Error).message}`)
+    return 1
   }
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
+  const { address, port } = server.address() as AddressInfo
+  io.out(`cachestack proxy listening on http://${address}:${port} -> ${cfg.origin}`)
+  await io.untilStopped()
+  server.closeAllConnections()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return 0
 }

@@ -1,13 +1,19 @@
 #!/usr/bin/env node
 /**
- * The runnable `cachestack proxy`: `node dist/esm/cli/proxy.js --origin URL …`
- * (a leading `proxy` argument is accepted, so `cachestack proxy …` maps here).
+ * The runnable `cachestack proxy` on its own: `node dist/esm/cli/proxy.js --origin URL …`
+ * (a leading `proxy` argument is accepted). The `cachestack` command runs the
+ * same code for `cachestack proxy …`.
  * @module
  */
-import { main } from './proxy-command.js'
+import { runProxyCommand } from './proxy-command.js'
 
 const args = process.argv.slice(2)
-main(args[0] === 'proxy' ? args.slice(1) : args).catch((err: unknown) => {
-  process.stderr.write(`cachestack proxy: ${(err as Error).message}\n`)
-  process.exit(1)
-})
+void runProxyCommand(args[0] === 'proxy' ? args.slice(1) : args, {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+  untilStopped: () =>
+    new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve())
+      process.once('SIGTERM', () => resolve())
+    }),
+}).then((code) => process.exit(code))

@@ -10,6 +10,11 @@ import { COMMANDS, commandHelp, type Io, mainHelp } from './commands.js'
 
 /** @internal Runs the CLI with `argv` (without `node` and the script); resolves the exit code. */
 export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  if (argv[0] === 'proxy') {
+    // The proxy has its own flags (issue 11); loaded only when asked for.
+    const { runProxyCommand } = await import('./proxy-command.js')
+    return runProxyCommand(argv.slice(1), io)
+  }
   try {
     const p = parseArgs(argv)
     if (p.command === undefined || p.command === 'help') {

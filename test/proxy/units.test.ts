@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { cacheForStore, parseProxyArgs, startProxy } from '../../src/cli/proxy-command.js'
+import { runCli } from '../../src/cli/run.js'
 import { invalidationTargets, isStorable, parseCacheControl, targetedCacheControl } from '../../src/http.js'
 import { parseRange, purgeTags } from '../../src/proxy.js'
 import { listen, request } from '../http/helpers.js'
@@ -132,5 +133,48 @@ describe('CLI flags', () => {
     }
     expect(hits).toBe(1)
     await origin.close()
+  })
+
+  it('`cachestack proxy` runs through the cachestack command until stopped', async () => {
+    const origin = await listen(
+      http.createServer((_q, res) => {
+        res.writeHead(200, { 'cache-control': 'max-age=60' })
+        res.end('via cli')
+      }),
+    )
+    let stop!: () => void
+    const lines: string[] = []
+    let listening!: (line: string) => void
+    const up = new Promise<string>((r) => {
+      listening = r
+    })
+    const done = runCli(['proxy', '--origin', origin.base, '--port', '0', '--host', '127.0.0.1'], {
+      out: (t) => {
+        lines.push(t)
+        if (t.includes('listening')) listening(t)
+      },
+      err: (t) => lines.push(t),
+      untilStopped: () =>
+        new Promise<void>((r) => {
+          stop = r
+        }),
+    })
+    const port = /:(\d+) ->/.exec(await up)![1]
+    const reply = await request(`http://127.0.0.1:${port}`, '/x')
+    expect(reply.body).toBe('via cli')
+    stop()
+    expect(await done).toBe(0)
+    await origin.close()
+  })
+
+  it('`cachestack proxy` without --origin is a usage error (exit 2)', async () => {
+    const errs: string[] = []
+    const code = await runCli(['proxy', '--port', '1'], {
+      out: () => {},
+      err: (t) => errs.push(t),
+      untilStopped: () => Promise.resolve(),
+    })
+    expect(code).toBe(2)
+    expect(errs.join('\n')).toMatch(/--origin is required/)
   })
 })
