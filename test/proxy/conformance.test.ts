@@ -429,7 +429,11 @@ describe('CDN-Cache-Control (RFC 9213)', () => {
     expect((await r.get('/a')).body).toBe('v2')
     await r.close()
     r = await rig(handler, { targets: ['cdn-cache-control', 'surrogate-control'] })
-    await r.get('/a')
-    expect((await r.get('/a')).body).toBe('v1')
+    const first = await r.get('/a')
+    const second = await r.get('/a')
+    expect(second.body).toBe('v1')
+    // Obeyed, and not passed on: it is addressed to this cache.
+    expect(first.headers['surrogate-control']).toBeUndefined()
+    expect(second.headers['surrogate-control']).toBeUndefined()
   })
 })

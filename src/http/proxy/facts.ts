@@ -70,7 +70,10 @@ export function factsOf(stored: ProxyStored, targets: readonly string[], heurist
   if (f !== undefined) return f
   const { cc, targeted, record } = directives(stored.h, targets)
   const { lifetime, date } = lifetimeOf(stored.s, cc, targeted, record, stored.rs, heuristicFraction)
-  const head = stored.h.slice()
+  // Surrogate-Control is addressed to this cache alone: obeyed, never passed on.
+  const hide = targets.includes('surrogate-control') ? 'surrogate-control' : undefined
+  const head: string[] = []
+  for (let i = 0; i < stored.h.length; i += 2) if (stored.h[i] !== hide) head.push(stored.h[i]!, stored.h[i + 1]!)
   head.push('age', '0', 'cache-status', '')
   const head304: string[] = []
   for (let i = 0; i < stored.h.length; i += 2) {

@@ -494,7 +494,10 @@ export class ProxyHandler {
 
     // Headers for the client.
     let clientHead = raw
-    if (record.date === undefined) clientHead = [...raw, 'date', formatHttpDate(responseTime)]
+    if (o.targets.includes('surrogate-control') && record['surrogate-control'] !== undefined) {
+      clientHead = cleanHeaders(raw, hop, SURROGATE_CONTROL)
+    }
+    if (record.date === undefined) clientHead = [...clientHead, 'date', formatHttpDate(responseTime)]
     const entry: Entry = { fwd: ctx.fwd }
     if (stale !== undefined) entry.fwdStatus = status
     if (storing) entry.stored = true
@@ -773,6 +776,7 @@ export class ProxyHandler {
 }
 
 const VIA = '1.1 cachestack'
+const SURROGATE_CONTROL = new Set(['surrogate-control'])
 const NOT_STORED_ON_304 = new Set(['age', 'cache-status', 'content-length'])
 
 /** The request's directives; `Pragma: no-cache` counts as `no-cache` when there is no `Cache-Control` (RFC 9111 §5.4). */
