@@ -341,6 +341,7 @@ describe('ranges', () => {
     })
     const a = await r.get('/f', { range: 'bytes=0-1' })
     expect(a.status).toBe(206)
+    expect(status(a)).toMatch(/fwd=miss; fwd-status=206; detail=range/)
     expect(a.body).toBe('01')
     expect((await r.get('/f')).body).toBe('0123456789')
     expect(r.hits()).toBe(2)

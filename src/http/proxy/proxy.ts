@@ -69,8 +69,8 @@ interface Ctx {
 }
 
 /**
- * The request handler behind `createProxy`: use it to put the proxy inside
- * your own node:http server.
+ * The request handler behind `createProxy`: `createProxy(options).handler.handle(req, res)`
+ * puts the proxy inside your own node:http server.
  */
 export class ProxyHandler {
   readonly #o: ResolvedProxyOptions
@@ -85,6 +85,7 @@ export class ProxyHandler {
   readonly #hit: string
   readonly #staleHit: string
 
+  /** @internal use `createProxy(options).handler` */
   constructor(o: ResolvedProxyOptions, cache: Cache, clock: Clock | undefined) {
     this.#o = o
     this.#cache = cache
@@ -680,7 +681,7 @@ export class ProxyHandler {
             return
           }
         }
-        this.#pass(req, res, host, url, 'partial')
+        this.#pass(req, res, host, url, 'miss', 'range')
       })
       .catch((err: unknown) => this.#fail(res, err))
   }
@@ -690,7 +691,14 @@ export class ProxyHandler {
    * method's non-error response, invalidates the target and its
    * `Location`/`Content-Location` (RFC 9111 §4.4).
    */
-  #pass(req: IncomingMessage, res: ServerResponse, host: string, url: string, fwd: CacheStatusEntry['fwd']): void {
+  #pass(
+    req: IncomingMessage,
+    res: ServerResponse,
+    host: string,
+    url: string,
+    fwd: CacheStatusEntry['fwd'],
+    detail?: string,
+  ): void {
     const method = req.method ?? 'GET'
     const headers = forwardHeaders(req, host, undefined)
     const up = this.#request({
@@ -719,7 +727,9 @@ export class ProxyHandler {
     up.on('response', (upRes) => {
       const status = upRes.statusCode ?? 502
       const head = cleanHeaders(upRes.rawHeaders, hopByHop(upRes.headers), undefined)
-      head.push('cache-status', this.#status({ fwd, fwdStatus: status }))
+      const entry: Entry = { fwd, fwdStatus: status }
+      if (detail !== undefined) entry.detail = detail
+      head.push('cache-status', this.#status(entry))
       const send = () => {
         res.writeHead(status, head)
         upRes.pipe(res)
