@@ -287,6 +287,36 @@ describe('validation', () => {
     expect(r.hits()).toBe(2)
   })
 
+  it('a Set-Cookie on a 304 reaches that client only, never the stored copy', async () => {
+    r = await rig((q, res) => {
+      if (q.headers['if-none-match'] === '"c"') {
+        res.writeHead(304, { etag: '"c"', 'cache-control': 'max-age=60', 'set-cookie': 'sid=2' })
+        res.end()
+        return
+      }
+      body(res, { 'cache-control': 'max-age=1', etag: '"c"' }, 'body')
+    })
+    await r.get('/a')
+    r.clock.advance('5s')
+    const b = await r.get('/a')
+    expect(b.headers['set-cookie']).toEqual(['sid=2'])
+    const c = await r.get('/a')
+    expect(status(c)).toMatch(/hit/)
+    expect(c.headers['set-cookie']).toBeUndefined()
+  })
+
+  it('a qualified no-cache="field" drops that field from the stored copy', async () => {
+    r = await rig((_q, res, n) =>
+      body(res, { 'cache-control': 'max-age=60, no-cache="x-secret"', 'x-secret': `s${n}`, 'x-ok': '1' }, 'b'),
+    )
+    const a = await r.get('/a')
+    expect(a.headers['x-secret']).toBe('s1')
+    const b = await r.get('/a')
+    expect(status(b)).toMatch(/hit/)
+    expect(b.headers['x-secret']).toBeUndefined()
+    expect(b.headers['x-ok']).toBe('1')
+  })
+
   it('revalidates with If-Modified-Since when there is only Last-Modified', async () => {
     const lm = new Date(Date.now() - 60_000).toUTCString()
     r = await rig((q, res) => {

@@ -443,9 +443,14 @@ export class ProxyHandler {
       this.#write(ctx, ctx.staleKey, updated, undefined)
       ctx.release(updated)
       if (res !== undefined) {
-        const f = factsOf(updated, o.targets, o.heuristicFraction)
+        // A Set-Cookie on the 304 goes to the client that caused it, never into the stored copy.
+        const cookies = cleanHeaders(up.rawHeaders, hop, undefined).filter(
+          (_v, i, a) => a[i - (i % 2)] === 'set-cookie',
+        )
+        const shown = cookies.length === 0 ? updated : { ...updated, h: [...updated.h, ...cookies] }
+        const f = factsOf(shown, o.targets, o.heuristicFraction)
         const age = currentAge({ ageValue: updated.a, date: f.date, requestTime, responseTime }, this.#clock.now())
-        this.#serve(req, res, updated, f, age, this.#status({ fwd: ctx.fwd, fwdStatus: 304, stored: true }))
+        this.#serve(req, res, shown, f, age, this.#status({ fwd: ctx.fwd, fwdStatus: 304, stored: true }))
       }
       return
     }
@@ -787,7 +792,7 @@ export class ProxyHandler {
 
 const VIA = '1.1 cachestack'
 const SURROGATE_CONTROL = new Set(['surrogate-control'])
-const NOT_STORED_ON_304 = new Set(['age', 'cache-status', 'content-length'])
+const NOT_STORED_ON_304 = new Set(['age', 'cache-status', 'content-length', 'set-cookie'])
 
 /** The request's directives; `Pragma: no-cache` counts as `no-cache` when there is no `Cache-Control` (RFC 9111 §5.4). */
 function requestDirectives(req: IncomingMessage): CacheControl {
