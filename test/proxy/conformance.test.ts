@@ -121,6 +121,22 @@ describe('storage and freshness', () => {
     expect((await r.get('/a')).body).toBe('v1')
   })
 
+  it('any final status with explicit freshness is stored (RFC 9111 §3), and not reused once stale', async () => {
+    r = await rig((_q, res, n) => body(res, { 'cache-control': 'max-age=10' }, `v${n}`, 503))
+    await r.get('/a')
+    const b = await r.get('/a')
+    expect(b.status).toBe(503)
+    expect(b.body).toBe('v1')
+    r.clock.advance('20s')
+    expect((await r.get('/a')).body).toBe('v2')
+  })
+
+  it('a 299 without explicit freshness is not stored', async () => {
+    r = await rig((_q, res, n) => body(res, {}, `v${n}`, 299))
+    await r.get('/a')
+    expect((await r.get('/a')).body).toBe('v2')
+  })
+
   it('must-understand with an unknown status is not stored', async () => {
     r = await rig((_q, res, n) => body(res, { 'cache-control': 'must-understand, no-store, max-age=60' }, `v${n}`, 299))
     await r.get('/a')

@@ -480,6 +480,7 @@ export class ProxyHandler {
         vary,
       },
       true,
+      ANY_FINAL_STATUS,
     )
     if (reason === undefined && record['set-cookie'] !== undefined && !o.storeSetCookie) reason = 'set-cookie'
     const declared = up.headers['content-length'] === undefined ? undefined : Number(up.headers['content-length'])
@@ -791,6 +792,7 @@ export class ProxyHandler {
 }
 
 const VIA = '1.1 cachestack'
+const ANY_FINAL_STATUS = { anyFinalStatus: true }
 const SURROGATE_CONTROL = new Set(['surrogate-control'])
 const NOT_STORED_ON_304 = new Set(['age', 'cache-status', 'content-length', 'set-cookie'])
 

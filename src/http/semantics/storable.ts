@@ -32,6 +32,17 @@ export interface StorableInput {
   vary: readonly string[] | '*'
 }
 
+/** Options of {@link notStorableReason}. */
+export interface StorableOptions {
+  /**
+   * Store any final status (not 206 or 304) that has explicit freshness, as
+   * RFC 9111 §3 allows (a proxy's choice), instead of only the statuses in
+   * {@link UNDERSTOOD_STATUSES}. `must-understand` still requires an understood status.
+   * @defaultValue false
+   */
+  anyFinalStatus?: boolean
+}
+
 /** Why a response may not be stored, or `undefined` when it may. */
 export type NotStorableReason =
   | 'method'
@@ -54,10 +65,20 @@ export type NotStorableReason =
  * @param shared - a shared cache (CDN, proxy, server-side route cache) or a private one (a browser, `cachedFetch`)
  * @returns `undefined` when storable, else the first reason it is not
  */
-export function notStorableReason(input: StorableInput, shared: boolean): NotStorableReason | undefined {
+export function notStorableReason(
+  input: StorableInput,
+  shared: boolean,
+  options: StorableOptions = {},
+): NotStorableReason | undefined {
   if (input.method !== 'GET' && input.method !== 'HEAD') return 'method'
-  if (!UNDERSTOOD_STATUSES.has(input.status)) return 'status'
   const cc = input.cacheControl
+  if (options.anyFinalStatus === true) {
+    // §3: any final status but 206 and 304 may be stored with explicit freshness;
+    // must-understand asks for a status the cache understands.
+    const s = input.status
+    if (s < 200 || s > 599 || s === 206 || s === 304) return 'status'
+    if (cc.mustUnderstand === true && !UNDERSTOOD_STATUSES.has(s)) return 'status'
+  } else if (!UNDERSTOOD_STATUSES.has(input.status)) return 'status'
   // §5.2.2.3: must-understand tells a cache that understands the status (checked
   // above) to ignore no-store; a cache that does not understand it must not store.
   if ((cc.noStore === true && cc.mustUnderstand !== true) || input.requestCacheControl.noStore === true) {
@@ -81,6 +102,6 @@ export function notStorableReason(input: StorableInput, shared: boolean): NotSto
 }
 
 /** Whether a response may be stored (RFC 9111 §3); see {@link notStorableReason}. */
-export function isStorable(input: StorableInput, shared: boolean): boolean {
-  return notStorableReason(input, shared) === undefined
+export function isStorable(input: StorableInput, shared: boolean, options?: StorableOptions): boolean {
+  return notStorableReason(input, shared, options) === undefined
 }
