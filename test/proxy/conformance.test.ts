@@ -441,9 +441,13 @@ describe('request directives', () => {
     expect((await r.get('/a', { 'cache-control': 'only-if-cached' })).body).toBe('v1')
   })
 
-  it('request no-store: the response is not stored', async () => {
+  it('request no-store: the response is not stored, and a stored one is not used', async () => {
     r = await rig((_q, res, n) => body(res, { 'cache-control': 'max-age=60' }, `v${n}`))
     await r.get('/a', { 'cache-control': 'no-store' })
+    expect((await r.get('/a')).body).toBe('v2')
+    const c = await r.get('/a', { 'cache-control': 'no-store' })
+    expect(c.body).toBe('v3')
+    expect(status(c)).toMatch(/fwd=request/)
     expect((await r.get('/a')).body).toBe('v2')
   })
 })

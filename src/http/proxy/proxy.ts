@@ -139,6 +139,11 @@ export class ProxyHandler {
       this.#range(req, res, host, url, primary, reqCC)
       return
     }
+    if (reqCC.noStore === true) {
+      // §5.2.1.5: nothing of this exchange is stored; it is answered by the origin.
+      this.#fetch(req, res, host, url, primary, reqCC, 'request', undefined, undefined, false, () => {})
+      return
+    }
     const cache = this.#cache
     const v = cache.getSync<ProxyValue>(primary)
     if (v !== undefined) {
