@@ -30,6 +30,13 @@ function tagged(kind: string, v?: unknown): Tagged {
   return v === undefined ? { [TAG]: kind } : { [TAG]: kind, v }
 }
 
+/** Sets an own property, even one named `__proto__` (plain assignment would set the prototype instead). */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
+  else target[key] = value
+}
+
 function fail(path: string, what: string): never {
   throw new CacheError(
     'ERR_CACHE_SERIALIZE',
@@ -92,7 +99,7 @@ function encode(value: unknown, path: string, seen: Set<object>): unknown {
     let escaped = false
     for (const key of Object.keys(obj)) {
       if (key === TAG) escaped = true
-      out[key] = encode((obj as Record<string, unknown>)[key], `${path}.${key}`, seen)
+      setOwn(out, key, encode((obj as Record<string, unknown>)[key], `${path}.${key}`, seen))
     }
     if (Object.getOwnPropertySymbols(obj).length > 0) fail(path, 'an object with symbol keys')
     return escaped ? tagged('o', out) : out
@@ -148,7 +155,7 @@ function decode(value: unknown): unknown {
 }
 
 function decodeObject(obj: Record<string, unknown>): Record<string, unknown> {
-  for (const key of Object.keys(obj)) obj[key] = decode(obj[key])
+  for (const key of Object.keys(obj)) setOwn(obj, key, decode(obj[key]))
   return obj
 }
 

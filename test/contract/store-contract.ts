@@ -118,6 +118,7 @@ export function serializerSamples(): Record<string, unknown> {
     array: [1, 'two', null, undefined, [3, [4]]],
     object: { a: 1, nested: { deep: [{ x: new Date(0) }] }, missing: undefined },
     tagKeyObject: { '\u0000': 'not a tag', v: 1 },
+    protoKey: JSON.parse('{"__proto__": {"x": 1}, "y": 2}') as unknown,
   }
 }
 
