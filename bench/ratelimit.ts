@@ -52,7 +52,7 @@ async function run(title: string, contenders: [string, Op][], batch: number, ops
           return Promise.all(all)
         },
   ])
-  const results: Result[] = await compare(shaped, { ops, rounds: 7, warmup: Math.floor(ops / 4) })
+  const results: Result[] = await compare(shaped, { ops, rounds: 9, warmup: Math.floor(ops / 4) })
   for (const r of results) {
     r.opsPerSec *= batch
     r.rounds = r.rounds.map((x) => x * batch)

@@ -39,7 +39,7 @@ const servers: Record<string, Start> = {
       expressRateLimit(limiter, {
         ...(opts.json ? { message: { error: 'slow down' } } : {}),
         ...(opts.keyHeader ? { key: (req) => keyFrom(req.headers['x-user']) } : {}),
-        skip: (req) => req.url === '/health',
+        skip: (req) => req.path === '/health',
       }),
     )
     app.get('/{*any}', (_req, res) => {
