@@ -145,6 +145,13 @@ for (const [framework, start] of Object.entries(servers)) {
       expect(health.headers.get('ratelimit')).toBe(null)
     })
 
+    it("uses the limiter's own key function when the middleware has none", async () => {
+      const { url } = await server({ limit: 1, window: '1h', key: (req) => keyFrom(req.headers['x-user']) })
+      expect((await fetch(url, { headers: { 'x-user': 'ada' } })).status).toBe(200)
+      expect((await fetch(url, { headers: { 'x-user': 'bob' } })).status).toBe(200)
+      expect((await fetch(url, { headers: { 'x-user': 'ada' } })).status).toBe(429)
+    })
+
     it('counts by client address by default', async () => {
       const { url } = await server({ limit: 1, window: '1h' })
       expect((await fetch(url, { headers: { 'x-user': 'ada' } })).status).toBe(200)
