@@ -146,9 +146,16 @@ export function redisRateLimitStore(client: RedisScriptClient): RateLimitStore {
   if (client === null || typeof client !== 'object' || typeof client.evalsha !== 'function') {
     throw new TypeError('redisRateLimitStore: pass an ioredis client, e.g. redisRateLimitStore(new Redis(url))')
   }
-  function parse(reply: unknown): Decision {
+  function decision(reply: unknown, call: RateLimitCall): Decision {
     const r = reply as [number, number, number, number]
-    return { allowed: r[0] === 1, remaining: r[1], reset: r[2], retryAfter: r[3] }
+    return {
+      allowed: r[0] === 1,
+      remaining: r[1],
+      reset: r[2],
+      retryAfter: r[3],
+      limit: call.limit,
+      window: call.window,
+    }
   }
   return {
     name: 'redis',
@@ -160,16 +167,17 @@ export function redisRateLimitStore(client: RedisScriptClient): RateLimitStore {
       }
       const code = CODE[call.algorithm]
       const now = call.now ?? -1
-      return client
-        .evalsha(SHA, 1, call.key, code, call.limit, call.window, call.cost, now)
-        .then(parse, (err: unknown) => {
+      return client.evalsha(SHA, 1, call.key, code, call.limit, call.window, call.cost, now).then(
+        (reply) => decision(reply, call),
+        (err: unknown) => {
           if (err instanceof Error && err.message.startsWith('NOSCRIPT')) {
             return client
               .eval(RATE_LIMIT_SCRIPT, 1, call.key, code, call.limit, call.window, call.cost, now)
-              .then(parse)
+              .then((reply) => decision(reply, call))
           }
           throw err
-        })
+        },
+      )
     },
     async reset(key: string): Promise<void> {
       await client.del(key)
