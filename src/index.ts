@@ -16,6 +16,7 @@
  * @module
  */
 import { createCacheWith } from './core/cache.js'
+import { invalidOption } from './core/errors.js'
 import type { Cache, CacheOptions } from './core/index.js'
 import { defaultTiers } from './stores/default-tiers.js'
 
@@ -50,5 +51,8 @@ export {
  * ```
  */
 export function createCache(options: CacheOptions = {}): Cache {
+  if (options?.tiers !== undefined && options.dir !== undefined) {
+    throw invalidOption('dir', 'left out when tiers are given (it places the default SQLite file)', options.dir)
+  }
   return createCacheWith(options, () => defaultTiers(options.dir))
 }

@@ -21,6 +21,8 @@ export interface Serializer {
 // A tagged value is an object whose only tag key is TAG: {"\u0000": kind, "v": payload}.
 // A user object that itself has a TAG key is wrapped as kind "o", so nothing is ambiguous.
 const TAG = '\u0000'
+/** How JSON writes {@link TAG}: every tagged value's text contains it. */
+const TAG_IN_JSON = JSON.stringify(TAG).slice(1, -1)
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
@@ -28,6 +30,13 @@ type Tagged = { [TAG]: string; v?: unknown }
 
 function tagged(kind: string, v?: unknown): Tagged {
   return v === undefined ? { [TAG]: kind } : { [TAG]: kind, v }
+}
+
+/** Sets an own property, even one named `__proto__` (plain assignment would set the prototype instead). */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
+  else target[key] = value
 }
 
 function fail(path: string, what: string): never {
@@ -92,7 +101,7 @@ function encode(value: unknown, path: string, seen: Set<object>): unknown {
     let escaped = false
     for (const key of Object.keys(obj)) {
       if (key === TAG) escaped = true
-      out[key] = encode((obj as Record<string, unknown>)[key], `${path}.${key}`, seen)
+      setOwn(out, key, encode((obj as Record<string, unknown>)[key], `${path}.${key}`, seen))
     }
     if (Object.getOwnPropertySymbols(obj).length > 0) fail(path, 'an object with symbol keys')
     return escaped ? tagged('o', out) : out
@@ -148,7 +157,7 @@ function decode(value: unknown): unknown {
 }
 
 function decodeObject(obj: Record<string, unknown>): Record<string, unknown> {
-  for (const key of Object.keys(obj)) obj[key] = decode(obj[key])
+  for (const key of Object.keys(obj)) setOwn(obj, key, decode(obj[key]))
   return obj
 }
 
@@ -179,13 +188,19 @@ export const defaultSerializer: Serializer = {
   },
   deserialize(bytes: Uint8Array): unknown {
     let parsed: unknown
+    let text: string
     try {
-      parsed = JSON.parse(decoder.decode(bytes))
+      text = decoder.decode(bytes)
+      parsed = JSON.parse(text)
     } catch (cause) {
       throw new CacheError('ERR_CACHE_DESERIALIZE', 'Stored bytes are not valid JSON written by defaultSerializer.', {
         cause,
       })
     }
-    return decode(parsed)
+    // Every tagged value carries the key "\u0000", which JSON writes as that
+    // six-character escape: without it in the text, the parse is the value and
+    // the walk that revives tagged values would find nothing (a cache hit of
+    // plain data skips it).
+    return text.includes(TAG_IN_JSON) ? decode(parsed) : parsed
   },
 }

@@ -30,7 +30,7 @@ export function osCacheDir(env: NodeJS.ProcessEnv = process.env, platform = proc
     return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'cachestack')
   }
   const xdg = env.XDG_CACHE_HOME
-  return join(xdg !== undefined && xdg.startsWith('/') ? xdg : join(homedir(), '.cache'), 'cachestack')
+  return join(xdg?.startsWith('/') ? xdg : join(homedir(), '.cache'), 'cachestack')
 }
 
 /**

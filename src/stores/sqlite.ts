@@ -6,13 +6,15 @@
  *   writer waits for another process's write (better-sqlite3 is synchronous, so
  *   that wait blocks the event loop: keep it short).
  * - Every write is one statement or one short IMMEDIATE transaction, never
- *   held across an `await`, so no connection can block another for long.
+ *   held across an `await`, so no connection can block another for long. The
+ *   writes of one tick share one transaction (group commit).
  * - Expiry is checked on read against the cache's clock; expired rows are
  *   deleted in batches by a background sweep (an unref'd timer).
  * - `maxBytes` bounds the file's entries (keys and values): triggers keep the
  *   total in a one-row table, exact across processes; past the bound the least
- *   recently used rows go. Reads record their access in memory and write it in
- *   one batched transaction per `touchInterval`, so a read stays a read.
+ *   recently used rows go. Reads record their access in memory (at most once
+ *   per row per `touchInterval`) and write it in one batched transaction, so a
+ *   read stays a read.
  * - Tag and namespace versions live in their own table, bumped atomically.
  * @module
  */
@@ -59,9 +61,12 @@ export interface SqliteStoreOptions extends GuardOptions {
    */
   cleanupInterval?: Duration | false
   /**
-   * How often the recorded reads are written to the last-access column that
-   * LRU eviction orders by.
-   * @defaultValue `'1s'`
+   * The granularity of LRU (only with `maxBytes`): a read moves an entry's
+   * last access (the column eviction orders by) at most once per interval, and
+   * recorded reads are written in one transaction about this often (or every
+   * 2,000 keys). Shorter is a finer LRU at the cost of more writes; 0 moves it
+   * on every read and writes only at eviction, a sweep or `flushTouches()`.
+   * @defaultValue `'1m'`
    */
   touchInterval?: Duration
   /**
@@ -87,7 +92,9 @@ type Statements = Record<
   | 'bump'
   | 'touch'
   | 'expire'
-  | 'evict',
+  | 'evict'
+  | 'lock'
+  | 'unlock',
   Statement
 >
 
@@ -95,10 +102,34 @@ interface Row {
   value: Uint8Array
   expires_at: number | null
   tags: string | null
+  /** Wall-clock µs of the last recorded access; absent on a write not yet committed. */
+  accessed_at?: number
 }
+
+/** A write waiting for the batch's transaction. */
+interface PendingRow extends Row {
+  size: number
+}
+
+interface Batch {
+  promise: Promise<void>
+  resolve: () => void
+  reject: (error: unknown) => void
+}
+
+function noop(): void {}
+
+let lockSeq = 0
 
 const SCHEMA_VERSION = 1
 const BATCH = 1000
+/**
+ * The expiry index holds the minute, not the millisecond: rewriting a key
+ * within the same minute of expiry leaves the index untouched, which keeps
+ * writes near the speed of an unindexed table. The sweep filters on the exact
+ * time. (Last access has no index at all: eviction scans once per batch.)
+ */
+const MINUTE = 60_000
 const TOUCH_FLUSH_AT = 2000
 /** A byte no UTF-8 text contains: `prefix || X'FF'` sorts after every key that starts with `prefix`. */
 const AFTER_ALL_UTF8 = "CAST(X'FF' AS TEXT)"
@@ -116,12 +147,18 @@ export class SqliteStore implements Store<Uint8Array> {
   readonly #db: Database
   readonly #maxBytes: number
   readonly #s: Statements
-  readonly #touches = new Map<string, number>()
+  /** Keys read since the last flush of access times; they all get the flush's time. */
+  readonly #touches = new Set<string>()
+  /** Writes made in this tick, committed together in one transaction (group commit). */
+  readonly #pending = new Map<string, PendingRow>()
+  #batch: Batch | undefined
   #clock: Clock = systemClock
   #onEvict: (key: string, reason: EvictionReason) => void = () => {}
   #timer: NodeJS.Timeout | undefined
   #closed = false
   #nextCleanup: number
+  #nextTouchFlush: number
+  readonly #touchEvery: number
   readonly #cleanupEvery: number
 
   /** @param options - see {@link SqliteStoreOptions} */
@@ -143,7 +180,8 @@ export class SqliteStore implements Store<Uint8Array> {
       options.cleanupInterval === false
         ? Number.POSITIVE_INFINITY
         : parseDuration(options.cleanupInterval ?? 60_000, 'cleanupInterval')
-    const touchEvery = parseDuration(options.touchInterval ?? 1000, 'touchInterval')
+    const touchEvery = parseDuration(options.touchInterval ?? 60_000, 'touchInterval')
+    this.#touchEvery = touchEvery
 
     const Sqlite = loadPeer<typeof BetterSqlite3>('better-sqlite3', 'The SQLite tier (sqliteStore)')
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
@@ -158,8 +196,10 @@ export class SqliteStore implements Store<Uint8Array> {
       throw error
     }
     this.#nextCleanup = Date.now() + Math.min(this.#cleanupEvery, 5_000)
-    if (Number.isFinite(touchEvery) && touchEvery > 0) {
-      this.#timer = setInterval(() => this.#tick(), Math.min(touchEvery, this.#cleanupEvery))
+    this.#nextTouchFlush = Date.now() + touchEvery
+    const tick = Math.min(5_000, touchEvery > 0 ? touchEvery : Number.POSITIVE_INFINITY, this.#cleanupEvery)
+    if (Number.isFinite(tick)) {
+      this.#timer = setInterval(() => this.#tick(), tick)
       this.#timer.unref?.()
     }
     const versionsOf = (names: readonly string[]): number[] => {
@@ -192,13 +232,14 @@ export class SqliteStore implements Store<Uint8Array> {
           key TEXT PRIMARY KEY NOT NULL,
           value BLOB NOT NULL,
           expires_at INTEGER,
+          expires_min INTEGER,
           size INTEGER NOT NULL,
           accessed_at INTEGER NOT NULL,
           tags TEXT
         );
-        CREATE INDEX IF NOT EXISTS ${t}_expires ON ${t} (expires_at) WHERE expires_at IS NOT NULL;
-        CREATE INDEX IF NOT EXISTS ${t}_accessed ON ${t} (accessed_at);
+        CREATE INDEX IF NOT EXISTS ${t}_expires ON ${t} (expires_min) WHERE expires_min IS NOT NULL;
         CREATE TABLE IF NOT EXISTS ${t}_versions (name TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS ${t}_locks (name TEXT PRIMARY KEY NOT NULL, owner TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS ${t}_meta (id INTEGER PRIMARY KEY CHECK (id = 1), entries INTEGER NOT NULL, bytes INTEGER NOT NULL);
         INSERT OR IGNORE INTO ${t}_meta VALUES (1, 0, 0);
         CREATE TRIGGER IF NOT EXISTS ${t}_ins AFTER INSERT ON ${t} BEGIN
@@ -210,11 +251,12 @@ export class SqliteStore implements Store<Uint8Array> {
       `)
     }).immediate()
     return {
-      get: db.prepare(`SELECT value, expires_at, tags FROM ${t} WHERE key = ?`),
+      get: db.prepare(`SELECT value, expires_at, tags, accessed_at FROM ${t} WHERE key = ?`),
       set: db.prepare(
-        `INSERT INTO ${t} (key, value, expires_at, size, accessed_at, tags) VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO ${t} (key, value, expires_at, expires_min, size, accessed_at, tags) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at,
-           size = excluded.size, accessed_at = excluded.accessed_at, tags = excluded.tags`,
+           expires_min = excluded.expires_min, size = excluded.size, accessed_at = excluded.accessed_at,
+           tags = excluded.tags`,
       ),
       del: db.prepare(`DELETE FROM ${t} WHERE key = ?`),
       clearAll: db.prepare(`DELETE FROM ${t}`),
@@ -229,9 +271,16 @@ export class SqliteStore implements Store<Uint8Array> {
         )
         .pluck(),
       touch: db.prepare(`UPDATE ${t} SET accessed_at = ? WHERE key = ?`),
+      // Takes the lock when it is free or its holder's time is up; one statement, so atomic across processes.
+      lock: db.prepare(
+        `INSERT INTO ${t}_locks (name, owner, expires_at) VALUES (@name, @owner, @until)
+         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+         WHERE ${t}_locks.expires_at <= @now`,
+      ),
+      unlock: db.prepare(`DELETE FROM ${t}_locks WHERE name = ? AND owner = ?`),
       expire: db
         .prepare(
-          `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE expires_at <= ? LIMIT ${BATCH}) RETURNING key`,
+          `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE expires_min <= @min AND expires_at <= @now LIMIT ${BATCH}) RETURNING key`,
         )
         .pluck(),
       evict: db
@@ -245,19 +294,25 @@ export class SqliteStore implements Store<Uint8Array> {
     this.#onEvict = ctx.onEvict
   }
 
+  /** The row under `key`: a write of this tick not yet committed, or the file's. */
+  #row(key: string): Row | undefined {
+    const row = this.#pending.get(key) ?? (this.#s.get.get(key) as Row | undefined)
+    return row === undefined || (row.expires_at !== null && row.expires_at <= this.#clock.now()) ? undefined : row
+  }
+
   get(key: string): Uint8Array | undefined {
     this.#open()
-    const row = this.#s.get.get(key) as Row | undefined
-    if (row === undefined || (row.expires_at !== null && row.expires_at <= this.#clock.now())) return undefined
-    this.#touched(key)
+    const row = this.#row(key)
+    if (row === undefined) return undefined
+    this.#touched(key, row)
     return row.value
   }
 
   getWithVersions(key: string): VersionedEntry<Uint8Array> | undefined {
     this.#open()
-    const row = this.#s.get.get(key) as Row | undefined
-    if (row === undefined || (row.expires_at !== null && row.expires_at <= this.#clock.now())) return undefined
-    this.#touched(key)
+    const row = this.#row(key)
+    if (row === undefined) return undefined
+    this.#touched(key, row)
     // Versions are read after the entry: a bump in between makes it stale, never hides an invalidation.
     const versions = row.tags === null ? [] : this.#versionsOf(JSON.parse(row.tags) as string[])
     return { value: row.value, versions }
@@ -269,54 +324,120 @@ export class SqliteStore implements Store<Uint8Array> {
     return out
   }
 
-  set(key: string, value: Uint8Array, expiresAt: number, tags?: readonly string[]): void {
+  /**
+   * Stores an entry. Writes made in the same tick are committed together, in
+   * one IMMEDIATE transaction on the next microtask (group commit: one WAL
+   * append for many writes); the promise settles when it has. Reads in this
+   * process see the write at once.
+   */
+  set(key: string, value: Uint8Array, expiresAt: number, tags?: readonly string[]): void | Promise<void> {
     this.#open()
+    if (!this.#stage(key, value, expiresAt, tags)) return
+    return this.#queue()
+  }
+
+  setMany(entries: readonly StoreWrite<Uint8Array>[]): void | Promise<void> {
+    this.#open()
+    let staged = false
+    for (const e of entries) if (this.#stage(e.key, e.value, e.expiresAt, e.tags)) staged = true
+    return staged ? this.#queue() : undefined
+  }
+
+  /** Adds a write to the batch; false when it was refused as larger than `maxBytes`. */
+  #stage(key: string, value: Uint8Array, expiresAt: number, tags: readonly string[] | undefined): boolean {
     const size = entrySize(key, value)
     if (size > this.#maxBytes) {
+      this.#pending.delete(key)
       this.#s.del.run(key)
       this.#onEvict(key, 'too-large')
+      return false
+    }
+    this.#touches.delete(key)
+    // Re-inserting keeps the batch in write order when a key is written twice.
+    this.#pending.delete(key)
+    this.#pending.set(key, {
+      value,
+      expires_at: Number.isFinite(expiresAt) ? Math.ceil(expiresAt) : null,
+      tags: tags === undefined || tags.length === 0 ? null : JSON.stringify(tags),
+      size,
+    })
+    return true
+  }
+
+  #queue(): Promise<void> {
+    let batch = this.#batch
+    if (batch === undefined) {
+      let resolve!: () => void
+      let reject!: (error: unknown) => void
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res
+        reject = rej
+      })
+      // Callers that do not await still must not see an unhandled rejection.
+      promise.catch(noop)
+      batch = { promise, resolve, reject }
+      this.#batch = batch
+      queueMicrotask(() => {
+        if (this.#batch === batch) this.#flushQuietly()
+      })
+    }
+    return batch.promise
+  }
+
+  #flushQuietly(): void {
+    try {
+      this.flush()
+    } catch {
+      // The batch's promise carries the error to every writer in it.
+    }
+  }
+
+  /**
+   * Commits the writes of this tick now (they are otherwise committed on the
+   * next microtask), then evicts if over `maxBytes`.
+   * @throws the SQLite error when the transaction fails (the batch's writers see it too)
+   */
+  flush(): void {
+    const batch = this.#batch
+    this.#batch = undefined
+    if (this.#pending.size === 0) {
+      batch?.resolve()
       return
     }
-    this.#write(key, value, expiresAt, tags, size)
-    this.#bound()
-  }
-
-  setMany(entries: readonly StoreWrite<Uint8Array>[]): void {
-    this.#open()
-    this.#db
-      .transaction(() => {
-        for (const e of entries) {
-          const size = entrySize(e.key, e.value)
-          if (size > this.#maxBytes) {
-            this.#s.del.run(e.key)
-            this.#onEvict(e.key, 'too-large')
-          } else this.#write(e.key, e.value, e.expiresAt, e.tags, size)
-        }
-      })
-      .immediate()
-    this.#bound()
-  }
-
-  #write(key: string, value: Uint8Array, expiresAt: number, tags: readonly string[] | undefined, size: number): void {
-    this.#touches.delete(key)
-    this.#s.set.run(
-      key,
-      value,
-      Number.isFinite(expiresAt) ? Math.ceil(expiresAt) : null,
-      size,
-      accessTime(),
-      tags === undefined || tags.length === 0 ? null : JSON.stringify(tags),
-    )
+    const rows = [...this.#pending]
+    this.#pending.clear()
+    try {
+      this.#db
+        .transaction(() => {
+          const at = accessTime()
+          for (const [key, row] of rows) {
+            const e = row.expires_at
+            this.#s.set.run(key, row.value, e, e === null ? null : Math.floor(e / MINUTE), row.size, at, row.tags)
+          }
+        })
+        .immediate()
+    } catch (error) {
+      batch?.reject(error)
+      throw error
+    }
+    batch?.resolve()
+    try {
+      this.#bound()
+    } catch {
+      // Eviction under contention is retried on the next write or sweep; the writes themselves succeeded.
+    }
   }
 
   delete(key: string): boolean {
     this.#open()
     this.#touches.delete(key)
-    return this.#s.del.run(key).changes > 0
+    const staged = this.#pending.delete(key)
+    return this.#s.del.run(key).changes > 0 || staged
   }
 
   deleteMany(keys: readonly string[]): void {
     this.#open()
+    for (const key of keys) this.#pending.delete(key)
     this.#db
       .transaction(() => {
         for (const key of keys) this.#s.del.run(key)
@@ -327,12 +448,30 @@ export class SqliteStore implements Store<Uint8Array> {
   clear(prefix = ''): void {
     this.#open()
     this.#touches.clear()
+    for (const key of this.#pending.keys()) if (key.startsWith(prefix)) this.#pending.delete(key)
     if (prefix === '') this.#s.clearAll.run()
     else this.#s.clearPrefix.run({ p: prefix })
   }
 
+  /**
+   * Takes the cross-process lock `key` for at most `ttl` ms (wall clock), for
+   * `getOrSet(…, { lock: true })`: resolves its release, or `undefined` while
+   * another holder (in any process on this file) has it.
+   */
+  async lock(key: string, ttl: number): Promise<(() => Promise<void>) | undefined> {
+    this.#open()
+    const owner = `${process.pid}:${++lockSeq}`
+    const now = Date.now()
+    const taken = this.#s.lock.run({ name: key, owner, until: now + Math.max(1, ttl), now }).changes > 0
+    if (!taken) return undefined
+    return async () => {
+      if (!this.#closed) this.#s.unlock.run(key, owner)
+    }
+  }
+
   size(): StoreSize {
     this.#open()
+    this.flush()
     return this.#s.size.get() as StoreSize
   }
 
@@ -343,10 +482,12 @@ export class SqliteStore implements Store<Uint8Array> {
    */
   cleanup(): number {
     this.#open()
+    this.#flushQuietly()
     this.flushTouches()
     let deleted = 0
     for (;;) {
-      const keys = this.#s.expire.all(this.#clock.now()) as string[]
+      const now = this.#clock.now()
+      const keys = this.#s.expire.all({ now, min: Math.floor(now / MINUTE) }) as string[]
       for (const key of keys) this.#onEvict(key, 'expired')
       deleted += keys.length
       if (keys.length < BATCH) return deleted
@@ -358,10 +499,11 @@ export class SqliteStore implements Store<Uint8Array> {
     if (this.#touches.size === 0 || this.#closed) return
     const touches = [...this.#touches]
     this.#touches.clear()
+    const at = accessTime()
     try {
       this.#db
         .transaction(() => {
-          for (const [key, at] of touches) this.#s.touch.run(at, key)
+          for (const key of touches) this.#s.touch.run(at, key)
         })
         .immediate()
     } catch {
@@ -371,15 +513,18 @@ export class SqliteStore implements Store<Uint8Array> {
 
   close(): void {
     if (this.#closed) return
+    this.#flushQuietly()
     this.flushTouches()
     this.#closed = true
     if (this.#timer !== undefined) clearInterval(this.#timer)
     this.#db.close()
   }
 
-  #touched(key: string): void {
+  #touched(key: string, row: Row): void {
     if (this.#maxBytes === Number.POSITIVE_INFINITY) return
-    this.#touches.set(key, accessTime())
+    // A row read again within the granularity keeps its time: not a write per read.
+    if (row.accessed_at === undefined || row.accessed_at > accessTime() - this.#touchEvery * 1000) return
+    this.#touches.add(key)
     if (this.#touches.size >= TOUCH_FLUSH_AT) this.flushTouches()
   }
 
@@ -403,10 +548,14 @@ export class SqliteStore implements Store<Uint8Array> {
   #tick(): void {
     if (this.#closed) return
     try {
-      if (Date.now() >= this.#nextCleanup) {
-        this.#nextCleanup = Date.now() + this.#cleanupEvery
+      const now = Date.now()
+      if (now >= this.#nextCleanup) {
+        this.#nextCleanup = now + this.#cleanupEvery
         this.cleanup()
-      } else this.flushTouches()
+      } else if (this.#touchEvery > 0 && now >= this.#nextTouchFlush) {
+        this.#nextTouchFlush = now + this.#touchEvery
+        this.flushTouches()
+      }
     } catch {
       // A busy or failing file: the next tick tries again; reads and writes report their own errors.
     }

@@ -18,5 +18,6 @@ if (missing === undefined) {
       memcachedStore({ servers: server!.url, prefix: 'contract:', maxItemSize: server!.itemSize, ...guard }),
     stop: () => server!.kill(),
     restart: () => server!.restart(),
+    clearsByPrefix: false,
   })
 }

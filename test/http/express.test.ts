@@ -71,3 +71,93 @@ describe('Express specifics', () => {
     }
   })
 })
+
+describe('Express with a compression layer in front', () => {
+  it('stores the identity body, and compression still applies to hits', async () => {
+    const { gzipSync, gunzipSync } = await import('node:zlib')
+    const cache = createCache({ tiers: [memoryStore()] })
+    const app = express()
+    // a minimal gzip middleware, registered before the route cache as compression() would be
+    app.use((req, res, next) => {
+      if (!/gzip/.test(String(req.headers['accept-encoding']))) return next()
+      const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => typeof res
+      const end = res.end.bind(res) as (...a: unknown[]) => typeof res
+      res.writeHead = ((status: number, headers?: unknown) => {
+        // as on-headers does: headers given to writeHead become set headers first
+        if (Array.isArray(headers))
+          for (let i = 0; i < headers.length; i += 2) res.setHeader(headers[i], headers[i + 1])
+        res.setHeader('content-encoding', 'gzip')
+        res.setHeader('vary', 'accept-encoding')
+        res.removeHeader('content-length')
+        return writeHead(status)
+      }) as typeof res.writeHead
+      res.end = ((chunk?: unknown) => {
+        const body = chunk === undefined ? Buffer.alloc(0) : gzipSync(Buffer.from(chunk as string))
+        if (!res.headersSent) res.writeHead(res.statusCode)
+        return end(body)
+      }) as typeof res.end
+      next()
+    })
+    let runs = 0
+    app.get('/doc', cached({ cache, ttl: '1m' }), (_req, res) => {
+      runs++
+      res.type('text').send('hello world')
+    })
+    const { base, close } = await listen(http.createServer(app))
+    const raw = (headers: Record<string, string>) =>
+      new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        http
+          .get(`${base}/doc`, { headers }, (res) => {
+            const chunks: Buffer[] = []
+            res.on('data', (c: Buffer) => chunks.push(c))
+            res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }))
+          })
+          .on('error', reject)
+      })
+    try {
+      const first = await raw({ 'accept-encoding': 'gzip' })
+      expect(gunzipSync(first.body).toString()).toBe('hello world')
+      const plain = await raw({})
+      expect(plain.headers['content-encoding']).toBeUndefined()
+      expect(plain.body.toString()).toBe('hello world')
+      const gz = await raw({ 'accept-encoding': 'gzip' })
+      expect(gz.headers['content-encoding']).toBe('gzip')
+      expect(gunzipSync(gz.body).toString()).toBe('hello world')
+      // the layer below added Vary: Accept-Encoding, so each encoding is its own variant
+      expect((await raw({})).body.toString()).toBe('hello world')
+      expect(runs).toBe(2)
+    } finally {
+      await close()
+    }
+  })
+})
+
+describe('fragment caching in a per-user page', () => {
+  it('renders a shared fragment once and invalidates it by tag, while the page stays per user', async () => {
+    const cache = createCache({ tiers: [memoryStore()] })
+    let renders = 0
+    const app = express()
+    app.get('/', async (req, res) => {
+      const sidebar = await cache.fragment('sidebar', () => `<nav>categories v${++renders}</nav>`, {
+        ttl: '10m',
+        tags: ['categories'],
+      })
+      res.send(`<p>hello ${String(req.headers['x-user'])}</p>${sidebar}`)
+    })
+    const { base, close } = await listen(http.createServer(app))
+    try {
+      expect((await request(base, '/', { headers: { 'x-user': 'ann' } })).body).toBe(
+        '<p>hello ann</p><nav>categories v1</nav>',
+      )
+      expect((await request(base, '/', { headers: { 'x-user': 'bob' } })).body).toBe(
+        '<p>hello bob</p><nav>categories v1</nav>',
+      )
+      await cache.invalidateTags(['categories'])
+      expect((await request(base, '/', { headers: { 'x-user': 'bob' } })).body).toBe(
+        '<p>hello bob</p><nav>categories v2</nav>',
+      )
+    } finally {
+      await close()
+    }
+  })
+})

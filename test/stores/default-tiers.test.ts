@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createCache } from '../../src/index.js'
+import { loadPeer, tryLoadPeer } from '../../src/core/optional-peer.js'
+import { createCache, memoryStore } from '../../src/index.js'
 import { defaultFileName, defaultTiers, osCacheDir, resetDefaultTierWarning } from '../../src/stores/default-tiers.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'cs-default-'))
@@ -34,9 +35,20 @@ describe('createCache() without tiers: memory over a SQLite file', () => {
     await cache.close()
   })
 
-  it('`dir: false` is memory only', () => {
+  it('`dir: false` is memory only; `dir` with `tiers` is refused', () => {
     expect(createCache({ dir: false }).tiers.map((t) => t.name)).toEqual(['memory'])
     expect(() => createCache({ dir: '' })).toThrow(/"dir"/)
+    expect(() => createCache({ dir, tiers: [memoryStore()] })).toThrow(/"dir"/)
+  })
+
+  it('a feature whose peer is missing throws ERR_CACHE_PEER_MISSING naming what to install', () => {
+    expect(() => loadPeer('cachestack-no-such-peer', 'This feature')).toThrow(
+      expect.objectContaining({
+        code: 'ERR_CACHE_PEER_MISSING',
+        message: expect.stringMatching(/npm install cachestack-no-such-peer/),
+      }),
+    )
+    expect(tryLoadPeer('better-sqlite3')).toBeTypeOf('function')
   })
 
   it('without better-sqlite3: memory only, and one warning that says what to install', async () => {

@@ -55,6 +55,7 @@ describe('sqliteStore', () => {
     const path = join(dir, 'nested', 'deeper', 'a.db')
     const store = new SqliteStore({ path })
     store.set('k', new Uint8Array([1]), Number.POSITIVE_INFINITY)
+    store.flush()
     expect(existsSync(path)).toBe(true)
     expect(existsSync(`${path}-wal`)).toBe(true)
     store.close()
@@ -85,7 +86,7 @@ describe('sqliteStore', () => {
   })
 
   it('stays under maxBytes by evicting the least recently used entries', async () => {
-    const store = new SqliteStore({ path: join(dir, 'lru.db'), maxBytes: 64 * 1024, touchInterval: 60_000 })
+    const store = new SqliteStore({ path: join(dir, 'lru.db'), maxBytes: 64 * 1024, touchInterval: 0 })
     const cache = createCache({ tiers: [store] })
     const value = 'x'.repeat(1000)
     for (let i = 0; i < 20; i++) await cache.set(`k${i}`, value)
@@ -109,13 +110,13 @@ describe('sqliteStore', () => {
     await cache.close()
   })
 
-  it('keeps the byte total exact across instances (triggers, not per-process counters)', () => {
+  it('keeps the byte total exact across instances (triggers, not per-process counters)', async () => {
     const path = join(dir, 'totals.db')
     const a = new SqliteStore({ path })
     const b = new SqliteStore({ path })
-    a.set('x', new Uint8Array(100), Number.POSITIVE_INFINITY)
-    b.set('y', new Uint8Array(200), Number.POSITIVE_INFINITY)
-    b.set('x', new Uint8Array(50), Number.POSITIVE_INFINITY)
+    await a.set('x', new Uint8Array(100), Number.POSITIVE_INFINITY)
+    await b.set('y', new Uint8Array(200), Number.POSITIVE_INFINITY)
+    await b.set('x', new Uint8Array(50), Number.POSITIVE_INFINITY)
     expect(a.size()).toEqual({ entries: 2, bytes: 1 + 50 + 48 + 1 + 200 + 48 })
     a.delete('y')
     expect(b.size()).toEqual({ entries: 1, bytes: 1 + 50 + 48 })
@@ -123,6 +124,82 @@ describe('sqliteStore', () => {
     expect(b.size()).toEqual({ entries: 0, bytes: 0 })
     a.close()
     b.close()
+  })
+
+  it('writes of one tick are committed in one transaction, read back at once, and ordered with deletes', async () => {
+    const path = join(dir, 'batch.db')
+    const a = new SqliteStore({ path })
+    const b = new SqliteStore({ path })
+    const writes = Array.from({ length: 100 }, (_, i) => a.set(`k${i}`, new Uint8Array([i]), Number.POSITIVE_INFINITY))
+    expect(a.get('k5')).toEqual(new Uint8Array([5])) // this process sees its write before the commit
+    expect(a.delete('k6')).toBe(true)
+    a.set('k7', new Uint8Array([70]), Number.POSITIVE_INFINITY)
+    a.clear('k9')
+    expect(new Set(writes).size).toBe(1) // one batch, one promise
+    await writes[0]
+    expect([...b.get('k5')!]).toEqual([5])
+    expect(b.get('k6')).toBeUndefined()
+    expect([...b.get('k7')!]).toEqual([70])
+    expect(b.get('k9')).toBeUndefined()
+    expect(b.get('k95')).toBeUndefined()
+    expect(b.size().entries).toBe(100 - 1 - 11)
+    a.close()
+    b.close()
+  })
+
+  it('a failed batch rejects every write in it, and the cache counts it (fail-open)', async () => {
+    const path = join(dir, 'batch-fail.db')
+    const store = sqliteStore({ path, busyTimeout: 20, breaker: false })
+    const cache = createCache({ tiers: [store] })
+    const holder = await lockFromAnotherProcess(path)
+    try {
+      await Promise.all([cache.set('a', 1), cache.set('b', 2)])
+      expect(cache.stats().tierErrors.sqlite).toBe(2)
+    } finally {
+      await killed(holder)
+    }
+    await cache.set('a', 1)
+    expect(await cache.get('a')).toBe(1)
+    await cache.close()
+  })
+
+  it('a lock is exclusive across instances on one file, released by its holder, and lapses after its ttl', async () => {
+    const path = join(dir, 'locks.db')
+    const a = new SqliteStore({ path })
+    const b = new SqliteStore({ path })
+    const release = await a.lock('k', 60_000)
+    expect(release).toBeTypeOf('function')
+    expect(await b.lock('k', 60_000)).toBeUndefined()
+    expect(await b.lock('other', 60_000)).toBeTypeOf('function')
+    await release!()
+    const again = await b.lock('k', 5)
+    expect(again).toBeTypeOf('function')
+    await new Promise((r) => setTimeout(r, 20))
+    expect(await a.lock('k', 60_000)).toBeTypeOf('function') // b's lapsed
+    await again!() // releasing a lapsed lock does not free the new holder's
+    expect(await b.lock('k', 60_000)).toBeUndefined()
+    a.close()
+    b.close()
+  })
+
+  it('getOrSet with lock: two caches on one file run the loader once', async () => {
+    const path = join(dir, 'lock-getorset.db')
+    const one = createCache({ tiers: [memoryStore(), sqliteStore({ path })] })
+    const two = createCache({ tiers: [memoryStore(), sqliteStore({ path })] })
+    let loads = 0
+    const loader = async () => {
+      loads++
+      await new Promise((r) => setTimeout(r, 100))
+      return 'value'
+    }
+    const results = await Promise.all([
+      one.getOrSet('k', loader, { lock: true }),
+      two.getOrSet('k', loader, { lock: true }),
+    ])
+    expect(results).toEqual(['value', 'value'])
+    expect(loads).toBe(1)
+    await one.close()
+    await two.close()
   })
 
   it('a closed store throws ERR_CACHE_CLOSED, and the cache fails open around it', async () => {

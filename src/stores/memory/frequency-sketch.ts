@@ -4,11 +4,12 @@
  * Efficient Cache Admission Policy"; the shape Caffeine uses).
  *
  * Counters are packed eight to a 32-bit word. A key (given as a 32-bit hash the
- * store computed once when the entry was written) touches four counters, one per
- * row, all in one 64-byte block; its estimate is the smallest of the four, so collisions can only inflate
- * it. Counters saturate at 15 because admission only needs to know "hotter than
- * the victim", and after `5 × capacity` increments every counter is halved so
- * that yesterday's hot set does not keep today's out.
+ * store computed once when the entry was written) touches four counters, one
+ * per row, all in one 64-byte block; its estimate is the smallest of the four,
+ * so collisions can only inflate it. Counters saturate at 15 because admission
+ * only needs to know "hotter than the victim", and after `10 × capacity`
+ * accesses every counter is halved so that yesterday's hot set does not keep
+ * today's out.
  * @module
  */
 
@@ -16,12 +17,13 @@
 const HALF_MASK = 0x77777777
 /** The low bit of each nibble, to count odd counters (their halving lost a half). */
 const ONE_MASK = 0x11111111
-/** Counted increments between two halvings, per entry of capacity. */
-const SAMPLE_FACTOR = 5
+/** Accesses between two halvings, per entry of capacity (the paper's sample size W = 10 × C, as Caffeine). */
+const SAMPLE_FACTOR = 10
 
 /**
  * Approximate access counts of keys by their 32-bit hashes, in 8 to 16 bytes
- * per cache entry (16 counters, the count rounded up to a power of two). `increment` and `frequency` allocate nothing.
+ * per cache entry (16 counters per entry, the entry count rounded up to a power
+ * of two). `increment`, `pass` and `frequency` allocate nothing.
  *
  * As in Caffeine's current sketch, a key's four counters share one 64-byte block
  * (16 words), one row per group of four words, so an update touches one cache
@@ -41,10 +43,7 @@ export class FrequencySketch {
     // Int32 words: a counter update stays in 32-bit integer arithmetic (`| 0`), never a double.
     this.#table = new Int32Array(words)
     this.#blockMask = words / 16 - 1
-    // Caffeine halves after 10 × capacity and relies on its adaptive window for
-    // recency; with a fixed window, halving twice as often followed shifting and
-    // looping traces better at no cost on Zipf traffic (bench/hit-ratio.ts).
-    this.#sampleSize = Math.max(SAMPLE_FACTOR * capacity, 80)
+    this.#sampleSize = Math.max(SAMPLE_FACTOR * capacity, 160)
   }
 
   /** The estimated number of recent accesses of `hash` (0–15). */
@@ -63,7 +62,7 @@ export class FrequencySketch {
     return c < f ? c : f
   }
 
-  /** Counts one access of `hash`; every `5 × capacity` counted accesses, halves all counters. */
+  /** Counts one access of `hash`; every `10 × capacity` accesses (this and {@link pass}), halves all counters. */
   increment(hash: number): void {
     const t = this.#table
     const h = Math.imul(hash, 0x9e3779b1)
@@ -95,6 +94,14 @@ export class FrequencySketch {
       added = 1
     }
     if (added === 1 && ++this.#additions >= this.#sampleSize) this.#age()
+  }
+
+  /**
+   * Counts an access toward the next halving without counting it for any key:
+   * for accesses whose key is not tracked, so the sketch still ages by requests.
+   */
+  pass(): void {
+    if (++this.#additions >= this.#sampleSize) this.#age()
   }
 
   /** Forgets every count. */

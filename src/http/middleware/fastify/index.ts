@@ -137,6 +137,10 @@ function routeHook(core: RouteCache<FastifyRequest, FastifyReply>): onRequestHoo
         for (const name of outcome.strip) {
           if (request.raw.headers[name] !== undefined) delete request.raw.headers[name]
         }
+        const rawHeaders = request.raw.rawHeaders
+        for (let i = rawHeaders.length - 2; i >= 0; i -= 2) {
+          if (outcome.strip.includes(rawHeaders[i]!.toLowerCase())) rawHeaders.splice(i, 2)
+        }
         leaders.set(request, outcome)
       } else if (outcome.cacheStatus !== undefined) {
         reply.header('cache-status', outcome.cacheStatus)
