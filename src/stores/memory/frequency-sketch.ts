@@ -110,11 +110,6 @@ export class FrequencySketch {
     this.#additions = 0
   }
 
-  /** Halves every counter now (also done every `10 × capacity` accesses). */
-  age(): void {
-    this.#age()
-  }
-
   /** Halves every counter, so the sketch follows the recent past rather than all of it. */
   #age(): void {
     const t = this.#table

@@ -80,28 +80,6 @@ const PROBATION = 1
 const PROTECTED = 2
 /** A candidate at least this warm is admitted over a hotter victim 1 time in 128, so crafted collisions cannot pin the main space. */
 const WARM_CANDIDATE = 6
-/**
- * Tuning of the adaptive window (hill climbing). Exported for the hit-ratio
- * experiments only; not part of the public API.
- * @internal
- */
-export const WINDOW_TUNING = {
-  /** Requests per hit-ratio sample, per entry of capacity (at least `minSample`). */
-  samplePerEntry: 1,
-  minSample: 5_000,
-  /** First step, as a share of capacity. */
-  step: 0.0625,
-  /** Each sample, the step shrinks by this factor... */
-  decay: 0.98,
-  /** ...until the hit ratio moves this much between two samples, which restarts it. */
-  restart: 0.05,
-  /** The window's share of capacity at start, and its bounds. */
-  initial: 0.01,
-  max: 0.8,
-  adaptive: false,
-  /** Halve the sketch when the climber restarts on a sharp drop. */
-  ageOnDrop: false,
-}
 /** Where a victim is sought when no candidate is pending. */
 const SEARCH_ORDER = [PROBATION, PROTECTED, WINDOW] as const
 
@@ -147,13 +125,6 @@ export class MemoryStore implements SyncStore {
   #hashes: Int32Array | undefined
   #sketch: FrequencySketch | undefined
   #random = 0x2545f491
-  /** Hill climbing of the window size: hits and requests of the current sample. */
-  #sampleHits = 0
-  #sampleRequests = 0
-  #sampleSize = 0
-  #lastRate = 0
-  /** The next change of the window, in entries (signed; 0 when not adaptive). */
-  #step = 0
   #bytes = 0
   #refused = 0
   #evictions = 0
@@ -188,12 +159,8 @@ export class MemoryStore implements SyncStore {
     this.#where = new Uint8Array(slots)
     this.#resetLinks()
     if (policy === 'tinylfu') {
-      this.#windowMax = Math.max(1, Math.round(max * WINDOW_TUNING.initial))
+      this.#windowMax = Math.max(1, Math.round(max * 0.01))
       this.#protectedMax = Math.floor((max - this.#windowMax) * 0.8)
-      if (WINDOW_TUNING.adaptive) {
-        this.#sampleSize = Math.max(WINDOW_TUNING.minSample, Math.round(WINDOW_TUNING.samplePerEntry * max))
-        this.#step = WINDOW_TUNING.step * max
-      }
       this.#hashes = new Int32Array(slots)
       this.#sketch = new FrequencySketch(max)
     } else {
@@ -221,20 +188,14 @@ export class MemoryStore implements SyncStore {
   /** The entry under `key`, unless absent or expired. Records the access. */
   get(key: string): Envelope | undefined {
     const i = this.#map.get(key)
-    if (i === undefined) {
-      if (this.#step !== 0 && ++this.#sampleRequests >= this.#sampleSize) this.#climb()
-      return undefined
-    }
+    if (i === undefined) return undefined
     const exp = this.#expires[i]!
     if (exp !== NO_EXPIRY && exp <= this.#clock.now()) {
       this.#remove(i)
       this.#onEvict(key, 'expired')
-      if (this.#step !== 0 && ++this.#sampleRequests >= this.#sampleSize) this.#climb()
       return undefined
     }
     if (this.#sketch !== undefined) {
-      this.#sampleHits++
-      this.#sampleRequests++
       // Only window hits are counted (with misses, counted by `set`): an entry in the
       // main space has already won admission, and skipping the sketch keeps the common
       // hit as cheap as LRU's. Those hits still count toward aging, so the sketch
@@ -411,46 +372,6 @@ export class MemoryStore implements SyncStore {
   /** Stops the purge timer. */
   close(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer)
-  }
-
-  /** The admission window's current bound, in entries (moves with `'tinylfu'`'s hill climbing). */
-  get windowSize(): number {
-    return this.#windowMax
-  }
-
-  /**
-   * Hill climbing of the window size (after "Adaptive Software Cache Management",
-   * Einziger, Eytan, Friedman & Manes): at the end of each sample, keep moving the
-   * window the way that last raised the hit ratio, or turn back if it fell. The step
-   * shrinks so the size settles, and starts over when the hit ratio jumps (a new phase).
-   */
-  #climb(): void {
-    const rate = this.#sampleHits / this.#sampleRequests
-    const change = rate - this.#lastRate
-    this.#lastRate = rate
-    this.#sampleHits = 0
-    this.#sampleRequests = 0
-    const amount = change >= 0 ? this.#step : -this.#step
-    const restart = Math.abs(change) >= WINDOW_TUNING.restart
-    this.#step = restart ? Math.sign(amount) * WINDOW_TUNING.step * this.maxEntries : amount * WINDOW_TUNING.decay
-    if (restart && change < 0 && WINDOW_TUNING.ageOnDrop) this.#sketch!.age()
-    if (Math.abs(this.#step) < 1) this.#step = Math.sign(this.#step) || 1
-    const max = this.maxEntries
-    const hi = Math.max(1, Math.floor(max * WINDOW_TUNING.max))
-    let w = Math.round(this.#windowMax + amount)
-    if (w < 1) w = 1
-    else if (w > hi) w = hi
-    this.#windowMax = w
-    this.#protectedMax = Math.floor((max - w) * 0.8)
-    // Protected gives up its oldest to probation at once; the window's excess leaves at the next write.
-    const protectedList = this.#base + PROTECTED
-    while (this.#protectedCount > this.#protectedMax) {
-      const t = this.#prev[protectedList]!
-      this.#unlink(t)
-      this.#where[t] = PROBATION
-      this.#linkAfter(t, this.#base + PROBATION)
-      this.#protectedCount--
-    }
   }
 
   /** A TinyLFU hit: probation entries earn the protected segment; the rest move to their segment's head. */
