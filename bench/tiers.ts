@@ -219,4 +219,15 @@ printTarget('L2 hit vs the fastest peer', 1 / peers(l2), 1.5)
 }
 
 for (const lib of libs) await lib.close()
+// Leave the shared Redis as it was: remove every key this run wrote.
+{
+  const admin = new Redis(URL_)
+  let cursor = '0'
+  do {
+    const [next, keys] = await admin.scan(cursor, 'MATCH', `*bench-${run}*`, 'COUNT', 1000)
+    cursor = next
+    if (keys.length > 0) await admin.unlink(...keys)
+  } while (cursor !== '0')
+  admin.disconnect()
+}
 void rate

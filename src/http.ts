@@ -16,6 +16,7 @@
  */
 
 export * from './http/assets/index.js'
+export * from './http/fetch/index.js'
 export * from './http/headers/index.js'
 export { cacheControl, serveAssets } from './http/middleware/node/helpers.js'
 export { cached, cacheHandler, type NodeMiddleware } from './http/middleware/node/index.js'

@@ -16,7 +16,7 @@ import { fastifyCache } from '../../src/fastify.js'
 import { cached as honoCached } from '../../src/hono.js'
 import { cacheHandler } from '../../src/http.js'
 import { createCache, memoryStore } from '../../src/index.js'
-import { benchRedisStore } from './redis-store.js'
+import { redisStore } from '../../src/redis.js'
 
 const doc = {
   items: Array.from({ length: 20 }, (_, i) => ({
@@ -29,17 +29,26 @@ const doc = {
 const body = JSON.stringify(doc)
 const render = () => new Promise<typeof doc>((resolve) => setTimeout(() => resolve(doc), 20))
 const PATH = '/api/products'
+/** The bench reads the server's CPU time here, to report CPU per request (robust on a shared machine). */
+const CPU = '/__cpu'
+const cpu = () => {
+  const u = process.cpuUsage()
+  return JSON.stringify({ us: u.user + u.system })
+}
 
 async function expressApp(kind: string) {
   const app = express()
+  app.get(CPU, (_req, res) => {
+    res.send(cpu())
+  })
   app.set('etag', false) // the same for every contender: Express's own per-response hashing is not what is measured
   if (kind === 'express-cachestack-memory') {
     const cache = createCache({ tiers: [memoryStore()] })
     app.get(PATH, expressCached({ cache, ttl: '1h' }))
   } else if (kind === 'express-cachestack-redis') {
-    const store = benchRedisStore(`cs-bench-${process.pid}:`)
-    await store.clear()
-    const cache = createCache({ tiers: [store] })
+    const cache = createCache({
+      tiers: [redisStore({ url: 'redis://127.0.0.1:6379', prefix: `cs-bench-${process.pid}:` })],
+    })
     app.get(PATH, expressCached({ cache, ttl: '1h' }))
   } else if (kind === 'express-apicache') {
     app.get(PATH, apicache.middleware('1 hour'))
@@ -70,6 +79,7 @@ async function expressApp(kind: string) {
 
 async function fastifyApp(kind: string) {
   const app = Fastify()
+  app.get(CPU, async () => cpu())
   if (kind === 'fastify-cachestack') {
     await app.register(fastifyCache, { cache: createCache({ tiers: [memoryStore()] }), ttl: '1h' })
   } else if (kind === 'fastify-caching') {
@@ -78,6 +88,7 @@ async function fastifyApp(kind: string) {
   } else if (kind === 'fastify-map') {
     const map = new Map<string, string>()
     app.addHook('onRequest', (req, reply, done) => {
+      if (req.url === CPU) return done()
       const hit = map.get(req.url)
       if (hit !== undefined) {
         reply.type('application/json').send(hit)
@@ -86,7 +97,7 @@ async function fastifyApp(kind: string) {
       done()
     })
     app.addHook('onSend', (req, _reply, payload, done) => {
-      if (typeof payload === 'string') map.set(req.url, payload)
+      if (typeof payload === 'string' && req.url !== CPU) map.set(req.url, payload)
       done(null, payload)
     })
   }
@@ -95,17 +106,24 @@ async function fastifyApp(kind: string) {
   return app.server
 }
 
+function withCpu(listener: http.RequestListener): http.Server {
+  return http.createServer((req, res) => {
+    if (req.url === CPU) res.end(cpu())
+    else listener(req, res)
+  })
+}
+
 function nodeApp(kind: string) {
   if (kind === 'node-bare') {
     // A bare node:http server answering a constant body: the target's baseline.
     const buf = Buffer.from(body)
-    return http.createServer((_req, res) => {
+    return withCpu((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': buf.byteLength })
       res.end(buf)
     })
   }
   const cache = createCache({ tiers: [memoryStore()] })
-  return http.createServer(
+  return withCpu(
     cacheHandler(
       (_req, res) => {
         void render().then((d) => {
@@ -120,6 +138,7 @@ function nodeApp(kind: string) {
 
 function honoApp(kind: string) {
   const app = new Hono()
+  app.get(CPU, (c) => c.body(cpu()))
   if (kind === 'hono-bare') app.get(PATH, (c) => c.body(body, 200, { 'content-type': 'application/json' }))
   else {
     app.get(PATH, honoCached({ cache: createCache({ tiers: [memoryStore()] }), ttl: '1h' }), async (c) =>

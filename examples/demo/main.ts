@@ -25,8 +25,14 @@ async function firstLook(demo: Demo): Promise<void> {
       String(demo.pricing.calls - c0),
     ]
   }
-  const rows = [await run('cache off', '?cache=off'), await run('cache on, cold', ''), await run('cache on, warm', '')]
-  const header = ['200 product requests (50 products)', 'time', 'requests/s', 'DB queries', 'pricing API calls']
+  // Distinct query strings, so this first look starts cold even if the cache file is warm from a previous run.
+  const salt = `&look=${Date.now()}`
+  const rows = [
+    await run('cache off', `?cache=off${salt}`),
+    await run('cache on, cold', `?${salt.slice(1)}`),
+    await run('cache on, warm', `?${salt.slice(1)}`),
+  ]
+  const header = ['200 product API requests (50 products)', 'time', 'requests/s', 'DB queries', 'pricing API calls']
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
   const line = (c: string[]) => `  ${c.map((x, i) => x.padEnd(widths[i]!)).join('   ')}`
   console.log(`${line(header)}\n${rows.map(line).join('\n')}`)
@@ -34,19 +40,25 @@ async function firstLook(demo: Demo): Promise<void> {
   console.log(`  cache: ${s.hits} hits, ${s.misses} misses, hit ratio ${(s.hitRatio * 100).toFixed(1)} %\n`)
 }
 
-const demo = await startDemo().catch((err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EADDRINUSE') throw err
-  console.error(`Port ${process.env.PORT ?? 3000} is in use: start the demo on another one, e.g. PORT=3001 npm start`)
+let demo: Demo
+try {
+  demo = await startDemo({ fallbackPort: true })
+} catch (err) {
+  console.error(`The demo could not start: ${(err as Error).message}`)
   process.exit(1)
-})
+}
 console.log(`\ncachestack demo: a product catalog on ${demo.db.kind}, with a slow external pricing API\n`)
-if (process.env.CACHE !== 'off' && process.env.DEMO_QUIET !== '1') await firstLook(demo)
-console.log(`  app        ${demo.url}/
+if (demo.portNote) console.log(`  note: ${demo.portNote}\n`)
+if (demo.caching && process.env.DEMO_QUIET !== '1') await firstLook(demo)
+console.log(`  app        ${demo.url}/            (log in with any name, password "demo")
+  dashboard  ${demo.url}/_cachestack
+  metrics    ${demo.url}/metrics
   API        ${demo.url}/api/products?page=1   ${demo.url}/api/products/42   ${demo.url}/api/search?q=eco
   stats      ${demo.url}/_demo/stats
-  database   ${demo.db.kind}   pricing service ${demo.pricing.url} (delay ${process.env.PRICING_DELAY_MS ?? 40} ms)
+  database   ${demo.db.kind === 'sqlite' ? `SQLite file ${demo.dataDir}/catalog.db (CACHESTACK_DEMO_DIR to move it)` : 'PostgreSQL at DATABASE_URL'}
+  pricing    ${demo.pricing.url} (delay ${process.env.PRICING_DELAY_MS ?? 40} ms)
   tiers      ${demo.tiers}
-  compare    add ?cache=off to any URL, or run: npm run demo:load
+  compare    add ?cache=off to any page or API URL, or run: npm run demo:load
   stop       Ctrl-C
 `)
 const stop = async () => {

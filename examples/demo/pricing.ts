@@ -1,7 +1,8 @@
 /**
  * A slow external "pricing" API, started by the demo on its own port. It
  * stands in for a third-party service: every call takes `delay` ms and is
- * counted, and responses carry Cache-Control and an ETag as real APIs do.
+ * counted, and responses carry Cache-Control and an ETag as real APIs do
+ * (a matching If-None-Match is answered 304, still after the delay).
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -21,17 +22,20 @@ export async function startPricing(delay = Number(process.env.PRICING_DELAY_MS ?
     const id = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('id') ?? 0)
     setTimeout(() => {
       const discount = (id % 5) * 5
+      const etag = `"d${discount}"`
+      const headers = { 'cache-control': 'max-age=10', etag }
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, headers)
+        res.end()
+        return
+      }
       const body = JSON.stringify({
         id,
         discountPercent: discount,
         currency: 'EUR',
         quotedAt: new Date().toISOString(),
       })
-      res.writeHead(200, {
-        'content-type': 'application/json',
-        'cache-control': 'max-age=30',
-        etag: `"d${discount}"`,
-      })
+      res.writeHead(200, { 'content-type': 'application/json', ...headers })
       res.end(body)
     }, delay)
   })
@@ -42,6 +46,10 @@ export async function startPricing(delay = Number(process.env.PRICING_DELAY_MS ?
     get calls() {
       return calls
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
   }
 }

@@ -5,16 +5,35 @@ const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"
 /** Escapes text for HTML. */
 export const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ESC[c]!)
 
-export function layout(title: string, side: string, main: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)} · cachestack demo</title>
-<link rel="stylesheet" href="/static/app.css"></head><body><aside>${side}</aside><main><h1>${esc(title)}</h1>${main}</main></body></html>`
+export interface Page {
+  title: string
+  /** The sidebar's HTML (a cached fragment). */
+  side: string
+  main: string
+  /** Fingerprinted asset URLs. */
+  css: string
+  js: string
+  /** The logged-in user, from the session. */
+  user: string | undefined
 }
 
-export function sidebar(categories: { category: string; count: number }[]): string {
-  return `<nav><h2>Categories</h2><ul>${categories.map((c) => `<li>${esc(c.category)} (${c.count})</li>`).join('')}</ul></nav>`
+export function layout(p: Page): string {
+  const who = p.user
+    ? `Signed in as <strong id="user">${esc(p.user)}</strong> <form method="post" action="/logout"><button id="logout">Log out</button></form>`
+    : '<a id="login" href="/login">Log in</a>'
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(p.title)} · cachestack demo</title>
+<link rel="stylesheet" href="${esc(p.css)}"></head><body>
+<header><a href="/">cachestack demo catalog</a><span>${who} · <a href="/_cachestack">dashboard</a> · <a href="/metrics">metrics</a></span></header>
+<aside>${p.side}</aside><main><h1>${esc(p.title)}</h1>${p.main}</main>
+<footer id="live-stats"></footer><script type="module" src="${esc(p.js)}"></script></body></html>`
 }
 
-type Priced = Product & { discountPercent: number; finalPrice: number }
+export function sidebar(categories: { category: string; count: number }[], renderedAt: Date): string {
+  return `<nav><h2>Categories</h2><ul>${categories.map((c) => `<li>${esc(c.category)} (${c.count})</li>`).join('')}</ul>
+<p><small>fragment rendered ${esc(renderedAt.toISOString())}</small></p></nav>`
+}
+
+export type Priced = Product & { discountPercent: number; finalPrice: number }
 
 export function productList(products: Priced[], page: number): string {
   const rows = products
@@ -23,11 +42,28 @@ export function productList(products: Priced[], page: number): string {
         `<tr data-id="${p.id}"><td><a href="/product/${p.id}">${esc(p.name)}</a></td><td>${esc(p.category)}</td><td class="price">${p.finalPrice.toFixed(2)} €</td></tr>`,
     )
     .join('')
-  return `<table id="products"><thead><tr><th>Product</th><th>Category</th><th>Price</th></tr></thead><tbody>${rows}</tbody></table>
-<p><a href="/?page=${page + 1}">Next page</a></p>`
+  const prev = page > 1 ? `<a href="/?page=${page - 1}">Previous page</a> · ` : ''
+  return `<form action="/search"><input name="q" placeholder="Search (eco, pro, garden…)"> <button>Search</button></form>
+<table id="products"><thead><tr><th>Product</th><th>Category</th><th>Price</th></tr></thead><tbody>${rows}</tbody></table>
+<p>${prev}<a href="/?page=${page + 1}">Next page</a></p>`
 }
 
-export function productDetail(p: Priced): string {
+export function searchResults(q: string, products: Product[]): string {
+  const items = products.map((p) => `<li><a href="/product/${p.id}">${esc(p.name)}</a></li>`).join('')
+  return `<p>${products.length} products match “${esc(q)}”.</p><ul id="results">${items}</ul>`
+}
+
+export function productDetail(p: Priced, views: number, error?: string): string {
   return `<p>${esc(p.description)}</p><p>List price <span id="list-price">${p.price.toFixed(2)} €</span>,
-discount ${p.discountPercent} %, <strong id="price" class="price">${p.finalPrice.toFixed(2)} €</strong></p>`
+discount ${p.discountPercent} % (from the pricing service), <strong id="price" class="price">${p.finalPrice.toFixed(2)} €</strong></p>
+<p id="views">${views} views</p>
+<form id="edit-price" method="post" action="/product/${p.id}/price"><label>New list price
+<input name="price" type="number" step="0.01" min="0.01" value="${p.price.toFixed(2)}"></label> <button>Save</button></form>
+${error ? `<p class="error">${esc(error)}</p>` : ''}`
+}
+
+export function loginForm(error?: string): string {
+  return `<form id="login-form" method="post" action="/login"><p><label>Name <input name="name" autocomplete="username"></label></p>
+<p><label>Password <input name="password" type="password" autocomplete="current-password"></label> (any name, password “demo”)</p>
+<button>Log in</button></form>${error ? `<p class="error">${esc(error)}</p>` : ''}`
 }

@@ -805,8 +805,9 @@ export class Cache {
    * envelope (counting a hit), or `undefined` (counting nothing). `undefined`
    * when the first tier is not in memory. Everything it needs is captured once,
    * so a call is a map lookup and two comparisons.
+   * @param touchEvery - update the first tier's recency on one hit in this many (1: every hit)
    */
-  syncReader(): ((key: string) => Envelope | undefined) | undefined {
+  syncReader(touchEvery = 1): ((key: string) => Envelope | undefined) | undefined {
     const core = this.#core
     const l1 = core.stack.sync
     if (l1 === undefined) return undefined
@@ -815,13 +816,18 @@ export class Cache {
     const prefix = this.#prefix
     const name = this.#name
     const INF = Number.POSITIVE_INFINITY
+    // Sampled recency: with `touchEvery` n > 1, one hit in n updates the store's
+    // recency (a hot entry is still touched often); the others only look up.
+    const peek = touchEvery > 1 ? (l1 as { peek?: (key: string) => Envelope | undefined }).peek?.bind(l1) : undefined
+    let n = 0
     return function readSync(key: string): Envelope | undefined {
-      const env = l1.get(prefix === '' ? key : prefix + key)
-      if (
-        env === undefined ||
-        (env.freshUntil !== INF && env.freshUntil <= clock.now()) ||
-        (env.tags !== undefined && !tagsCurrent(env, core.versions))
-      ) {
+      const full = prefix === '' ? key : prefix + key
+      const env = peek !== undefined && ++n % touchEvery !== 0 ? peek(full) : l1.get(full)
+      if (env === undefined || (env.freshUntil !== INF && env.freshUntil <= clock.now())) return undefined
+      if (env.tags !== undefined && !tagsCurrent(env, core.versions)) {
+        // The local copy of shared versions may only be past its window: refresh it
+        // in the background so the next reads hit, and answer this one as a miss.
+        if (core.shared !== undefined) core.tagsCurrentNow(env).catch(noop)
         return undefined
       }
       counters.hits++

@@ -37,15 +37,17 @@ const VERSION = 1
 
 /**
  * Serializes an envelope with the given serializer. The default layout is a
- * small array: `[1, createdAt, freshUntil, staleUntil, tags, versions, loadTime, key, value]`.
+ * small array: `[1, createdAt, freshUntil, staleUntil, tags, versions, loadTime, key, value]`,
+ * with `null` for a time without end.
  * @throws CacheError `ERR_CACHE_SERIALIZE` when the value cannot be serialized
  */
 export function encodeEnvelope(env: Envelope, serializer: Serializer): Uint8Array {
   return serializer.serialize([
     VERSION,
     env.createdAt,
-    env.freshUntil,
-    env.staleUntil,
+    // JSON has no Infinity: null stands for "no end", so an entry of plain data needs no tagged values.
+    env.freshUntil === Number.POSITIVE_INFINITY ? null : env.freshUntil,
+    env.staleUntil === Number.POSITIVE_INFINITY ? null : env.staleUntil,
     env.tags ?? null,
     env.tagVersions ?? null,
     env.loadTime,
@@ -66,8 +68,8 @@ export function decodeEnvelope(bytes: Uint8Array, serializer: Serializer): Envel
   const env: Envelope = {
     value: raw[8],
     createdAt: raw[1],
-    freshUntil: raw[2],
-    staleUntil: raw[3],
+    freshUntil: raw[2] ?? Number.POSITIVE_INFINITY,
+    staleUntil: raw[3] ?? Number.POSITIVE_INFINITY,
     tags: raw[4] ?? undefined,
     tagVersions: raw[5] ?? undefined,
     loadTime: raw[6],

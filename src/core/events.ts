@@ -46,7 +46,25 @@ export type CacheListener<E extends CacheEventName> = (payload: CacheEvents[E]) 
 
 /** @internal A minimal typed emitter; a listener that throws never breaks the cache. */
 export class Emitter {
-  readonly listeners: { [E in CacheEventName]?: CacheListener<E>[] } = {}
+  /**
+   * Every event's slot exists from the start (`undefined` until someone listens), so
+   * every cache's listeners object has one shape: the hit path's `listeners.hit`
+   * check stays monomorphic when a process holds caches with different listeners.
+   */
+  readonly listeners: { [E in CacheEventName]: CacheListener<E>[] | undefined } = {
+    hit: undefined,
+    miss: undefined,
+    stale: undefined,
+    load: undefined,
+    loadError: undefined,
+    set: undefined,
+    delete: undefined,
+    evict: undefined,
+    invalidate: undefined,
+    clear: undefined,
+    tierOp: undefined,
+    error: undefined,
+  }
 
   on<E extends CacheEventName>(event: E, listener: CacheListener<E>): void {
     const list = (this.listeners[event] ?? []) as CacheListener<E>[]

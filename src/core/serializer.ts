@@ -21,6 +21,8 @@ export interface Serializer {
 // A tagged value is an object whose only tag key is TAG: {"\u0000": kind, "v": payload}.
 // A user object that itself has a TAG key is wrapped as kind "o", so nothing is ambiguous.
 const TAG = '\u0000'
+/** How JSON writes {@link TAG}: every tagged value's text contains it. */
+const TAG_IN_JSON = JSON.stringify(TAG).slice(1, -1)
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
@@ -186,13 +188,19 @@ export const defaultSerializer: Serializer = {
   },
   deserialize(bytes: Uint8Array): unknown {
     let parsed: unknown
+    let text: string
     try {
-      parsed = JSON.parse(decoder.decode(bytes))
+      text = decoder.decode(bytes)
+      parsed = JSON.parse(text)
     } catch (cause) {
       throw new CacheError('ERR_CACHE_DESERIALIZE', 'Stored bytes are not valid JSON written by defaultSerializer.', {
         cause,
       })
     }
-    return decode(parsed)
+    // Every tagged value carries the key "\u0000", which JSON writes as that
+    // six-character escape: without it in the text, the parse is the value and
+    // the walk that revives tagged values would find nothing (a cache hit of
+    // plain data skips it).
+    return text.includes(TAG_IN_JSON) ? decode(parsed) : parsed
   },
 }

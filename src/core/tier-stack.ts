@@ -201,12 +201,13 @@ export class TierStack {
    * @throws CacheError `ERR_CACHE_SERIALIZE` before writing anything, when the value cannot be serialized
    */
   async write(key: string, env: Envelope, upTo = this.tiers.length): Promise<void> {
-    let bytes: Uint8Array | undefined
-    if (this.hasBinary) bytes = encodeEnvelope(env, this.#serializer)
+    // A copy up from a lower tier into memory alone (the common L2 hit) needs no bytes.
     if (upTo === 1 && this.sync !== undefined) {
       this.sync.set(key, env, env.staleUntil)
       return
     }
+    let bytes: Uint8Array | undefined
+    if (this.hasBinary) bytes = encodeEnvelope(env, this.#serializer)
     const writes: Promise<unknown>[] = []
     for (let i = 0; i < upTo; i++) {
       const tier = this.tiers[i]!

@@ -40,14 +40,23 @@ export interface DashboardOptions {
   /** History points kept (at one per second, 300 is five minutes). @defaultValue 300 */
   history?: number
   /**
-   * The share of hits and misses recorded for the hottest and most-missed key
-   * lists (0 turns the lists off and stops listening to hits). @defaultValue 0.25
+   * The share of time the hottest and most-missed key lists listen to hits and
+   * misses: for this fraction of each interval every hit and miss is counted, for
+   * the rest none is (listening makes each hit build an event, which costs the hit
+   * path). 1 counts everything; 0 turns the lists off. @defaultValue 0.1
    */
   keySampleRate?: number
   /** Distinct keys tracked per list (memory is bounded by twice this). @defaultValue 200 */
   topKeys?: number
   /** The page title. @defaultValue `'cachestack'` */
   title?: string
+  /**
+   * Hit and miss counters from outside this process, read once per interval and
+   * charted as extra hit-ratio lines: for example a Redis server's keyspace hits
+   * and misses, which is what `cachestack dashboard --redis` shows.
+   * @defaultValue none
+   */
+  externalCounters?: () => Promise<Record<string, { hits: number; misses: number }>>
 }
 
 /** A mountable dashboard: a Node request handler with a web-standard `fetch` beside it. */
@@ -110,7 +119,7 @@ export function dashboard(cache: Cache, options: DashboardOptions = {}): Dashboa
   if (!(interval >= 50)) throw invalidOption('interval', 'at least 50ms', options.interval)
   const historySize = options.history ?? 300
   if (!Number.isInteger(historySize) || historySize < 2) throw invalidOption('history', 'an integer ≥ 2', historySize)
-  const keySampleRate = options.keySampleRate ?? 0.25
+  const keySampleRate = options.keySampleRate ?? 0.1
   if (!(keySampleRate >= 0 && keySampleRate <= 1)) {
     throw invalidOption('keySampleRate', 'a number from 0 to 1', options.keySampleRate)
   }
@@ -118,7 +127,17 @@ export function dashboard(cache: Cache, options: DashboardOptions = {}): Dashboa
   if (!Number.isInteger(topKeys) || topKeys < 1) throw invalidOption('topKeys', 'a positive integer', topKeys)
   const showValues = options.showValues === true
   const title = options.title ?? 'cachestack'
-  const monitor = new Monitor(cache, { interval, historySize, keySampleRate, topKeys })
+  const external = options.externalCounters
+  if (external !== undefined && typeof external !== 'function') {
+    throw invalidOption('externalCounters', 'a function resolving { name: { hits, misses } }', external)
+  }
+  const monitor = new Monitor(cache, {
+    interval,
+    historySize,
+    keySampleRate,
+    topKeys,
+    ...(external === undefined ? {} : { external }),
+  })
   const actions = tokenDigest !== undefined
   const streams = new Set<() => void>()
 
@@ -194,6 +213,13 @@ export function dashboard(cache: Cache, options: DashboardOptions = {}): Dashboa
     next?: (err?: unknown) => void,
   ): void {
     const original = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/'
+    // Mounted with app.use(), every request of the app passes here: those outside the
+    // path go on at once, without parsing a URL or waiting for a promise.
+    if (!original.startsWith(path)) {
+      if (next !== undefined) next()
+      else res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found')
+      return
+    }
     const url = new URL(original, 'http://localhost')
     route(req.method ?? 'GET', url, req.headers.authorization).then(
       (reply) => {

@@ -23,6 +23,8 @@ export interface HistoryPoint {
   namespaces: Record<string, number | null>
   /** Per tier: hits it served / reads that reached it, `null` when none reached it. */
   tiers: Record<string, number | null>
+  /** Hit ratios from counters outside this process (see `DashboardOptions.externalCounters`). */
+  external: Record<string, number | null>
   /** Loads that finished during the interval. */
   loads: number
   /** Their mean and 95th-percentile duration in ms (`null` without loads). */
@@ -52,12 +54,13 @@ export interface DashboardSnapshot {
   history: HistoryPoint[]
   /** Whether actions (lookup, delete, invalidate) are enabled; they need the token. */
   actions: boolean
-  /** The fraction of hits and misses the key lists sample. */
+  /** The share of each interval the key lists listen to hits and misses. */
   keySampleRate: number
 }
 
 /** @internal */
 export interface MonitorOptions {
+  external?: () => Promise<Record<string, { hits: number; misses: number }>>
   interval: number
   historySize: number
   keySampleRate: number
@@ -79,7 +82,12 @@ export class Monitor {
   #timer: ReturnType<typeof setInterval> | undefined
   #sizes = new Map<string, { entries: number; bytes: number }>()
   #sizing = false
+  #external: Record<string, { hits: number; misses: number }> = {}
+  #externalRatios: Record<string, number | null> = {}
+  #externalBusy = false
   readonly #stop: () => void
+  readonly #sampleWindow: () => void
+  #windowTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(cache: Cache, opts: MonitorOptions) {
     this.#cache = cache
@@ -89,12 +97,8 @@ export class Monitor {
     this.#prev = cache.stats()
     const rate = opts.keySampleRate
     const name = (e: { key: string; namespace: string }) => (e.namespace === '' ? e.key : `${e.namespace}:${e.key}`)
-    const onHit = (e: CacheEvents['hit']) => {
-      if (rate >= 1 || Math.random() < rate) this.#hot.add(name(e))
-    }
-    const onMiss = (e: CacheEvents['miss']) => {
-      if (rate >= 1 || Math.random() < rate) this.#missed.add(name(e))
-    }
+    const onHit = (e: CacheEvents['hit']) => this.#hot.add(name(e))
+    const onMiss = (e: CacheEvents['miss']) => this.#missed.add(name(e))
     const onLoad = (e: CacheEvents['load']) => {
       this.#loadCount++
       if (this.#loadDurations.length < 2048) this.#loadDurations.push(e.duration)
@@ -104,12 +108,30 @@ export class Monitor {
       byReason[e.reason] = (byReason[e.reason] ?? 0) + 1
       this.#evictions.set(e.tier, byReason)
     }
-    if (rate > 0) cache.on('hit', onHit).on('miss', onMiss)
+    // Sampling is a duty cycle, not a coin per event: listening at all makes every hit
+    // build an event, so the lists listen for `rate` of each interval and not otherwise.
+    let listening = false
+    const listen = (on: boolean) => {
+      if (on === listening) return
+      listening = on
+      if (on) cache.on('hit', onHit).on('miss', onMiss)
+      else cache.off('hit', onHit).off('miss', onMiss)
+    }
+    this.#sampleWindow = () => {
+      if (rate <= 0) return
+      listen(true)
+      if (rate >= 1) return
+      clearTimeout(this.#windowTimer)
+      this.#windowTimer = setTimeout(() => listen(false), opts.interval * rate)
+      this.#windowTimer.unref?.()
+    }
+    this.#sampleWindow()
     cache.on('load', onLoad).on('evict', onEvict)
     this.#stop = () => cache.off('hit', onHit).off('miss', onMiss).off('load', onLoad).off('evict', onEvict)
     this.#timer = setInterval(() => this.tick(), opts.interval)
     this.#timer.unref?.()
     void this.#refreshSizes()
+    void this.#refreshExternal()
   }
 
   /** Calls `fn` with each new point; returns the unsubscribe function. */
@@ -146,6 +168,7 @@ export class Monitor {
       ratio: dh + dm === 0 ? null : dh / (dh + dm),
       namespaces,
       tiers,
+      external: this.#externalRatios,
       loads: this.#loadCount,
       loadMeanMs: durations.length === 0 ? null : durations.reduce((a, b) => a + b, 0) / durations.length,
       loadP95Ms:
@@ -156,6 +179,8 @@ export class Monitor {
     this.history.push(point)
     if (this.history.length > this.#opts.historySize) this.history.shift()
     void this.#refreshSizes()
+    void this.#refreshExternal()
+    this.#sampleWindow()
     for (const fn of this.#listeners) fn(point)
     return point
   }
@@ -193,8 +218,32 @@ export class Monitor {
 
   close(): void {
     clearInterval(this.#timer)
+    clearTimeout(this.#windowTimer)
     this.#stop()
     this.#listeners.clear()
+  }
+
+  /** External counters are read in the background; each tick charts the ratio over the last completed read. */
+  async #refreshExternal(): Promise<void> {
+    const read = this.#opts.external
+    if (read === undefined || this.#externalBusy) return
+    this.#externalBusy = true
+    try {
+      const now = await read()
+      const ratios: Record<string, number | null> = {}
+      for (const [name, c] of Object.entries(now)) {
+        const before = this.#external[name]
+        const h = before === undefined ? 0 : c.hits - before.hits
+        const m = before === undefined ? 0 : c.misses - before.misses
+        ratios[name] = h + m <= 0 ? null : h / (h + m)
+      }
+      this.#external = now
+      this.#externalRatios = ratios
+    } catch {
+      this.#externalRatios = {}
+    } finally {
+      this.#externalBusy = false
+    }
   }
 
   /** Tier sizes can be a network call (Redis): refreshed in the background, one at a time. */

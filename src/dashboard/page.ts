@@ -149,6 +149,7 @@ const SCRIPT = `
     // A namespace nobody reads (often the root, when all traffic is namespaced) gets no line.
     const nss = Object.keys(last.namespaces).filter((ns) => state.history.some((p) => p.namespaces[ns] !== null && p.namespaces[ns] !== undefined))
     if (nss.length > 1) for (const ns of nss) out.push({ id: 'ns:' + ns, label: 'namespace ' + nsName(ns), get: (p) => (p.namespaces[ns] === undefined ? null : p.namespaces[ns]), width: 1.5 })
+    for (const name of Object.keys(last.external || {})) out.push({ id: 'ext:' + name, label: name, get: (p) => (p.external && p.external[name] !== undefined ? p.external[name] : null), width: 2, dash: [2, 3] })
     const tiers = Object.keys(last.tiers)
     if (tiers.length > 1) for (const t of tiers) out.push({ id: 'tier:' + t, label: 'tier ' + t, get: (p) => (p.tiers[t] === undefined ? null : p.tiers[t]), width: 1.5, dash: [5, 4] })
     return out
@@ -223,7 +224,7 @@ const SCRIPT = `
       nsName(ns), num(c.hits), num(c.misses), pct(c.hits + c.misses === 0 ? null : c.hitRatio), num(c.loads), num(c.loadErrors), num(c.staleHits),
     ]))
     keys($('hot'), snap.hotKeys); keys($('missed'), snap.missedKeys)
-    $('sample-note').textContent = snap.keySampleRate < 1 ? '(sampled ' + Math.round(snap.keySampleRate * 100) + '%)' : ''
+    $('sample-note').textContent = snap.keySampleRate < 1 ? '(sampled ' + Math.round(snap.keySampleRate * 100) + '% of the time)' : ''
     $('readonly').hidden = snap.actions
     for (const id of ['token', 'key', 'tag', 'lookup', 'delete', 'invalidate']) $(id).disabled = !snap.actions
     drawChart()

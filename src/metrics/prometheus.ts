@@ -14,6 +14,7 @@ import { CacheError, invalidOption } from '../core/errors.js'
 import type { CacheEvents } from '../core/events.js'
 import type { CounterSnapshot } from '../core/stats.js'
 import type { StoreHealth } from '../core/store.js'
+import type { WriteBehindStats } from '../strategies/write-behind.js'
 import type { BusStats } from '../tiers/bus.js'
 
 /** Options of {@link registerMetrics}. */
@@ -30,6 +31,12 @@ export interface MetricsOptions {
    * @defaultValue `[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]`
    */
   buckets?: number[]
+  /**
+   * Write-behind queues to report, by a name for the `queue` label: their backlog,
+   * lag, writes, coalesced writes, flushed entries and failed flushes.
+   * @example `{ writeBehind: { orders: ordersQueue } }`
+   */
+  writeBehind?: Record<string, { stats(): WriteBehindStats }>
 }
 
 /** What {@link registerMetrics} returns. */
@@ -48,6 +55,7 @@ interface Source {
   invalidatedTags: number
   clears: Map<string, number>
   stop: () => void
+  writeBehind: [string, { stats(): WriteBehindStats }][]
 }
 
 type NsCounter = Exclude<keyof CounterSnapshot, 'hitRatio' | 'tierHits' | 'lowerTierHits' | 'hits'>
@@ -228,6 +236,34 @@ function createFamily(registry: Registry, buckets: number[]): Family {
       if (b !== undefined) m.set({ cache: src.name }, b.pending)
     }
   })
+  const queues = <L extends string>(m: Counter<L> | Gauge<L>, fn: (w: WriteBehindStats) => number) => {
+    for (const src of sources.values()) {
+      for (const [queue, wb] of src.writeBehind) (m as Gauge<string>).set({ cache: src.name, queue }, fn(wb.stats()))
+    }
+  }
+  gauge('cachestack_write_behind_backlog', 'Keys waiting to reach the source.', ['cache', 'queue'], (m) =>
+    queues(m, (w) => w.backlog),
+  )
+  gauge(
+    'cachestack_write_behind_lag_seconds',
+    'How long the oldest unflushed write has waited.',
+    ['cache', 'queue'],
+    (m) => queues(m, (w) => w.lag / 1000),
+  )
+  const queueCounter = (name: string, help: string, fn: (w: WriteBehindStats) => number) =>
+    counter(name, help, ['cache', 'queue'], (m) => {
+      for (const src of sources.values()) {
+        for (const [queue, wb] of src.writeBehind) m.inc({ cache: src.name, queue }, fn(wb.stats()))
+      }
+    })
+  queueCounter('cachestack_write_behind_writes_total', 'Writes accepted by a write-behind queue.', (w) => w.writes)
+  queueCounter(
+    'cachestack_write_behind_coalesced_total',
+    'Writes merged into a later write of the same key.',
+    (w) => w.coalesced,
+  )
+  queueCounter('cachestack_write_behind_flushed_total', 'Entries flushed to the source.', (w) => w.flushed)
+  queueCounter('cachestack_write_behind_flush_failures_total', 'Failed flush attempts (retried).', (w) => w.failures)
   gauge('cachestack_hit_ratio', 'hits / (hits + misses) since the cache started.', ['cache', 'namespace'], (m) =>
     eachNamespace((src, namespace, c) => m.set({ cache: src.name, namespace }, c.hitRatio)),
   )
@@ -279,7 +315,10 @@ function createFamily(registry: Registry, buckets: number[]): Family {
  * `cachestack_clears_total{namespace}`, `cachestack_tier_errors_total{tier}`,
  * `cachestack_circuit_breaker_trips_total{tier}`, `cachestack_tier_skipped_total{tier}`,
  * `cachestack_tier_timeouts_total{tier}`, `cachestack_circuit_open{tier}`, `cachestack_bus_messages_total{direction}`,
- * `cachestack_bus_errors_total`, `cachestack_bus_resyncs_total`, `cachestack_bus_pending`, `cachestack_hit_ratio{namespace}`,
+ * `cachestack_bus_errors_total`, `cachestack_bus_resyncs_total`, `cachestack_bus_pending`,
+ * `cachestack_write_behind_backlog{queue}`, `cachestack_write_behind_lag_seconds{queue}`,
+ * `cachestack_write_behind_writes_total`, `…_coalesced_total`, `…_flushed_total`, `…_flush_failures_total` (by `queue`,
+ * for the queues given in `writeBehind`), `cachestack_hit_ratio{namespace}`,
  * `cachestack_inflight_loads`, `cachestack_entries{tier}`, `cachestack_size_bytes{tier}`,
  * `cachestack_load_duration_seconds{namespace}` and
  * `cachestack_tier_operation_duration_seconds{tier,operation,outcome}` (histograms).
@@ -288,7 +327,7 @@ function createFamily(registry: Registry, buckets: number[]): Family {
  * except evictions, invalidations, clears and the histograms, which count from registration.
  *
  * @param cache - the cache (its namespaces are included)
- * @param options - `registry`, `name` (the `cache` label), `buckets`
+ * @param options - `registry`, `name` (the `cache` label), `buckets`, `writeBehind`
  * @throws CacheError `ERR_CACHE_INVALID_OPTION` when a cache of the same `name` is already on the registry
  * @example
  * ```ts
@@ -340,6 +379,7 @@ export function registerMetrics(cache: Cache, options: MetricsOptions = {}): Met
     evictions: new Map(),
     invalidatedTags: 0,
     clears: new Map(),
+    writeBehind: Object.entries(options.writeBehind ?? {}),
     stop: () => {
       cache.off('load', onLoad).off('tierOp', onTier)
       cache.off('evict', onEvict).off('invalidate', onInvalidate).off('clear', onClear)

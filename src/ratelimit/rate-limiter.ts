@@ -5,7 +5,7 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http'
-import { type Clock, systemClock } from '../core/clock.js'
+import type { Clock } from '../core/clock.js'
 import { type Duration, parseDuration } from '../core/duration.js'
 import { CacheError, describe, invalidOption } from '../core/errors.js'
 import type { Algorithm, Decision } from './algorithms.js'

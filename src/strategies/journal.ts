@@ -70,9 +70,10 @@ export function sqliteJournal(options: SqliteJournalOptions = {}): WriteJournal 
   const path = options.path ?? '.cachestack/write-behind.db'
   const table = `cachestack_journal_${(options.name ?? 'default').replace(/[^A-Za-z0-9_]/g, '_')}`
   let db: Database | undefined
-  let insert: ((r: JournalRecord) => number) | undefined
-  let appendAll: ((rs: readonly JournalRecord[]) => number[]) | undefined
-  let ackAll: ((ids: readonly JournalId[]) => void) | undefined
+  let insert: ((blob: Buffer) => number) | undefined
+  let ackRows: ((rows: readonly number[]) => void) | undefined
+  /** Records of each row not yet acknowledged; the row goes when its count reaches 0. */
+  const remaining = new Map<number, number>()
   return {
     async open() {
       let Sqlite: typeof import('better-sqlite3')
@@ -82,7 +83,7 @@ export function sqliteJournal(options: SqliteJournalOptions = {}): WriteJournal 
         Sqlite = mod.default ?? (mod as unknown as typeof import('better-sqlite3'))
       } catch (cause) {
         throw new CacheError(
-          'ERR_CACHE_JOURNAL',
+          'ERR_CACHE_PEER_MISSING',
           'The default write-behind journal needs better-sqlite3: npm install better-sqlite3 (or pass a redisJournal).',
           { cause },
         )
@@ -92,15 +93,14 @@ export function sqliteJournal(options: SqliteJournalOptions = {}): WriteJournal 
         const d = new Sqlite(path)
         d.pragma('journal_mode = WAL')
         d.pragma(`synchronous = ${options.durability === 'power' ? 'FULL' : 'NORMAL'}`)
-        d.exec(
-          `create table if not exists "${table}" (id integer primary key autoincrement, key text not null, op integer not null, value blob)`,
-        )
-        const ins = d.prepare(`insert into "${table}" (key, op, value) values (?, ?, ?)`)
+        // One row per group commit: a group of writes costs one insert, not one per write. A plain rowid
+        // (no AUTOINCREMENT, which writes sqlite_sequence on every commit) still only grows while rows remain.
+        d.exec(`create table if not exists "${table}" (id integer primary key, records blob not null)`)
+        const ins = d.prepare(`insert into "${table}" (records) values (?)`)
         const del = d.prepare(`delete from "${table}" where id = ?`)
-        insert = (r) => Number(ins.run(r.key, r.op === 'set' ? 1 : 0, r.value ?? null).lastInsertRowid)
-        appendAll = d.transaction((rs: readonly JournalRecord[]) => rs.map((r) => insert!(r)))
-        ackAll = d.transaction((ids: readonly JournalId[]) => {
-          for (const id of ids) del.run(id)
+        insert = (blob) => Number(ins.run(blob).lastInsertRowid)
+        ackRows = d.transaction((rows: readonly number[]) => {
+          for (const row of rows) del.run(row)
         })
         db = d
       } catch (cause) {
@@ -110,31 +110,86 @@ export function sqliteJournal(options: SqliteJournalOptions = {}): WriteJournal 
       }
     },
     append(records) {
-      if (records.length === 1) return [insert!(records[0]!)]
-      return appendAll!(records)
+      const ids: number[] = []
+      for (let start = 0; start < records.length; start += GROUP_MAX) {
+        const part = records.slice(start, start + GROUP_MAX)
+        const row = insert!(encodeGroup(part))
+        remaining.set(row, part.length)
+        for (let i = 0; i < part.length; i++) ids.push(row * GROUP_IDS + i)
+      }
+      return ids
     },
     ack(ids) {
-      if (ids.length > 0) ackAll!(ids)
+      const done: number[] = []
+      for (const id of ids) {
+        const row = Math.floor((id as number) / GROUP_IDS)
+        const left = (remaining.get(row) ?? 1) - 1
+        if (left > 0) remaining.set(row, left)
+        else {
+          remaining.delete(row)
+          done.push(row)
+        }
+      }
+      if (done.length > 0) ackRows!(done)
     },
     replay() {
-      const rows = db!.prepare(`select id, key, op, value from "${table}" order by id`).all() as {
+      const rows = db!.prepare(`select id, records from "${table}" order by id`).all() as {
         id: number
-        key: string
-        op: number
-        value: Buffer | null
+        records: Buffer
       }[]
-      return rows.map((r) => ({
-        id: r.id,
-        key: r.key,
-        op: r.op === 1 ? 'set' : 'delete',
-        value: r.value === null ? undefined : new Uint8Array(r.value.buffer, r.value.byteOffset, r.value.byteLength),
-      }))
+      const out: JournalEntry[] = []
+      for (const row of rows) {
+        const records = decodeGroup(row.records)
+        remaining.set(row.id, records.length)
+        for (let i = 0; i < records.length; i++) out.push({ ...records[i]!, id: row.id * GROUP_IDS + i })
+      }
+      return out
     },
     close() {
       db?.close()
       db = undefined
     },
   }
+}
+
+/** Records per journal row at most; an id is `row * GROUP_IDS + index`, exact in a double up to row 2^37. */
+const GROUP_MAX = 65_535
+const GROUP_IDS = 65_536
+
+/** Frames records as: key length (u32), key (UTF-8), op (u8: 1 set, 0 delete), value length (u32), value. */
+function encodeGroup(records: readonly JournalRecord[]): Buffer {
+  const keys = records.map((r) => Buffer.from(r.key, 'utf8'))
+  let size = 0
+  for (let i = 0; i < records.length; i++) size += 9 + keys[i]!.length + (records[i]!.value?.byteLength ?? 0)
+  const out = Buffer.allocUnsafe(size)
+  let at = 0
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!
+    out.writeUInt32LE(keys[i]!.length, at)
+    at += 4 + keys[i]!.copy(out, at + 4)
+    out[at++] = r.op === 'set' ? 1 : 0
+    const v = r.value ?? new Uint8Array(0)
+    out.writeUInt32LE(v.byteLength, at)
+    out.set(v, at + 4)
+    at += 4 + v.byteLength
+  }
+  return out
+}
+
+function decodeGroup(buf: Buffer): JournalRecord[] {
+  const out: JournalRecord[] = []
+  let at = 0
+  while (at < buf.length) {
+    const keyLen = buf.readUInt32LE(at)
+    const key = buf.toString('utf8', at + 4, at + 4 + keyLen)
+    at += 4 + keyLen
+    const op = buf[at++] === 1 ? 'set' : 'delete'
+    const valLen = buf.readUInt32LE(at)
+    const value = buf.subarray(at + 4, at + 4 + valLen)
+    at += 4 + valLen
+    out.push({ key, op, value: op === 'set' ? new Uint8Array(value) : undefined })
+  }
+  return out
 }
 
 /** Options of {@link redisJournal}. */

@@ -94,7 +94,8 @@ export function memoize<F extends (...args: never[]) => unknown>(
   }
   const cache =
     options.cache === undefined
-      ? createCacheWith({}, () => [memoryStore({ maxEntries: options.maxEntries ?? 10_000 })])
+      ? // LRU: a memoized hit should cost a lookup, not a frequency-sketch update.
+        createCacheWith({}, () => [memoryStore({ maxEntries: options.maxEntries ?? 10_000, policy: 'lru' })])
       : options.cache.namespace(options.name ?? `memo:${fn.name}`)
   const setOptions = {
     ttl: options.ttl,
@@ -102,7 +103,8 @@ export function memoize<F extends (...args: never[]) => unknown>(
     tags: typeof tags === 'function' ? undefined : tags,
     shouldCache,
   }
-  const read = cache.syncReader() ?? noRead
+  // The private LRU is touched on one hit in 8: hot results stay, and a hit costs a lookup.
+  const read = cache.syncReader(options.cache === undefined ? 8 : 1) ?? noRead
   const tagsOf = typeof tags === 'function' ? tags : undefined
   const call = fn as unknown as (this: unknown, ...args: unknown[]) => unknown
   let mode = fn.constructor?.name === 'AsyncFunction' ? ASYNC : 0

@@ -112,8 +112,23 @@ interface Append {
   record: JournalRecord
   key: string
   value: unknown
-  resolve: (id: JournalId) => void
+}
+
+/** The writes of one group commit share one promise: they are acknowledged (or fail) together. */
+interface Group {
+  promise: Promise<void>
+  resolve: () => void
   reject: (error: unknown) => void
+}
+
+function newGroup(): Group {
+  let resolve!: () => void
+  let reject!: (error: unknown) => void
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return { promise, resolve, reject }
 }
 
 /**
@@ -155,7 +170,9 @@ export function writeBehind<V>(options: WriteBehindOptions<V>): WriteBehind<V> {
   /** The batch being flushed now. */
   let inFlight: Map<string, Queued<V>> | undefined
   let appends: Append[] = []
-  let appendScheduled = false
+  /** The group the next write joins; `undefined` until a write opens one. */
+  let group: Group | undefined
+  let isReady = false
   let timer: NodeJS.Timeout | undefined
   let flushing: Promise<void> | undefined
   let closed = false
@@ -205,16 +222,28 @@ export function writeBehind<V>(options: WriteBehindOptions<V>): WriteBehind<V> {
       else await cache.delete(key).catch(noop)
     }
   })()
-  ready.catch(noop)
+  ready.then(() => {
+    isReady = true
+  }, noop)
 
-  /** Commits every append of this turn of the event loop in one journal write (group commit). */
+  /**
+   * Commits every append of this turn of the event loop in one journal write
+   * (group commit). Writes of one key in the same group are coalesced first:
+   * all of them are acknowledged together, so only the last needs journaling.
+   */
   const commitAppends = async () => {
-    appendScheduled = false
     const batch = appends
+    const done = group!
     appends = []
+    group = undefined
+    const lastOf = new Map<string, Append>()
+    for (const a of batch) lastOf.set(a.key, a)
+    const kept = [...lastOf.values()]
     let ids: JournalId[]
     try {
-      ids = await journal.append(batch.map((a) => a.record))
+      const appended = journal.append(kept.map((a) => a.record))
+      // The SQLite journal answers synchronously: no extra turn of the microtask queue.
+      ids = Array.isArray(appended) ? appended : await appended
     } catch (error) {
       const err =
         error instanceof CacheError
@@ -222,40 +251,52 @@ export function writeBehind<V>(options: WriteBehindOptions<V>): WriteBehind<V> {
           : new CacheError('ERR_CACHE_JOURNAL', `Writing the write-behind journal failed: ${String(error)}`, {
               cause: error,
             })
-      for (const a of batch) a.reject(err)
+      done.reject(err)
       return
     }
+    stats.coalesced += batch.length - kept.length
     const now = clock.now()
-    // Queue and cache in call order, so a key's later write always lands last.
-    const cacheWrites: Promise<unknown>[] = []
-    for (let i = 0; i < batch.length; i++) {
-      const a = batch[i]!
+    const sets: [string, unknown][] = []
+    const deletes: string[] = []
+    for (let i = 0; i < kept.length; i++) {
+      const a = kept[i]!
       enqueue(a.key, a.record.op, a.value as V | undefined, ids[i]!, now)
-      cacheWrites.push(a.record.op === 'set' ? cache.set(a.key, a.value, options.setOptions) : cache.delete(a.key))
+      if (a.record.op === 'set') sets.push([a.key, a.value])
+      else deletes.push(a.key)
     }
-    const settled = await Promise.allSettled(cacheWrites)
-    for (let i = 0; i < batch.length; i++) {
-      const s = settled[i]!
-      // The write is journaled and will reach the source; a cache failure is reported, not fatal.
-      if (s.status === 'rejected' && !(s.reason instanceof CacheError && s.reason.code === 'ERR_CACHE_CLOSED')) {
-        batch[i]!.reject(s.reason)
-      } else batch[i]!.resolve(ids[i]!)
+    // One key appears once here, so the cache writes can go in two batches.
+    let failed: unknown
+    try {
+      if (sets.length > 0) await cache.setMany(sets, options.setOptions)
+      if (deletes.length > 0) await cache.deleteMany(deletes)
+    } catch (error) {
+      if (!(error instanceof CacheError && error.code === 'ERR_CACHE_CLOSED')) failed = error
     }
+    // A cache failure is reported to the writers; their writes are journaled and will reach the source regardless.
+    if (failed !== undefined) done.reject(failed)
+    else done.resolve()
   }
 
-  const submit = async (key: string, op: 'set' | 'delete', value: V | undefined): Promise<void> => {
-    if (closed || closing) throw new CacheError('ERR_CACHE_CLOSED', 'This write-behind queue was closed.')
-    if (typeof key !== 'string' || key.length === 0) throw invalidOption('key', 'a non-empty string', key)
-    const record: JournalRecord = { key, op, value: op === 'set' ? serializer.serialize(value) : undefined }
-    await ready
+  const submit = (key: string, op: 'set' | 'delete', value: V | undefined): Promise<void> => {
+    if (closed || closing)
+      return Promise.reject(new CacheError('ERR_CACHE_CLOSED', 'This write-behind queue was closed.'))
+    if (typeof key !== 'string' || key.length === 0)
+      return Promise.reject(invalidOption('key', 'a non-empty string', key))
+    if (!isReady) return ready.then(() => submit(key, op, value))
+    let bytes: Uint8Array | undefined
+    try {
+      // Serialized now, so a value that cannot be stored fails its own write only.
+      bytes = op === 'set' ? serializer.serialize(value) : undefined
+    } catch (error) {
+      return Promise.reject(error)
+    }
     stats.writes++
-    await new Promise<JournalId>((resolve, reject) => {
-      appends.push({ record, key, value, resolve, reject })
-      if (!appendScheduled) {
-        appendScheduled = true
-        setImmediate(() => void commitAppends())
-      }
-    })
+    appends.push({ record: { key, op, value: bytes }, key, value })
+    if (group === undefined) {
+      group = newGroup()
+      setImmediate(() => void commitAppends())
+    }
+    return group.promise
   }
 
   function schedule(): void {
@@ -344,7 +385,7 @@ export function writeBehind<V>(options: WriteBehindOptions<V>): WriteBehind<V> {
 
   async function flushAll(): Promise<void> {
     await ready
-    while (appends.length > 0 || appendScheduled) await new Promise((r) => setImmediate(r))
+    while (group !== undefined) await group.promise.catch(noop)
     for (;;) {
       if (flushing !== undefined) await flushing.catch(noop)
       if (queue.size === 0) return

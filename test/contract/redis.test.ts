@@ -17,4 +17,8 @@ if (missing === undefined) {
     stop: () => server!.kill(),
     restart: () => server!.restart(),
   })
+  // Every read through the one-round-trip Lua script (the default switches to it only while tagged hits are common).
+  storeContract("redis (tagReads: 'script')", {
+    make: (guard) => redisStore({ url: server!.url, prefix: 'contract-script:', tagReads: 'script', ...guard }),
+  })
 }

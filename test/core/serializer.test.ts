@@ -58,6 +58,14 @@ describe('defaultSerializer', () => {
     )
   })
 
+  it('plain data and strings that look like the tag marker round-trip', () => {
+    const round = (v: unknown) => defaultSerializer.deserialize(defaultSerializer.serialize(v))
+    expect(round({ a: [1, 'two', null, true], b: { c: 'd' } })).toEqual({ a: [1, 'two', null, true], b: { c: 'd' } })
+    expect(round('\\u0000 is six characters')).toBe('\\u0000 is six characters')
+    expect(round({ s: 'nul \u0000 inside', when: new Date(5) })).toEqual({ s: 'nul \u0000 inside', when: new Date(5) })
+    expect(round({ '\u0000': 'a user key', v: 1 })).toEqual({ '\u0000': 'a user key', v: 1 })
+  })
+
   it('shared (non-cyclic) references are fine', () => {
     const shared = { a: 1 }
     expect(roundTrip({ x: shared, y: shared })).toEqual({ x: { a: 1 }, y: { a: 1 } })
@@ -77,6 +85,21 @@ describe('envelope encoding', () => {
       key: 'original',
     }
     expect(decodeEnvelope(encodeEnvelope(env, defaultSerializer), defaultSerializer)).toEqual(env)
+  })
+
+  it('an entry without end and with plain data needs no tagged values', () => {
+    const env: Envelope = {
+      value: { id: 1 },
+      createdAt: 10,
+      freshUntil: Number.POSITIVE_INFINITY,
+      staleUntil: Number.POSITIVE_INFINITY,
+      tags: undefined,
+      tagVersions: undefined,
+      loadTime: 0,
+    }
+    const bytes = encodeEnvelope(env, defaultSerializer)
+    expect(new TextDecoder().decode(bytes)).not.toContain('\\u0000')
+    expect(decodeEnvelope(bytes, defaultSerializer)).toEqual(env)
   })
 
   it('refuses bytes that are not an envelope', () => {

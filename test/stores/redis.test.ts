@@ -12,6 +12,8 @@ describe('redisStore options', () => {
   it('needs exactly one way to connect, and says which', () => {
     expect(() => redisStore({})).toThrow(/exactly one of url, client, cluster or sentinels/)
     expect(() => redisStore({ url: 'redis://x', sentinels: [{ host: 'x', port: 1 }] })).toThrow(/url and sentinels/)
+    expect(() => redisStore({ client: {} as never })).toThrow(/ioredis Redis or Cluster/)
+    expect(() => redisStore({ url: 'redis://x', tagReads: 'sometimes' as never })).toThrow(/tagReads/)
     try {
       redisStore({})
     } catch (err) {
@@ -60,24 +62,6 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore on the machin
     await store.deleteMany(['m1', 'm2'])
     expect((await store.getMany(['m1', 'm2'])).map(text)).toEqual([undefined, undefined])
     expect(await store.getMany([])).toEqual([])
-  })
-
-  it('shared versions: INCR to bump, read with the entry in one script call, reloaded after SCRIPT FLUSH', async () => {
-    const t1 = `${prefix}t1`
-    const t2 = `${prefix}t2`
-    expect(await store.versions.read([t1, t2])).toEqual([0, 0])
-    expect(await store.versions.bump([t1])).toEqual([1])
-    await store.set('tagged', bytes('v'), Number.POSITIVE_INFINITY, [t1, t2, '\u0000ns:ünï'])
-    expect(await store.getWithVersions('tagged')).toEqual({ value: expect.anything(), versions: [1, 0, 0] })
-    expect(text((await store.getWithVersions('tagged'))!.value)).toBe('v')
-    await store.versions.bump([t2, t1])
-    await store.client.script('FLUSH')
-    expect((await store.getWithVersions('tagged'))!.versions).toEqual([2, 1, 0])
-    await store.set('plain', bytes('p'), Number.POSITIVE_INFINITY)
-    expect(await store.getWithVersions('plain')).toEqual({ value: expect.anything(), versions: [] })
-    expect(await store.getWithVersions('absent')).toBeUndefined()
-    expect(text(await store.get('tagged'))).toBe('v')
-    await store.client.del(`{${prefix}v}:${t1}`, `{${prefix}v}:${t2}`)
   })
 
   it('treats bytes another program wrote under its prefix as a miss', async () => {
@@ -142,6 +126,59 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore on the machin
     expect(await second.get('user:1')).toEqual({ name: 'Ada', at: new Date(0) })
     await cache.close()
     await second.close()
+  })
+})
+
+// SCRIPT FLUSH and commandstats need a server of the test's own, not the shared one.
+describe.skipIf(missingServers('redis') !== undefined)('redisStore tag reads, on a redis-server of its own', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startRedis()
+  })
+  afterAll(() => server.stop())
+
+  for (const tagReads of ['script', 'get', 'auto'] as const) {
+    it(`shared versions: INCR to bump, read with the entry (tagReads: ${tagReads}), after SCRIPT FLUSH too`, async () => {
+      const s = redisStore({ url: server.url, prefix, tagReads })
+      const t1 = `${prefix}${tagReads}-t1`
+      const t2 = `${prefix}${tagReads}-t2`
+      expect(await s.versions.read([t1, t2])).toEqual([0, 0])
+      expect(await s.versions.bump([t1])).toEqual([1])
+      await s.set('tagged', bytes('v'), Number.POSITIVE_INFINITY, [t1, t2, '\u0000ns:ünï'])
+      expect(await s.getWithVersions('tagged')).toEqual({ value: expect.anything(), versions: [1, 0, 0] })
+      expect(text((await s.getWithVersions('tagged'))!.value)).toBe('v')
+      await s.versions.bump([t2, t1])
+      await s.client.script('FLUSH')
+      expect((await s.getWithVersions('tagged'))!.versions).toEqual([2, 1, 0])
+      await s.set('plain', bytes('p'), Number.POSITIVE_INFINITY)
+      expect(await s.getWithVersions('plain')).toEqual({ value: expect.anything(), versions: [] })
+      expect(await s.getWithVersions('absent')).toBeUndefined()
+      expect(text(await s.get('tagged'))).toBe('v')
+      await s.client.del(`{${prefix}v}:${t1}`, `{${prefix}v}:${t2}`)
+      await s.close()
+    })
+  }
+
+  it('reads with GET while tagged hits are rare, with one script while they are common', async () => {
+    const store = redisStore({ url: server.url, prefix })
+    const calls = async (cmd: string) => {
+      const m = new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(await store.client.info('commandstats'))
+      return m ? Number(m[1]) : 0
+    }
+    await store.client.config('RESETSTAT')
+    await store.set('plain', bytes('p'), Number.POSITIVE_INFINITY)
+    await store.set('tagged', bytes('t'), Number.POSITIVE_INFINITY, ['users'])
+    for (let i = 0; i < 20; i++) await store.getWithVersions('plain')
+    expect(await calls('evalsha')).toBe(0)
+    // A tagged hit read with GET costs a second command (MGET of its counters).
+    const mget = await calls('mget')
+    expect((await store.getWithVersions('tagged'))!.versions).toEqual([0])
+    expect(await calls('mget')).toBe(mget + 1)
+    for (let i = 0; i < 20; i++) await store.getWithVersions('tagged')
+    const scripts = (await calls('evalsha')) + (await calls('eval'))
+    expect(scripts).toBeGreaterThan(0)
+    expect((await store.getWithVersions('tagged'))!.versions).toEqual([0])
+    await store.close()
   })
 })
 

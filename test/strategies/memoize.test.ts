@@ -262,3 +262,35 @@ describe('memoize', () => {
     expect(calls).toBe(1)
   })
 })
+
+describe('memoize over a tier with shared tag versions (SQLite)', () => {
+  it('a sync function keeps hitting after the local copy of the versions ages out', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { sqliteStore } = await import('../../src/sqlite.js')
+    const dir = mkdtempSync(join(tmpdir(), 'cs-memo-'))
+    const clock = manualClock()
+    const cache = createCache({ tiers: [memoryStore(), sqliteStore({ path: join(dir, 'c.db') })], clock })
+    let calls = 0
+    const f = memoize(
+      function square(n: number) {
+        calls++
+        return n * n
+      },
+      { cache },
+    )
+    expect(f(3)).toBe(9)
+    await new Promise((r) => setImmediate(r))
+    expect(f(3)).toBe(9)
+    const before = calls
+    clock.advance('5s')
+    expect(f(3)).toBe(9)
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r))
+    for (let i = 0; i < 10; i++) expect(f(3)).toBe(9)
+    // At most one recomputation while the versions were re-read; hits after.
+    expect(calls - before).toBeLessThanOrEqual(1)
+    await cache.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+})

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createCache, manualClock, memoryStore, type Store } from '../../src/index.js'
+import { createCache, manualClock, memoryStore } from '../../src/index.js'
+import { redisStore } from '../../src/redis.js'
 import { refreshAhead, schedule } from '../../src/strategies.js'
 
 const tick = () => new Promise((r) => setImmediate(r))
@@ -110,28 +111,11 @@ describe('schedule', () => {
       }
     })
 
-    /** A minimal shared byte tier on Redis with SET NX PX locks, as two processes would share. */
-    const sharedTier = (client: Redis): Store => ({
-      name: 'redis-test',
-      binary: true,
-      get: async (k) => (await client.getBuffer(prefix + k)) ?? undefined,
-      set: async (k, v) => void (await client.set(prefix + k, Buffer.from(v as Uint8Array))),
-      delete: async (k) => (await client.del(prefix + k)) > 0,
-      clear: async () => {},
-      lock: async (k, ttl) => {
-        const token = Math.random().toString(36)
-        const ok = await client.set(`${prefix}lock:${k}`, token, 'PX', ttl, 'NX')
-        if (ok !== 'OK') return undefined
-        return async () => {
-          if ((await client.get(`${prefix}lock:${k}`)) === token) await client.del(`${prefix}lock:${k}`)
-        }
-      },
-    })
-
     it('one process computes per period; the other reads its result', async (ctx) => {
       if (redis === undefined) return ctx.skip()
-      const a = createCache({ tiers: [memoryStore(), sharedTier(redis)] })
-      const b = createCache({ tiers: [memoryStore(), sharedTier(redis)] })
+      // Two caches over the same Redis, as two processes would have.
+      const a = createCache({ tiers: [memoryStore(), redisStore({ client: redis, prefix })] })
+      const b = createCache({ tiers: [memoryStore(), redisStore({ client: redis, prefix })] })
       const computedBy: string[] = []
       const jobA = schedule(
         a,

@@ -97,6 +97,7 @@ describe('writeBehind', () => {
     await wb.write('b', 1)
     const flushing = wb.flush()
     // Writes while the first batch is being retried are flushed after it.
+    while (errors.length === 0) await new Promise((r) => setImmediate(r))
     await wb.write('a', 2)
     await flushing
     await wb.flush()

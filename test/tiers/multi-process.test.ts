@@ -26,17 +26,22 @@ async function spawnThree(url: string): Promise<CacheProcess[]> {
   return procs
 }
 
-describe.skipIf(missing !== undefined)('three processes over one Redis', () => {
-  let server: TestServer
-  let procs: CacheProcess[] = []
+/** A redis-server of the test's own and three cache processes on it, for one describe block. */
+function threeOverOwnRedis(): { server: TestServer; procs: CacheProcess[] } {
+  const ctx = { server: undefined as unknown as TestServer, procs: [] as CacheProcess[] }
   beforeAll(async () => {
-    server = await startRedis()
-    procs = await spawnThree(server.url)
+    ctx.server = await startRedis()
+    ctx.procs.push(...(await spawnThree(ctx.server.url)))
   }, 30_000)
   afterAll(async () => {
-    await Promise.all(procs.map((p) => p.stop()))
-    await server.stop()
+    await Promise.all(ctx.procs.map((p) => p.stop().catch(() => {})))
+    await ctx.server.stop()
   })
+  return ctx
+}
+
+describe.skipIf(missing !== undefined)('three processes over one Redis', () => {
+  const env = threeOverOwnRedis()
 
   it('a randomized sequence of writes, deletes and invalidations never reads stale after one bus delivery', async () => {
     const seed = Number(process.env.SEED ?? Date.now() % 100_000)
@@ -46,7 +51,7 @@ describe.skipIf(missing !== undefined)('three processes over one Redis', () => {
     const model = new Map<string, number>()
     const log: string[] = []
     for (let step = 0; step < 300; step++) {
-      const p = procs[Math.floor(rand() * procs.length)]!
+      const p = env.procs[Math.floor(rand() * env.procs.length)]!
       const key = keys[Math.floor(rand() * keys.length)]!
       const r = rand()
       if (r < 0.35) {
@@ -74,13 +79,15 @@ describe.skipIf(missing !== undefined)('three processes over one Redis', () => {
         }
       }
     }
-    for (const p of procs) expect(await p.call<string[]>('errors')).toEqual([])
+    for (const p of env.procs) expect(await p.call<string[]>('errors')).toEqual([])
   }, 60_000)
 
   it('300 concurrent getOrSet with lock: true across the three processes run the loader once', async () => {
     const counterKey = `cs-test-mp-count-${randomUUID()}`
-    const results = await Promise.all(procs.map((p) => p.call<string[]>('stampede', 'hot-key', 100, counterKey, 200)))
-    const admin = new Redis(server.url)
+    const results = await Promise.all(
+      env.procs.map((p) => p.call<string[]>('stampede', 'hot-key', 100, counterKey, 200)),
+    )
+    const admin = new Redis(env.server.url)
     const runs = Number(await admin.get(counterKey))
     await admin.del(counterKey)
     admin.disconnect()
@@ -91,33 +98,24 @@ describe.skipIf(missing !== undefined)('three processes over one Redis', () => {
 })
 
 describe.skipIf(missing !== undefined)('a Redis outage under three processes', () => {
-  let server: TestServer
-  let procs: CacheProcess[] = []
-  beforeAll(async () => {
-    server = await startRedis()
-    procs = await spawnThree(server.url)
-  }, 30_000)
-  afterAll(async () => {
-    await Promise.all(procs.map((p) => p.stop().catch(() => {})))
-    await server.stop()
-  })
+  const env = threeOverOwnRedis()
 
   it('throws nowhere, drops each L1 on reconnect, and then all agree again', async () => {
-    const [a, b, c] = procs as [CacheProcess, CacheProcess, CacheProcess]
+    const [a, b, c] = env.procs as [CacheProcess, CacheProcess, CacheProcess]
     await a.call('set', 'k', 'before')
-    for (const p of procs) {
+    for (const p of env.procs) {
       await p.call('flush')
       expect(await p.call('get', 'k')).toBe('before')
       expect(await p.call('inL1', 'k')).toBe(true)
     }
-    await server.kill()
+    await env.server.kill()
     // Redis is gone: writes and reads go on (fail-open), nothing throws.
     await a.call('set', 'k', 'during')
     expect(await a.call('get', 'k')).toBe('during')
     expect(await b.call('get', 'k')).toBe('before')
-    await server.restart()
+    await env.server.restart()
     // Each process notices its bus came back and drops its L1.
-    for (const p of procs) {
+    for (const p of env.procs) {
       for (let i = 0; i < 500; i++) {
         const s = await p.call<{ bus: { resyncs: number } }>('stats')
         if (s.bus.resyncs > 0) break
@@ -127,7 +125,7 @@ describe.skipIf(missing !== undefined)('a Redis outage under three processes', (
       expect(await p.call('inL1', 'k')).toBe(false)
     }
     await c.call('set', 'k', 'after')
-    for (const p of procs) {
+    for (const p of env.procs) {
       await p.call('flush')
       expect(await p.call('get', 'k')).toBe('after')
     }

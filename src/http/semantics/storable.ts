@@ -72,7 +72,6 @@ export function notStorableReason(input: StorableInput, shared: boolean): NotSto
     (shared && cc.sMaxAge !== undefined) ||
     cc.public === true ||
     (!shared && cc.private !== undefined) ||
-    cc.noCache !== undefined ||
     HEURISTICALLY_CACHEABLE.has(input.status)
   return explicit ? undefined : 'no-freshness'
 }

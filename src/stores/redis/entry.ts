@@ -12,6 +12,8 @@
 
 const UNTAGGED = 0x00
 const TAGGED = 0x01
+/** The first byte of an entry that records names. */
+export const TAGGED_ENTRY = TAGGED
 
 /** The bytes to store for `payload` with `tags`. One copy of the payload. */
 export function encodeEntry(payload: Uint8Array, tags: readonly string[] | undefined): Buffer {

@@ -9,9 +9,9 @@ import { createHash, randomUUID } from 'node:crypto'
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import type { Clock } from '../../core/clock.js'
 import { CacheError, invalidOption } from '../../core/errors.js'
-import type { SharedVersions, Store, StoreContext, StoreWrite, VersionedEntry } from '../../core/store.js'
+import type { MaybePromise, SharedVersions, Store, StoreContext, StoreWrite, VersionedEntry } from '../../core/store.js'
 import { type GuardOptions, guardStore } from '../guard.js'
-import { decodeEntry, encodeEntry, entryTags, GET_WITH_VERSIONS } from './entry.js'
+import { decodeEntry, encodeEntry, entryTags, GET_WITH_VERSIONS, TAGGED_ENTRY } from './entry.js'
 import { groupBySlot } from './key-slot.js'
 
 /** A Sentinel to ask for the master's address. */
@@ -47,7 +47,22 @@ export interface RedisStoreOptions extends GuardOptions {
   prefix?: string
   /** The tier's name in stats and errors. @defaultValue `'redis'` */
   name?: string
+  /**
+   * How a read gets the versions of an entry's tags. `'script'`: one Lua
+   * script (GET + MGET) for every read: one round trip, but about ten times
+   * the server CPU of a GET (measured: 5.7 µs against 0.5 µs per call).
+   * `'get'`: a plain GET, and for a tagged entry an MGET of its counters after
+   * it (two round trips for tagged entries only). `'auto'`: `'get'` while
+   * fewer than 1 in 20 of this store's hits carry tags, `'script'` above.
+   * @defaultValue `'auto'`
+   */
+  tagReads?: 'auto' | 'script' | 'get'
 }
+
+/** `tagReads: 'auto'` switches to the script above this share of tagged hits. */
+const AUTO_SCRIPT = 0.05
+/** The weight of one hit in that share's moving average (about the last 50 hits). */
+const AUTO_WEIGHT = 0.02
 
 /** Deletes the lock only while it still holds the caller's token. */
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
@@ -82,6 +97,7 @@ export class RedisStore implements Store<Uint8Array> {
    */
   readonly versions: SharedVersions
   readonly #versionPrefix: string
+  readonly #tagReads: 'auto' | 'script' | 'get'
   readonly #isCluster: boolean
   readonly #owned: boolean
   #clock: Clock = systemClock
@@ -102,7 +118,14 @@ export class RedisStore implements Store<Uint8Array> {
     if (typeof this.prefix !== 'string') throw invalidOption('prefix', 'a string', options.prefix)
     const extra = { ...FAIL_FAST, ...options.redisOptions }
     if (options.client !== undefined) {
-      if (!(options.client instanceof Redis) && !(options.client instanceof Cluster)) {
+      // Duck-typed, not instanceof: the app may hold its own copy of ioredis.
+      const c = options.client as Partial<Redis> | null
+      if (
+        c === null ||
+        typeof c !== 'object' ||
+        typeof c.getBuffer !== 'function' ||
+        typeof c.isCluster !== 'boolean'
+      ) {
         throw invalidOption('client', 'an ioredis Redis or Cluster instance', options.client)
       }
       this.client = options.client
@@ -131,7 +154,11 @@ export class RedisStore implements Store<Uint8Array> {
       this.client = new Redis({ ...extra, sentinels, name: options.masterName ?? 'mymaster' })
       this.#owned = true
     }
-    this.#isCluster = this.client instanceof Cluster
+    this.#isCluster = this.client.isCluster
+    this.#tagReads = options.tagReads ?? 'auto'
+    if (!['auto', 'script', 'get'].includes(this.#tagReads)) {
+      throw invalidOption('tagReads', "'auto', 'script' or 'get'", options.tagReads)
+    }
     // `{…}` makes every counter hash to one slot, whatever the prefix holds; it
     // starts with "{" so no entry key (which starts with the prefix) can equal it.
     this.#versionPrefix = `{${this.prefix}v}:`
@@ -146,44 +173,63 @@ export class RedisStore implements Store<Uint8Array> {
   }
 
   get(key: string): Promise<Uint8Array | undefined> {
-    return this.client.getBuffer(this.prefix + key).then(decodeEntry, this.#fail('get'))
+    return this.client.getBuffer(this.prefix + key).then(decodeEntry, this.#failGet)
   }
 
   /**
-   * The entry and the current versions of the names it was written with, in
-   * one round trip (a Lua script) on a standalone or Sentinel Redis. In a
-   * Cluster the counters live in another slot: the entry, then its counters.
+   * The entry and the current versions of the names it was written with.
+   * With `tagReads: 'script'` (or `'auto'` while tagged entries are common) one
+   * Lua script GETs the entry and MGETs its counters: one round trip. Otherwise
+   * a plain GET, then, for a tagged entry only, an MGET of its counters: a safe
+   * order, since versions only grow (an invalidation between the two reads
+   * makes the entry stale, never the reverse). A Cluster always reads in two
+   * steps: the counters live in another slot than the entry.
    */
-  async getWithVersions(key: string): Promise<VersionedEntry<Uint8Array> | undefined> {
+  getWithVersions(key: string): Promise<VersionedEntry<Uint8Array> | undefined> {
     const full = this.prefix + key
-    try {
-      if (this.#isCluster) {
-        const stored = await this.client.getBuffer(full)
-        const value = decodeEntry(stored)
-        if (value === undefined) return undefined
-        const tags = entryTags(stored!)
-        return { value, versions: tags.length === 0 ? [] : await this.#readVersions(tags) }
-      }
-      const reply = (await this.#script(full)) as [Buffer, ...number[]] | null
-      if (reply === null) return undefined
-      const value = decodeEntry(reply[0])
-      if (value === undefined) return undefined
-      return { value, versions: reply.length === 1 ? [] : (reply.slice(1) as number[]) }
-    } catch (error) {
-      throw this.#wrap('get', error)
+    if (this.#isCluster || this.#tagReads === 'get' || (this.#tagReads === 'auto' && this.#taggedShare < AUTO_SCRIPT)) {
+      return this.client.getBuffer(full).then(this.#afterGet, this.#failGet)
     }
+    // evalshaBuffer, not callBuffer: ioredis' auto-pipelining drops the command name of call/callBuffer.
+    return (this.client as unknown as ScriptClient)
+      .evalshaBuffer(GET_WITH_VERSIONS_SHA, 1, full, this.#versionPrefix)
+      .then(this.#afterScript, (error: unknown) => this.#noScript(error, full))
   }
 
-  async #script(full: string): Promise<unknown> {
-    // evalshaBuffer, not callBuffer: ioredis' auto-pipelining drops the command name of call/callBuffer.
-    const client = this.client as unknown as ScriptClient
-    try {
-      return await client.evalshaBuffer(GET_WITH_VERSIONS_SHA, 1, full, this.#versionPrefix)
-    } catch (error) {
-      // The script cache is empty after a restart or failover: send the script once.
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
-      return client.evalBuffer(GET_WITH_VERSIONS, 1, full, this.#versionPrefix)
-    }
+  /** The script cache is empty after a restart or failover: send the script once. */
+  #noScript(error: unknown, full: string): Promise<VersionedEntry<Uint8Array> | undefined> {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw this.#wrap('get', error)
+    return (this.client as unknown as ScriptClient)
+      .evalBuffer(GET_WITH_VERSIONS, 1, full, this.#versionPrefix)
+      .then(this.#afterScript, this.#failGet)
+  }
+
+  /** How often hits carry tags (a moving average), for `tagReads: 'auto'`. */
+  #taggedShare = 0
+
+  #noteTagged(tagged: boolean): void {
+    this.#taggedShare = this.#taggedShare * (1 - AUTO_WEIGHT) + (tagged ? AUTO_WEIGHT : 0)
+  }
+
+  readonly #afterGet = (stored: Buffer | null): MaybePromise<VersionedEntry<Uint8Array> | undefined> => {
+    const value = decodeEntry(stored)
+    if (value === undefined) return undefined
+    const tagged = stored![0] === TAGGED_ENTRY
+    this.#noteTagged(tagged)
+    if (!tagged) return { value, versions: NO_VERSIONS }
+    const tags = entryTags(stored!)
+    return tags.length === 0
+      ? { value, versions: NO_VERSIONS }
+      : this.#readVersions(tags).then((versions) => ({ value, versions }))
+  }
+
+  readonly #afterScript = (reply: unknown): VersionedEntry<Uint8Array> | undefined => {
+    if (reply === null) return undefined
+    const r = reply as [Buffer, ...number[]]
+    const value = decodeEntry(r[0])
+    if (value === undefined) return undefined
+    this.#noteTagged(r[0][0] === TAGGED_ENTRY)
+    return { value, versions: r.length === 1 ? NO_VERSIONS : (r.slice(1) as number[]) }
   }
 
   async #readVersions(names: readonly string[]): Promise<number[]> {
@@ -239,7 +285,7 @@ export class RedisStore implements Store<Uint8Array> {
         : ttl > 0
           ? this.client.set(full, encodeEntry(value, tags), 'PX', Math.ceil(ttl))
           : this.client.unlink(full)
-    return op.then(noop, this.#fail('set'))
+    return op.then(noop, this.#failSet)
   }
 
   async setMany(entries: readonly StoreWrite<Uint8Array>[]): Promise<void> {
@@ -268,7 +314,7 @@ export class RedisStore implements Store<Uint8Array> {
   }
 
   delete(key: string): Promise<boolean> {
-    return this.client.unlink(this.prefix + key).then(isPositive, this.#fail('delete'))
+    return this.client.unlink(this.prefix + key).then(isPositive, this.#failDelete)
   }
 
   async deleteMany(keys: readonly string[]): Promise<void> {
@@ -288,7 +334,7 @@ export class RedisStore implements Store<Uint8Array> {
    */
   async clear(prefix = ''): Promise<void> {
     const pattern = `${escapeGlob(this.prefix + prefix)}*`
-    const nodes = this.client instanceof Cluster ? this.client.nodes('master') : [this.client]
+    const nodes = this.#isCluster ? (this.client as Cluster).nodes('master') : [this.client as Redis]
     try {
       await Promise.all(nodes.map((node) => this.#clearNode(node, pattern)))
     } catch (error) {
@@ -307,7 +353,6 @@ export class RedisStore implements Store<Uint8Array> {
     } while (cursor !== '0')
   }
 
-  /** Closes the connection the store opened; a client you passed in is left open. */
   /**
    * A cross-process lock for `getOrSet(…, { lock })`: `SET NX PX` with a
    * random token, released only by its holder (compare and delete in Lua), so
@@ -332,6 +377,7 @@ export class RedisStore implements Store<Uint8Array> {
     }
   }
 
+  /** Closes the connection the store opened; a client you passed in is left open. */
   async close(): Promise<void> {
     if (this.#closed || !this.#owned) return
     this.#closed = true
@@ -353,10 +399,15 @@ export class RedisStore implements Store<Uint8Array> {
     })
   }
 
-  #fail(operation: string): (error: unknown) => never {
-    return (error) => {
-      throw this.#wrap(operation, error)
-    }
+  // Made once, so a call allocates no rejection handler.
+  readonly #failGet = (error: unknown): never => {
+    throw this.#wrap('get', error)
+  }
+  readonly #failSet = (error: unknown): never => {
+    throw this.#wrap('set', error)
+  }
+  readonly #failDelete = (error: unknown): never => {
+    throw this.#wrap('delete', error)
   }
 }
 
@@ -411,6 +462,9 @@ export interface RedisTier extends Store<Uint8Array> {
 }
 
 function noop(): void {}
+
+/** Shared by every untagged hit (never mutated), so such a hit allocates no array. */
+const NO_VERSIONS: number[] = []
 
 function isPositive(n: number): boolean {
   return n > 0

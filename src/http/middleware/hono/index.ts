@@ -2,6 +2,7 @@
  * The route cache for Hono, on web-standard Request and Response.
  * @module
  */
+import type { IncomingMessage } from 'node:http'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AssetManifest } from '../../assets/fingerprint.js'
 import { type CacheControlOptions, cacheControlValue } from '../../headers/cache-control-header.js'
@@ -10,10 +11,25 @@ import { type Captured, type Leader, RouteCache, type Sender } from '../../route
 
 const sender: Sender<Context> = {
   send(c, status, head, body) {
-    const headers = new Headers()
-    for (let i = 0; i < head.length; i += 2) headers.append(head[i]!, head[i + 1]!)
+    // A plain record, not a Headers: @hono/node-server writes a record straight
+    // to node's response without building a Headers object.
+    const headers: Record<string, string> = {}
+    for (let i = 0; i < head.length; i += 2) {
+      const name = head[i]!
+      const prev = headers[name]
+      headers[name] = prev === undefined ? head[i + 1]! : `${prev}, ${head[i + 1]!}`
+    }
     c.res = new Response(body as ConstructorParameters<typeof Response>[0], { status, headers })
   },
+}
+
+/** On @hono/node-server, node's request: its headers are read without materializing a `Headers`. */
+function incomingOf(c: Context): IncomingMessage | undefined {
+  const env = c.env as { incoming?: IncomingMessage } | undefined
+  const incoming = env?.incoming
+  return incoming !== undefined && typeof incoming === 'object' && typeof incoming.headers === 'object'
+    ? incoming
+    : undefined
 }
 
 /** The path and query of a Request URL (`http://host/a?b` → `/a?b`). */
@@ -25,7 +41,17 @@ function target(url: string): string {
 
 async function lead(leader: Leader, c: Context, next: () => Promise<void>): Promise<void> {
   let raw = c.req.raw
-  if (leader.strip.some((h) => raw.headers.has(h))) {
+  const present = leader.strip.some((h) => raw.headers.has(h))
+  const incoming = incomingOf(c)
+  if (incoming !== undefined) {
+    // node's request too: a handler may read it, and @hono/node-server builds headers from it lazily
+    for (const h of leader.strip) if (incoming.headers[h] !== undefined) delete incoming.headers[h]
+    const rawHeaders = incoming.rawHeaders
+    for (let i = rawHeaders.length - 2; i >= 0; i -= 2) {
+      if (leader.strip.includes(rawHeaders[i]!.toLowerCase())) rawHeaders.splice(i, 2)
+    }
+  }
+  if (present) {
     const headers = new Headers(raw.headers)
     for (const h of leader.strip) headers.delete(h)
     raw = new Request(raw, { headers })
@@ -92,9 +118,10 @@ async function capture(stream: ReadableStream<Uint8Array>, max: number): Promise
 export function cached(options: CachedOptions<Context>): MiddlewareHandler {
   const core = new RouteCache<Context, Context>(options, sender)
   return async function cachedRoute(c, next) {
-    const method = c.req.method
-    const url = target(c.req.url)
-    const pending = core.handle(c, c, method, url, c.req.raw.headers)
+    const incoming = incomingOf(c)
+    const method = incoming?.method ?? c.req.method
+    const url = incoming?.url ?? target(c.req.url)
+    const pending = core.handle(c, c, method, url, incoming?.headers ?? c.req.raw.headers)
     const outcome = pending instanceof Promise ? await pending : pending
     if (outcome.kind === 'served') return
     if (outcome.kind === 'leader') return lead(outcome, c, next)

@@ -36,6 +36,15 @@ export function lead(leader: Leader, req: IncomingMessage, res: ServerResponse, 
   for (const name of leader.strip) {
     if (req.headers[name] !== undefined) delete req.headers[name]
   }
+  const rawHeaders = req.rawHeaders
+  for (let i = rawHeaders.length - 2; i >= 0; i -= 2) {
+    if (leader.strip.includes(rawHeaders[i]!.toLowerCase())) rawHeaders.splice(i, 2)
+  }
+  // Headers set before the route cache ran belong to outer middleware (CORS,
+  // request ids, X-Powered-By): it sets them again on every hit, with that
+  // request's values. Store them only where the handler changed them.
+  const outer = new Map<string, string | undefined>()
+  for (const name of res.getHeaderNames()) outer.set(name, headerString(res.getHeader(name)))
   const chunks: Buffer[] = []
   let size = 0
   let overflow = false
@@ -55,6 +64,9 @@ export function lead(leader: Leader, req: IncomingMessage, res: ServerResponse, 
     chunks.push(Buffer.from(buf)) // a copy: the handler may reuse its buffer
   }
   let decorated = false
+  // A compression layer below this one sets Content-Encoding after we see the
+  // headers and encodes bytes we never see: what we capture is the identity body.
+  let encodingAtHead: string | undefined
   const decorate = () => {
     if (decorated) return
     decorated = true
@@ -82,6 +94,7 @@ export function lead(leader: Leader, req: IncomingMessage, res: ServerResponse, 
     }
     this.statusCode = status
     decorate()
+    encodingAtHead = headerString(this.getHeader('content-encoding'))
     return message === undefined ? writeHead.call(this, status) : writeHead.call(this, status, message)
   } as ServerResponse['writeHead']
   res.write = function writeCaptured(this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
@@ -99,11 +112,14 @@ export function lead(leader: Leader, req: IncomingMessage, res: ServerResponse, 
     return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest)
   } as ServerResponse['end']
   res.once('finish', () => {
-    leader.complete({
-      status: res.statusCode,
-      headers: Object.entries(res.getHeaders()) as [string, string | string[] | number | undefined][],
-      body: overflow ? undefined : Buffer.concat(chunks, size),
-    })
+    let headers = Object.entries(res.getHeaders()) as [string, string | string[] | number | undefined][]
+    if (headerString(res.getHeader('content-encoding')) !== encodingAtHead) {
+      headers = headers.filter(([name]) => name !== 'content-encoding')
+    }
+    if (outer.size > 0) {
+      headers = headers.filter(([name, value]) => !outer.has(name) || outer.get(name) !== headerString(value))
+    }
+    leader.complete({ status: res.statusCode, headers, body: overflow ? undefined : Buffer.concat(chunks, size) })
   })
   res.once('close', () => leader.complete(undefined))
   next()

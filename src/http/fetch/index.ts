@@ -1,0 +1,1 @@
+export { type CachedFetchOptions, cachedFetch } from './cached-fetch.js'

@@ -1,0 +1,253 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Cache, createCache } from '../../src/index.js'
+import { redisStore } from '../../src/redis.js'
+import { sqliteStore } from '../../src/sqlite.js'
+import { redisAvailable } from './helpers/redis-tier.js'
+
+const root = join(import.meta.dirname, '../..')
+const tsx = join(root, 'node_modules/.bin/tsx')
+const main = join(root, 'src/cli/main.ts')
+const REDIS_URL = 'redis://127.0.0.1:6379'
+
+interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+function cli(...args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(tsx, [main, ...args], { cwd: root, env: { ...process.env, CACHESTACK_REDIS_URL: '' } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+async function json<T>(...args: string[]): Promise<T> {
+  const run = await cli(...args, '--json')
+  if (run.code !== 0) throw new Error(`cachestack ${args.join(' ')} exited ${run.code}: ${run.stderr}`)
+  return JSON.parse(run.stdout) as T
+}
+
+describe('cachestack CLI: usage', { timeout: 60_000 }, () => {
+  it('--help lists the commands; each command has its own --help', async () => {
+    const help = await cli('--help')
+    expect(help.code).toBe(0)
+    for (const c of ['stats', 'get', 'del', 'invalidate-tag', 'keys', 'dashboard']) expect(help.stdout).toContain(c)
+    const keys = await cli('keys', '--help')
+    expect(keys.code).toBe(0)
+    expect(keys.stdout).toContain('cachestack keys PATTERN')
+    expect(keys.stdout).toContain('SCAN')
+    expect(keys.stdout).toContain('--redis URL')
+  })
+
+  it.skipIf(!existsSync(join(root, 'dist/esm/cli/main.js')))('the built bin runs (package.json "bin")', async () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> }
+    const built = spawnSync(process.execPath, [join(root, pkg.bin.cachestack!), 'keys', '--help'], { encoding: 'utf8' })
+    expect(built.status).toBe(0)
+    expect(built.stdout).toContain('cachestack keys PATTERN')
+  })
+
+  it('says what is wrong with a command line, with exit code 2', async () => {
+    const none = await cli()
+    expect(none.code).toBe(2)
+    const unknown = await cli('flush')
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('Unknown command "flush"')
+    const noTier = await cli('get', 'k')
+    expect(noTier.code).toBe(2)
+    expect(noTier.stderr).toContain('--redis redis://host:6379 or --sqlite')
+    const badUrl = await cli('get', 'k', '--redis', 'http://127.0.0.1:6379')
+    expect(badUrl.code).toBe(2)
+    expect(badUrl.stderr).toContain('redis:// or rediss://')
+    const notUrl = await cli('get', 'k', '--redis', 'localhost 6379')
+    expect(notUrl.code).toBe(2)
+    expect(notUrl.stderr).toContain('is not a URL')
+    const noKey = await cli('get', '--redis', REDIS_URL)
+    expect(noKey.code).toBe(2)
+    expect(noKey.stderr).toContain('Missing KEY')
+  })
+
+  it('reports an unreachable server and a missing file clearly, with exit code 1', async () => {
+    const down = await cli('stats', '--redis', 'redis://:hunter2@127.0.0.1:1')
+    expect(down.code).toBe(1)
+    expect(down.stderr).toContain('Cannot reach Redis at redis://:***@127.0.0.1:1')
+    expect(down.stderr).not.toContain('hunter2')
+    const missing = await cli('stats', '--sqlite', '/nonexistent/dir/cache.db')
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('No SQLite cache file at /nonexistent/dir/cache.db')
+  })
+})
+
+const hasRedis = await redisAvailable()
+if (!hasRedis && process.env.CI === 'true') throw new Error('Redis at 127.0.0.1:6379 is unreachable (CI=true)')
+if (!hasRedis) console.warn('cli.test: Redis at 127.0.0.1:6379 is unreachable; skipping the Redis cases')
+
+describe.skipIf(!hasRedis)('cachestack CLI against real Redis', { timeout: 60_000 }, () => {
+  const prefix = `cs-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}:`
+  const tier = ['--redis', REDIS_URL, '--prefix', prefix]
+  let cache: Cache
+  const fresh = () => createCache({ tiers: [redisStore({ url: REDIS_URL, prefix })] })
+
+  beforeAll(async () => {
+    cache = fresh()
+    await cache.set('users:1', { name: 'Ada', email: 'ada@example.com' }, { tags: ['users'], ttl: '1h' })
+    await cache.set('users:2', { name: 'Grace' }, { tags: ['users'], ttl: '1h' })
+    await cache.set('products:1', 'a product', { ttl: '1h' })
+  })
+  afterAll(async () => {
+    await cache?.clear()
+    await cache?.close()
+  })
+
+  it('keys PATTERN lists matching keys by SCAN, bounded by --limit', async () => {
+    const all = await json<{ keys: string[]; complete: boolean }>('keys', 'users:*', ...tier)
+    expect(all.keys.sort()).toEqual(['users:1', 'users:2'])
+    expect(all.complete).toBe(true)
+    const one = await json<{ keys: string[]; complete: boolean }>('keys', '*', ...tier, '--limit', '1')
+    expect(one.keys).toHaveLength(1)
+    expect(one.complete).toBe(false)
+    const human = await cli('keys', 'products:*', ...tier)
+    expect(human.stdout.trim()).toBe('products:1')
+  })
+
+  it('get KEY shows state, type, size, tags and the value (or not, with --no-values); a missing key exits 1', async () => {
+    const got = await json<{
+      found: boolean
+      tiers: { state: string; type: string; tags: string[]; value: unknown }[]
+    }>('get', 'users:1', ...tier)
+    expect(got.found).toBe(true)
+    expect(got.tiers[0]).toMatchObject({ state: 'fresh', type: 'object (2 keys)', tags: ['users'] })
+    expect(got.tiers[0]!.value).toEqual({ name: 'Ada', email: 'ada@example.com' })
+    const hidden = await cli('get', 'users:1', ...tier, '--no-values')
+    expect(hidden.code).toBe(0)
+    expect(hidden.stdout).toContain('fresh for')
+    expect(hidden.stdout).not.toContain('ada@example.com')
+    const missing = await cli('get', 'users:404', ...tier)
+    expect(missing.code).toBe(1)
+    expect(missing.stdout).toContain('not found')
+  })
+
+  it('stats shows the entries and the server figures', async () => {
+    const s = await json<{ tier: string; entries: number; serverHitRatio: number | null; server: string }>(
+      'stats',
+      ...tier,
+    )
+    expect(s.entries).toBe(3)
+    expect(s.tier).toBe(`redis redis://127.0.0.1:6379 (prefix "${prefix}")`)
+    expect(s.server).toMatch(/^Redis \d/)
+  })
+
+  it('invalidate-tag TAG reaches other processes; del KEY removes the key from Redis', async () => {
+    const inv = await json<{ invalidated: boolean; version: number }>('invalidate-tag', 'users', ...tier)
+    expect(inv.invalidated).toBe(true)
+    expect(inv.version).toBeGreaterThan(0)
+    const other = fresh()
+    try {
+      expect(await other.get('users:1')).toBeUndefined()
+      expect(await other.get('products:1')).toBe('a product')
+    } finally {
+      await other.close()
+    }
+    const del = await json<{ deleted: boolean }>('del', 'products:1', ...tier)
+    expect(del.deleted).toBe(true)
+    expect((await json<{ keys: string[] }>('keys', 'products:*', ...tier)).keys).toEqual([])
+  })
+
+  it('dashboard serves the dashboard until interrupted', async () => {
+    const child: ChildProcess = spawn(
+      tsx,
+      [main, 'dashboard', ...tier, '--port', '0', '--token', 'cli-token-123', '--json'],
+      {
+        cwd: root,
+      },
+    )
+    let out = ''
+    const info = await new Promise<{ url: string; actions: boolean }>((resolve, reject) => {
+      child.stdout!.on('data', (d) => {
+        out += d
+        try {
+          resolve(JSON.parse(out))
+        } catch {
+          // not all of it yet
+        }
+      })
+      child.on('error', reject)
+      child.on('close', (code) => reject(new Error(`dashboard exited ${code} before listening`)))
+    })
+    try {
+      expect(info.actions).toBe(true)
+      const snapshot = (await (await fetch(`${info.url}api/stats`)).json()) as {
+        tiers: { name: string; entries: number }[]
+      }
+      expect(snapshot.tiers.map((t) => t.name)).toEqual(['redis'])
+      const refused = await fetch(`${info.url}api/delete?key=users:2`, { method: 'POST' })
+      expect(refused.status).toBe(401)
+      // The chart carries the Redis server's own keyspace hit ratio: reads here move it.
+      await expect
+        .poll(
+          async () => {
+            await cache.get('users:2') // a Redis GET that hits
+            await cache.get('users:nope') // and one that misses
+            const s = (await (await fetch(`${info.url}api/stats`)).json()) as {
+              history: { external: Record<string, number | null> }[]
+            }
+            return s.history.some((p) => typeof p.external['redis server (all keys)'] === 'number')
+          },
+          { timeout: 15_000, interval: 200 },
+        )
+        .toBe(true)
+    } finally {
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
+      child.kill('SIGINT')
+      expect(await closed).toBe(0)
+    }
+  })
+})
+
+describe('cachestack CLI against a real SQLite file', { timeout: 90_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cachestack-cli-'))
+  const path = join(dir, 'cache.db')
+  const tier = ['--sqlite', path]
+
+  beforeAll(async () => {
+    const cache = createCache({ tiers: [sqliteStore({ path })] })
+    await cache.set('users:1', { name: 'Ada' }, { tags: ['users'], ttl: '1h' })
+    await cache.set('users:2', { name: 'Grace' }, { ttl: '1h' })
+    await cache.set('pages:home', '<html>', { ttl: '1h' })
+    await cache.close()
+  })
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('keys, get, stats, invalidate-tag and del work on the file', async () => {
+    expect((await json<{ keys: string[] }>('keys', 'users:*', ...tier)).keys).toEqual(['users:1', 'users:2'])
+    expect((await json<{ keys: string[] }>('keys', '*:home', ...tier)).keys).toEqual(['pages:home'])
+    const got = await json<{ found: boolean; tiers: { type: string }[] }>('get', 'users:1', ...tier)
+    expect(got.found).toBe(true)
+    expect(got.tiers[0]!.type).toBe('object (1 keys)')
+    const s = await json<{ entries: number; fileBytes: number }>('stats', ...tier)
+    expect(s.entries).toBe(3)
+    expect(s.fileBytes).toBeGreaterThan(0)
+    await json('invalidate-tag', 'users', ...tier)
+    expect(
+      (await json<{ found: boolean; tiers: { state?: string }[] }>('get', 'users:1', ...tier)).tiers[0],
+    ).toBeDefined()
+    const cache = createCache({ tiers: [sqliteStore({ path })] })
+    try {
+      expect(await cache.get('users:1')).toBeUndefined()
+      expect(await cache.get('users:2')).toEqual({ name: 'Grace' })
+    } finally {
+      await cache.close()
+    }
+    expect((await json<{ deleted: boolean }>('del', 'users:2', ...tier)).deleted).toBe(true)
+    expect((await json<{ keys: string[] }>('keys', 'users:*', ...tier)).keys).toEqual(['users:1'])
+  })
+})
