@@ -202,9 +202,10 @@ printTarget('L2 hit vs the fastest peer', 1 / peers(l2), 1.5)
     const cells: number[] = []
     for (const n of [2, 3]) {
       const id = `bench-${run}-st-${randomUUID().slice(0, 6)}`
+      const startAt = String(Date.now() + 4000)
       await Promise.all(
         Array.from({ length: n }, () => {
-          const p = fork(child, [lib, URL_, id], { execArgv: ['--import', 'tsx'], stdio: 'inherit' })
+          const p = fork(child, [lib, URL_, id, startAt], { execArgv: ['--import', 'tsx'], stdio: 'inherit' })
           return new Promise<void>((resolve, reject) => {
             p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${lib} child exited ${code}`))))
           })

@@ -1,7 +1,7 @@
 /**
  * One process of the cross-process stampede benchmark (bench/tiers.ts):
- * `tsx stampede-child.ts <library> <redis url> <run id>`. Waits for the next
- * whole 500 ms so that sibling processes start together, fires 100 concurrent
+ * `tsx stampede-child.ts <library> <redis url> <run id> <start at ms>`. Waits
+ * until the start time the parent chose so that sibling processes start together, fires 100 concurrent
  * getOrSet of one key, and counts loader runs in Redis under `<run id>:runs`.
  */
 import KeyvRedis from '@keyv/redis'
@@ -14,7 +14,7 @@ import { Redis } from 'ioredis'
 import { createCache, memoryStore } from '../../src/index.js'
 import { redisBus, redisStore } from '../../src/redis.js'
 
-const [lib, url, id] = process.argv.slice(2) as [string, string, string]
+const [lib, url, id, startAtText] = process.argv.slice(2) as [string, string, string, string]
 const { hostname: host, port: portText } = new URL(url)
 const port = Number(portText || 6379)
 const counter = new Redis(url)
@@ -59,8 +59,8 @@ if (lib.startsWith('cachestack')) {
   close = () => cacheable.disconnect()
 }
 
-await new Promise((r) => setTimeout(r, 300))
-await new Promise((r) => setTimeout(r, 500 - (Date.now() % 500)))
+// Every sibling starts at the same wall-clock moment the parent chose, after all have loaded.
+await new Promise((r) => setTimeout(r, Math.max(0, Number(startAtText) - Date.now())))
 await Promise.all(Array.from({ length: 100 }, () => getOrSet()))
 await close()
 counter.disconnect()

@@ -29,40 +29,47 @@ export interface Decision {
   reset: number
   /** When not admitted, milliseconds until the same call would be; 0 when admitted; -1 when it never will be (cost > limit). */
   retryAfter: number
+  /** The policy's limit. */
+  limit: number
+  /** The policy's window in milliseconds. */
+  window: number
 }
 
-/** @internal The state of one key: three numbers whose meaning depends on the algorithm. */
+/**
+ * @internal The state of one key: three numbers whose meaning depends on the
+ * algorithm. `expiresAt` 0 marks a state never written (a key not yet seen).
+ */
 export interface State {
   a: number
   b: number
   c: number
-  /** When the state can be forgotten (absolute ms). */
+  /** When the state can be forgotten (absolute ms); 0 before the first write. */
   expiresAt: number
 }
 
 /**
- * Applies one call to `state` (created when `undefined`), mutating it.
- * @returns the decision, and the state to keep (or `undefined` when nothing needs keeping)
+ * Applies one call to `state`, writing it when units are taken (an unwritten
+ * state stays at `expiresAt` 0, so the caller knows whether to keep it).
  * @internal
  */
 export function decide(
   algorithm: Algorithm,
-  state: State | undefined,
+  state: State,
   now: number,
   limit: number,
   window: number,
   cost: number,
-): { decision: Decision; state: State | undefined } {
+): Decision {
   if (algorithm === 'fixed') return fixed(state, now, limit, window, cost)
   if (algorithm === 'sliding') return sliding(state, now, limit, window, cost)
   return tokenBucket(state, now, limit, window, cost)
 }
 
 /** State: a = window start, b = count. */
-function fixed(state: State | undefined, now: number, limit: number, window: number, cost: number) {
+function fixed(state: State, now: number, limit: number, window: number, cost: number): Decision {
   let start = now
   let count = 0
-  if (state !== undefined && now < state.a + window) {
+  if (state.expiresAt !== 0 && now < state.a + window) {
     start = state.a
     count = state.b
   }
@@ -70,28 +77,27 @@ function fixed(state: State | undefined, now: number, limit: number, window: num
   const allowed = count + probe <= limit
   if (allowed && cost > 0) count += cost
   const reset = start + window - now
-  const decision: Decision = {
+  if (allowed && cost > 0) {
+    state.a = start
+    state.b = count
+    state.expiresAt = start + window
+  }
+  return {
     allowed,
     remaining: limit - count,
     reset,
     retryAfter: allowed ? 0 : probe > limit ? -1 : reset,
+    limit,
+    window,
   }
-  if (allowed && cost > 0) {
-    const next = state ?? { a: 0, b: 0, c: 0, expiresAt: 0 }
-    next.a = start
-    next.b = count
-    next.expiresAt = start + window
-    return { decision, state: next }
-  }
-  return { decision, state }
 }
 
 /** State: a = current window start (aligned to `window`), b = its count, c = the previous window's count. */
-function sliding(state: State | undefined, now: number, limit: number, window: number, cost: number) {
+function sliding(state: State, now: number, limit: number, window: number, cost: number): Decision {
   const cur = now - (now % window)
   let curr = 0
   let prev = 0
-  if (state !== undefined) {
+  if (state.expiresAt !== 0) {
     if (state.a === cur) {
       curr = state.b
       prev = state.c
@@ -118,41 +124,38 @@ function sliding(state: State | undefined, now: number, limit: number, window: n
       retryAfter = window - elapsed + Math.max(0, later)
     }
   }
-  const decision: Decision = { allowed, remaining, reset: cur + window - now, retryAfter }
   if (allowed && cost > 0) {
-    const next = state ?? { a: 0, b: 0, c: 0, expiresAt: 0 }
-    next.a = cur
-    next.b = curr
-    next.c = prev
-    next.expiresAt = cur + 2 * window
-    return { decision, state: next }
+    state.a = cur
+    state.b = curr
+    state.c = prev
+    state.expiresAt = cur + 2 * window
   }
-  return { decision, state }
+  return { allowed, remaining, reset: cur + window - now, retryAfter, limit, window }
 }
 
 /** State: a = tokens × window, b = time of the last write. */
-function tokenBucket(state: State | undefined, now: number, limit: number, window: number, cost: number) {
+function tokenBucket(state: State, now: number, limit: number, window: number, cost: number): Decision {
   const capacity = limit * window
   let tokens = capacity
-  if (state !== undefined) {
+  if (state.expiresAt !== 0) {
     const elapsed = now > state.b ? now - state.b : 0
     tokens = Math.min(capacity, state.a + elapsed * limit)
   }
   const probe = cost > 0 ? cost : 1
   const allowed = tokens >= probe * window
   if (allowed && cost > 0) tokens -= cost * window
-  const decision: Decision = {
+  const reset = Math.ceil((capacity - tokens) / limit)
+  if (allowed && cost > 0) {
+    state.a = tokens
+    state.b = now
+    state.expiresAt = now + reset
+  }
+  return {
     allowed,
     remaining: Math.floor(tokens / window),
-    reset: Math.ceil((capacity - tokens) / limit),
+    reset,
     retryAfter: allowed ? 0 : probe > limit ? -1 : Math.ceil((probe * window - tokens) / limit),
+    limit,
+    window,
   }
-  if (allowed && cost > 0) {
-    const next = state ?? { a: 0, b: 0, c: 0, expiresAt: 0 }
-    next.a = tokens
-    next.b = now
-    next.expiresAt = now + decision.reset
-    return { decision, state: next }
-  }
-  return { decision, state }
 }

@@ -18,6 +18,8 @@ import type { RateLimiter, RateLimitResult } from './rate-limiter.js'
  * and `Retry-After` when the call was refused.
  * @param limiter - the limiter that produced `result` (for its name)
  * @param result - what `consume` or `check` answered
+ * @param options - `legacy: true` adds `X-RateLimit-Limit`, `X-RateLimit-Remaining` and
+ *   `X-RateLimit-Reset` (Unix time in seconds, as GitHub sends it) for older clients
  * @returns header names (lower case) and values
  * @example
  * ```ts
@@ -25,12 +27,21 @@ import type { RateLimiter, RateLimitResult } from './rate-limiter.js'
  * for (const [name, value] of Object.entries(rateLimitHeaders(limiter, result))) res.setHeader(name, value)
  * ```
  */
-export function rateLimitHeaders(limiter: Pick<RateLimiter, 'name'>, result: RateLimitResult): Record<string, string> {
+export function rateLimitHeaders(
+  limiter: Pick<RateLimiter, 'name'>,
+  result: RateLimitResult,
+  options: { legacy?: boolean } = {},
+): Record<string, string> {
   const headers: Record<string, string> = {
     'ratelimit-policy': `"${limiter.name}";q=${result.limit};w=${Math.ceil(result.window / 1000)}`,
   }
   if (result.error === undefined) {
     headers.ratelimit = `"${limiter.name}";r=${result.remaining};t=${Math.ceil(result.reset / 1000)}`
+    if (options.legacy === true) {
+      headers['x-ratelimit-limit'] = String(result.limit)
+      headers['x-ratelimit-remaining'] = String(result.remaining)
+      headers['x-ratelimit-reset'] = String(Math.ceil((Date.now() + result.reset) / 1000))
+    }
   }
   if (!result.allowed) headers['retry-after'] = String(retryAfterSeconds(result))
   return headers

@@ -27,6 +27,8 @@ export function memoryRateLimitStore(options: MemoryRateLimitStoreOptions = {}):
   const maxKeys = options.maxKeys ?? 100_000
   if (!Number.isInteger(maxKeys) || maxKeys < 1) throw invalidOption('maxKeys', 'an integer ≥ 1', maxKeys)
   const states = new Map<string, State>()
+  /** The state handed to a key not yet seen; kept (and replaced) only when the call writes it. */
+  let spare: State = { a: 0, b: 0, c: 0, expiresAt: 0 }
 
   function makeRoom(now: number): void {
     for (const [key, state] of states) if (state.expiresAt <= now) states.delete(key)
@@ -46,13 +48,15 @@ export function memoryRateLimitStore(options: MemoryRateLimitStoreOptions = {}):
         states.delete(call.key)
         state = undefined
       }
-      const had = state !== undefined
-      const out = decide(call.algorithm, state, now, call.limit, call.window, call.cost)
-      if (!had && out.state !== undefined) {
+      if (state !== undefined) return decide(call.algorithm, state, now, call.limit, call.window, call.cost)
+      const fresh = spare
+      const decision = decide(call.algorithm, fresh, now, call.limit, call.window, call.cost)
+      if (fresh.expiresAt !== 0) {
         if (states.size >= maxKeys) makeRoom(now)
-        states.set(call.key, out.state)
+        states.set(call.key, fresh)
+        spare = { a: 0, b: 0, c: 0, expiresAt: 0 }
       }
-      return out.decision
+      return decision
     },
     reset(key: string): void {
       states.delete(key)

@@ -66,10 +66,6 @@ export interface RateLimitOptions {
 
 /** What {@link RateLimiter.consume} and {@link RateLimiter.check} answer. */
 export interface RateLimitResult extends Decision {
-  /** The policy's limit. */
-  limit: number
-  /** The policy's window in milliseconds. */
-  window: number
   /** The store's failure, when the answer came from `failOpen` instead of the store. */
   error?: CacheError
 }
@@ -156,15 +152,6 @@ export function rateLimit(options: RateLimitOptions): RateLimiter {
       : { allowed: false, remaining: 0, reset: window, retryAfter: window, limit, window, error: err }
   }
 
-  const withResult = (d: Decision): RateLimitResult => ({
-    allowed: d.allowed,
-    remaining: d.remaining,
-    reset: d.reset,
-    retryAfter: d.retryAfter,
-    limit,
-    window,
-  })
-
   function run(key: string, cost: number): Promise<RateLimitResult> {
     if (typeof key !== 'string' || key.length === 0) {
       return Promise.reject(
@@ -177,8 +164,8 @@ export function rateLimit(options: RateLimitOptions): RateLimiter {
     } catch (error) {
       return Promise.resolve(failed(error))
     }
-    if (!(out instanceof Promise)) return Promise.resolve(withResult(out))
-    if (!store.remote || timeout === 0) return out.then(withResult, failed)
+    if (!(out instanceof Promise)) return Promise.resolve(out)
+    if (!store.remote || timeout === 0) return out.catch(failed)
     return new Promise<RateLimitResult>((resolve) => {
       const timer = setTimeout(() => {
         resolve(
@@ -193,7 +180,7 @@ export function rateLimit(options: RateLimitOptions): RateLimiter {
       out.then(
         (d) => {
           clearTimeout(timer)
-          resolve(withResult(d))
+          resolve(d)
         },
         (error: unknown) => {
           clearTimeout(timer)

@@ -7,9 +7,8 @@
  * The script mirrors algorithms.ts line for line (same integer arithmetic).
  * One shortcut: a fixed window on the server's clock (no limiter `clock`) is
  * a plain counter whose expiry ends the window (GET, INCRBY, PTTL), the
- * cheapest shape Redis has; with a limiter clock it is a hash holding the
- * window's start. A key is only ever used in one of the two shapes, as a
- * limiter either has a clock or has not.
+ * cheapest shape Redis has. Otherwise a key holds the three numbers of the
+ * algorithm's state as one string `a:b:c` (GET, then one SET with PX).
  * @module
  */
 import { createHash } from 'node:crypto'
@@ -65,11 +64,13 @@ if now < 0 then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local s = redis.call('HMGET', KEYS[1], 'a', 'b', 'c')
-local has = s[1] ~= false
-local a = tonumber(s[1]) or 0
-local b = tonumber(s[2]) or 0
-local c = tonumber(s[3]) or 0
+local s = redis.call('GET', KEYS[1])
+local has = s ~= false
+local a, b, c = 0, 0, 0
+if has then
+  local x, y, z = string.match(s, '^(-?%d+):(-?%d+):(-?%d+)$')
+  a = tonumber(x); b = tonumber(y); c = tonumber(z)
+end
 local allowed, remaining, reset, retry, ttl
 if algo == 'f' then
   local start, count = now, 0
@@ -119,8 +120,7 @@ else
   a = tokens; b = now; ttl = reset
 end
 if allowed and cost > 0 then
-  redis.call('HSET', KEYS[1], 'a', string.format('%.0f', a), 'b', string.format('%.0f', b), 'c', string.format('%.0f', c))
-  redis.call('PEXPIRE', KEYS[1], string.format('%.0f', math.max(1, ttl)))
+  redis.call('SET', KEYS[1], string.format('%.0f:%.0f:%.0f', a, b, c), 'PX', string.format('%.0f', math.max(1, ttl)))
 end
 if allowed then allowed = 1 else allowed = 0 end
 return { allowed, remaining, reset, retry }
@@ -146,9 +146,16 @@ export function redisRateLimitStore(client: RedisScriptClient): RateLimitStore {
   if (client === null || typeof client !== 'object' || typeof client.evalsha !== 'function') {
     throw new TypeError('redisRateLimitStore: pass an ioredis client, e.g. redisRateLimitStore(new Redis(url))')
   }
-  function parse(reply: unknown): Decision {
+  function decision(reply: unknown, call: RateLimitCall): Decision {
     const r = reply as [number, number, number, number]
-    return { allowed: r[0] === 1, remaining: r[1], reset: r[2], retryAfter: r[3] }
+    return {
+      allowed: r[0] === 1,
+      remaining: r[1],
+      reset: r[2],
+      retryAfter: r[3],
+      limit: call.limit,
+      window: call.window,
+    }
   }
   return {
     name: 'redis',
@@ -160,16 +167,17 @@ export function redisRateLimitStore(client: RedisScriptClient): RateLimitStore {
       }
       const code = CODE[call.algorithm]
       const now = call.now ?? -1
-      return client
-        .evalsha(SHA, 1, call.key, code, call.limit, call.window, call.cost, now)
-        .then(parse, (err: unknown) => {
+      return client.evalsha(SHA, 1, call.key, code, call.limit, call.window, call.cost, now).then(
+        (reply) => decision(reply, call),
+        (err: unknown) => {
           if (err instanceof Error && err.message.startsWith('NOSCRIPT')) {
             return client
               .eval(RATE_LIMIT_SCRIPT, 1, call.key, code, call.limit, call.window, call.cost, now)
-              .then(parse)
+              .then((reply) => decision(reply, call))
           }
           throw err
-        })
+        },
+      )
     },
     async reset(key: string): Promise<void> {
       await client.del(key)

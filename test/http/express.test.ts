@@ -161,3 +161,33 @@ describe('fragment caching in a per-user page', () => {
     }
   })
 })
+
+describe('headers set by outer middleware', () => {
+  it('are this request’s on a hit (CORS origin, request id), not the stored response’s', async () => {
+    const cache = createCache({ tiers: [memoryStore()] })
+    const app = express()
+    let id = 0
+    app.use((req, res, next) => {
+      res.setHeader('x-request-id', String(++id))
+      if (req.headers.origin !== undefined) res.setHeader('access-control-allow-origin', req.headers.origin)
+      next()
+    })
+    app.get('/api', cached({ cache, ttl: '1m' }), (_req, res) => {
+      res.json({ ok: true })
+    })
+    const { base, close } = await listen(http.createServer(app))
+    try {
+      const a = await request(base, '/api', { headers: { origin: 'https://a.example' } })
+      expect(a.headers['access-control-allow-origin']).toBe('https://a.example')
+      const b = await request(base, '/api', { headers: { origin: 'https://b.example' } })
+      expect(b.headers['cache-status']).toBe('cachestack; hit')
+      expect(b.headers['access-control-allow-origin']).toBe('https://b.example')
+      expect(b.headers['x-request-id']).toBe('2')
+      const none = await request(base, '/api')
+      expect(none.headers['access-control-allow-origin']).toBeUndefined()
+      expect(none.headers['x-powered-by']).toBe('Express')
+    } finally {
+      await close()
+    }
+  })
+})

@@ -50,3 +50,29 @@ describe('Fastify specifics', () => {
     }
   })
 })
+
+describe('Fastify: headers set by earlier hooks', () => {
+  it('are this request’s on a hit', async () => {
+    const cache = createCache({ tiers: [memoryStore()] })
+    const app = Fastify()
+    let id = 0
+    app.addHook('onRequest', (req, reply, done) => {
+      reply.header('x-request-id', String(++id))
+      if (req.headers.origin !== undefined) reply.header('access-control-allow-origin', req.headers.origin)
+      done()
+    })
+    await app.register(fastifyCache, { cache, ttl: '1m' })
+    app.get('/api', { config: { cache: true } }, async () => ({ ok: true }))
+    const base = await app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      await request(base, '/api', { headers: { origin: 'https://a.example' } })
+      const b = await request(base, '/api', { headers: { origin: 'https://b.example' } })
+      expect(b.headers['cache-status']).toBe('cachestack; hit')
+      expect(b.headers['access-control-allow-origin']).toBe('https://b.example')
+      expect(b.headers['x-request-id']).toBe('2')
+      expect((await request(base, '/api')).headers['access-control-allow-origin']).toBeUndefined()
+    } finally {
+      await app.close()
+    }
+  })
+})

@@ -52,6 +52,31 @@ describe('node:http specifics', () => {
     }
   })
 
+  it("a key function fed request input cannot forge another variant's key", async () => {
+    const cache = createCache({ tiers: [memoryStore()] })
+    const route = cached({
+      cache,
+      ttl: '1m',
+      vary: ['x-a', 'x-b'],
+      key: (req) => new URL(req.url ?? '/', 'http://x').searchParams.get('page') ?? '',
+    })
+    const server = http.createServer((req, res) =>
+      route(req, res, () => res.end(`a=${String(req.headers['x-a'])} b=${String(req.headers['x-b'])}`)),
+    )
+    const { base, close } = await listen(server)
+    try {
+      // the attacker's key part ends with what the victim's vary part starts with
+      const evil = await request(base, `/?page=${encodeURIComponent('1\nx-a=1')}`, {
+        headers: { 'x-a': 'evil', 'x-b': '2' },
+      })
+      expect(evil.body).toBe('a=evil b=2')
+      const victim = await request(base, '/?page=1', { headers: { 'x-a': '1', 'x-b': '2' } })
+      expect(victim.body).toBe('a=1 b=2')
+    } finally {
+      await close()
+    }
+  })
+
   it('rejects unsafe options with a message naming the option', () => {
     const cache = createCache({ tiers: [memoryStore()] })
     expect(() => cached({ cache, public: true })).toThrow(/vary/)

@@ -15,7 +15,8 @@ import {
 } from '../../src/ratelimit.js'
 import { listen, type Running } from '../session/helpers.js'
 
-type Start = (limiter: RateLimiter, opts?: { json?: boolean; keyHeader?: boolean }) => Promise<Running>
+type Opts = { json?: boolean; keyHeader?: boolean; legacy?: boolean }
+type Start = (limiter: RateLimiter, opts?: Opts) => Promise<Running>
 
 const keyFrom = (h: string | string[] | undefined) => (typeof h === 'string' ? h : 'anonymous')
 
@@ -23,6 +24,7 @@ const servers: Record<string, Start> = {
   'node:http': (limiter, opts = {}) => {
     const guard = nodeRateLimit(limiter, {
       ...(opts.json ? { message: { error: 'slow down' } } : {}),
+      ...(opts.legacy ? { legacyHeaders: true } : {}),
       ...(opts.keyHeader ? { key: (req) => keyFrom(req.headers['x-user']) } : {}),
       skip: (req) => req.url === '/health',
     })
@@ -38,8 +40,9 @@ const servers: Record<string, Start> = {
     app.use(
       expressRateLimit(limiter, {
         ...(opts.json ? { message: { error: 'slow down' } } : {}),
+        ...(opts.legacy ? { legacyHeaders: true } : {}),
         ...(opts.keyHeader ? { key: (req) => keyFrom(req.headers['x-user']) } : {}),
-        skip: (req) => req.url === '/health',
+        skip: (req) => req.path === '/health',
       }),
     )
     app.get('/{*any}', (_req, res) => {
@@ -53,6 +56,7 @@ const servers: Record<string, Start> = {
       'onRequest',
       fastifyRateLimit(limiter, {
         ...(opts.json ? { message: { error: 'slow down' } } : {}),
+        ...(opts.legacy ? { legacyHeaders: true } : {}),
         ...(opts.keyHeader ? { key: (req) => keyFrom(req.headers['x-user']) } : {}),
         skip: (req) => req.url === '/health',
       }),
@@ -66,6 +70,7 @@ const servers: Record<string, Start> = {
     app.use(
       honoRateLimit(limiter, {
         ...(opts.json ? { message: { error: 'slow down' } } : {}),
+        ...(opts.legacy ? { legacyHeaders: true } : {}),
         ...(opts.keyHeader ? { key: (c) => keyFrom(c.req.header('x-user')) } : {}),
         skip: (c) => new URL(c.req.url).pathname === '/health',
       }),
@@ -90,7 +95,7 @@ afterEach(async () => {
 for (const [framework, start] of Object.entries(servers)) {
   describe(`${framework} middleware`, () => {
     let clock: ManualClock
-    async function server(options: Parameters<typeof rateLimit>[0], opts?: { json?: boolean; keyHeader?: boolean }) {
+    async function server(options: Parameters<typeof rateLimit>[0], opts?: Opts) {
       clock = manualClock()
       const s = await start(rateLimit({ clock, ...options }), opts)
       open.push(s)
@@ -143,6 +148,24 @@ for (const [framework, start] of Object.entries(servers)) {
       const health = await fetch(`${url}/health`, { headers: { 'x-user': 'ada' } })
       expect(health.status).toBe(200)
       expect(health.headers.get('ratelimit')).toBe(null)
+    })
+
+    it('sends the X-RateLimit-* headers when asked', async () => {
+      const { url } = await server({ limit: 3, window: '1m' }, { legacy: true })
+      const before = Date.now()
+      const res = await fetch(url)
+      expect(res.headers.get('x-ratelimit-limit')).toBe('3')
+      expect(res.headers.get('x-ratelimit-remaining')).toBe('2')
+      const reset = Number(res.headers.get('x-ratelimit-reset'))
+      expect(reset).toBeGreaterThanOrEqual(Math.floor((before + 60_000) / 1000))
+      expect(reset).toBeLessThanOrEqual(Math.ceil((Date.now() + 60_000) / 1000))
+    })
+
+    it("uses the limiter's own key function when the middleware has none", async () => {
+      const { url } = await server({ limit: 1, window: '1h', key: (req) => keyFrom(req.headers['x-user']) })
+      expect((await fetch(url, { headers: { 'x-user': 'ada' } })).status).toBe(200)
+      expect((await fetch(url, { headers: { 'x-user': 'bob' } })).status).toBe(200)
+      expect((await fetch(url, { headers: { 'x-user': 'ada' } })).status).toBe(429)
     })
 
     it('counts by client address by default', async () => {

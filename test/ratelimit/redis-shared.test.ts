@@ -120,10 +120,10 @@ describe.skipIf(!hasRedis)('one Redis counter shared by many processes and limit
     expect(await limiter.consume('ada')).toMatchObject({ allowed: true, remaining: 2 })
   })
 
-  it('keeps one hash per key with an expiry, named by prefix and key', async () => {
+  it('keeps one string per key with an expiry, named by prefix and key', async () => {
     const limiter = rateLimit({ store: client, limit: 5, window: '1m', algorithm: 'sliding', prefix: `${prefix}k:` })
     await limiter.consume('ada')
-    expect(await client.type(`${prefix}k:ada`)).toBe('hash')
+    expect(await client.type(`${prefix}k:ada`)).toBe('string')
     const ttl = await client.pttl(`${prefix}k:ada`)
     expect(ttl).toBeGreaterThan(60_000)
     expect(ttl).toBeLessThanOrEqual(120_000)

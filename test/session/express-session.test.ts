@@ -5,15 +5,17 @@ import { join } from 'node:path'
 import session from 'express-session'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createCache, isCacheError, manualClock, memoryStore, type Store } from '../../src/index.js'
+import { createCache, isCacheError, manualClock, memoryStore } from '../../src/index.js'
+import { redisBus, redisStore } from '../../src/redis.js'
 import { expressSessionStore } from '../../src/session.js'
-import { redisBus } from '../../src/tiers/redis-bus.js'
+import { sqliteStore } from '../../src/sqlite.js'
 import { cookieOf, expressApp, sidOf, whoami } from './helpers.js'
 import { REDIS_URL, redisAvailable, uniquePrefix } from './redis.js'
-import { redisTier, sqliteTier } from './tiers.js'
 
 const hasRedis = await redisAvailable()
 const prefix = uniquePrefix('session')
+const dir = mkdtempSync(join(tmpdir(), 'cs-session-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 async function until(check: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 500; i++) {
@@ -98,16 +100,8 @@ describe('express-session over a memory tier', () => {
     expect(await cache.get('other')).toBe(1)
   })
 
-  it('refuses an in-process tier in front of a shared one without a bus, saying why', () => {
-    const shared: Store<Uint8Array> = {
-      name: 'shared',
-      binary: true,
-      get: () => undefined,
-      set: () => {},
-      delete: () => false,
-      clear: () => {},
-    }
-    const cache = createCache({ tiers: [memoryStore(), shared] })
+  it('refuses an in-process tier in front of a shared one without a bus, saying why (the default cache too)', () => {
+    const cache = createCache({ tiers: [memoryStore(), sqliteStore({ path: join(dir, 'refused.db') })] })
     let error: unknown
     try {
       expressSessionStore(session, { cache })
@@ -116,10 +110,11 @@ describe('express-session over a memory tier', () => {
     }
     expect(isCacheError(error, 'ERR_CACHE_INVALID_OPTION')).toBe(true)
     expect((error as Error).message).toMatch(/logout/)
+    expect(() => expressSessionStore(session, { cache: createCache({ dir }) })).toThrow(/in-process tier/)
   })
 
   it('names what to pass when express-session or the cache is missing', () => {
-    const cache = createCache()
+    const cache = createCache({ tiers: [memoryStore()] })
     expect(() => expressSessionStore(undefined as never, { cache })).toThrow(/express-session module/)
     expect(() => expressSessionStore(session, {} as never)).toThrow(/"cache"/)
   })
@@ -136,7 +131,7 @@ describe.skipIf(!hasRedis)('express-session over real Redis', () => {
     client.disconnect()
   })
 
-  const redisCache = () => createCache({ tiers: [redisTier(client, prefix)], strict: true })
+  const redisCache = () => createCache({ tiers: [redisStore({ client, prefix })], strict: true })
 
   it('a session survives a server restart', async () => {
     let server = await expressApp(expressSessionStore(session, { cache: redisCache() }))
@@ -168,7 +163,7 @@ describe.skipIf(!hasRedis)('express-session over real Redis', () => {
     const channel = `${prefix}bus`
     const caches = [1, 2].map(() =>
       createCache({
-        tiers: [memoryStore(), redisTier(client, prefix)],
+        tiers: [memoryStore(), redisStore({ client, prefix })],
         bus: redisBus({ url: REDIS_URL, channel }),
         strict: true,
       }),
@@ -224,7 +219,7 @@ describe.skipIf(!hasRedis)('express-session over real Redis', () => {
       enableOfflineQueue: false,
     })
     broken.on('error', () => {})
-    const cache = createCache({ tiers: [redisTier(broken, prefix)], strict: true })
+    const cache = createCache({ tiers: [redisStore({ client: broken, prefix })], strict: true })
     const store = expressSessionStore(session, { cache })
     const working = await expressApp(expressSessionStore(session, { cache: createCache({ tiers: [memoryStore()] }) }))
     const server = await expressApp(store)
@@ -242,25 +237,25 @@ describe.skipIf(!hasRedis)('express-session over real Redis', () => {
 })
 
 describe('express-session over a SQLite file', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cs-session-'))
-  afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
   it('a session survives a server restart', async () => {
-    const file = join(dir, 'sessions.db')
-    let tier = sqliteTier(file)
-    let server = await expressApp(expressSessionStore(session, { cache: createCache({ tiers: [tier] }) }))
+    const path = join(dir, 'sessions.db')
+    let cache = createCache({ tiers: [sqliteStore({ path })] })
+    let server = await expressApp(expressSessionStore(session, { cache }))
     const cookie = await login(server.url)
     await server.close()
-    tier.close()
-    tier = sqliteTier(file)
-    server = await expressApp(expressSessionStore(session, { cache: createCache({ tiers: [tier] }) }))
+    await cache.close()
+    cache = createCache({ tiers: [sqliteStore({ path })] })
+    server = await expressApp(expressSessionStore(session, { cache }))
+    const other = createCache({ tiers: [sqliteStore({ path })] }) // another process on the machine
+    const second = await expressApp(expressSessionStore(session, { cache: other }))
     try {
       expect(await whoami(server.url, cookie)).toBe('ada')
-      await fetch(`${server.url}/logout`, { method: 'POST', headers: { cookie } })
+      expect(await whoami(second.url, cookie)).toBe('ada')
+      await fetch(`${second.url}/logout`, { method: 'POST', headers: { cookie } })
       expect(await whoami(server.url, cookie)).toBe(null)
     } finally {
-      await server.close()
-      tier.close()
+      await Promise.all([server.close(), second.close()])
+      await Promise.all([cache.close(), other.close()])
     }
   })
 })

@@ -4,10 +4,10 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Cache, createCache, manualClock, memoryStore } from '../../src/index.js'
+import { redisStore } from '../../src/redis.js'
 import { fastifySessionStore, type SessionInput } from '../../src/session.js'
 import { cookieOf, sidOf, whoami } from './helpers.js'
 import { REDIS_URL, redisAvailable, uniquePrefix } from './redis.js'
-import { redisTier } from './tiers.js'
 
 declare module 'fastify' {
   interface Session {
@@ -105,7 +105,7 @@ describe.skipIf(!hasRedis)('@fastify/session over real Redis', () => {
     if (keys.length > 0) await client.del(...keys)
     client.disconnect()
   })
-  const redisCache = () => createCache({ tiers: [redisTier(client, prefix)], strict: true })
+  const redisCache = () => createCache({ tiers: [redisStore({ client, prefix })], strict: true })
 
   it('survives a restart; logout in one process ends it in the others; ids never stored', async () => {
     const first = await fastifyApp(redisCache())

@@ -113,6 +113,15 @@ const DROP = new Set([
 ])
 
 /**
+ * A user key may carry request input: escape the line breaks that separate the
+ * key's parts (and `%`, so the escape is one-to-one), so no input can make its
+ * key equal another variant's or user's.
+ */
+function escapeKey(key: string): string {
+  return String(key).replace(/%/g, '%25').replace(/\n/g, '%0A')
+}
+
+/**
  * The engine behind `cached()`. One per route (per `cached()` call).
  * @typeParam Req - the framework's request, passed to the `key`, `tags` and `private` functions
  * @typeParam Ctx - what the adapter's `send` writes to
@@ -173,7 +182,7 @@ export class RouteCache<Req, Ctx> {
       user = id
     }
     const host = getHeader(headers, 'host') ?? ''
-    let key = `GET ${host.toLowerCase()} ${o.key === undefined ? sortedUrl(url) : o.key(req)}`
+    let key = `GET ${host.toLowerCase()} ${o.key === undefined ? sortedUrl(url) : escapeKey(o.key(req))}`
     if (o.vary.length > 0) key += `\n${secondaryKey(o.vary, headers)}`
     if (user !== '') key += `\nuser=${user}`
     key = fitKey(key)

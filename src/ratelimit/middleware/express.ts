@@ -6,8 +6,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { RateLimiter } from '../rate-limiter.js'
 import { evaluate, nodeKey, type RateLimitMiddlewareOptions } from './shared.js'
 
-/** The part of an Express request the middleware reads (`ip` honours Express' `trust proxy`). */
-export type ExpressRequestLike = IncomingMessage & { ip?: string | undefined }
+/**
+ * The part of an Express request the middleware and its options see (`ip`
+ * honours Express' `trust proxy`). For all of Express' request (with your
+ * additions, such as `req.user`), pass it as the type argument:
+ * `expressRateLimit<Request>(limiter, { key: (req) => req.user.id })`.
+ */
+export type ExpressRequestLike = IncomingMessage & { ip?: string | undefined; path: string }
 
 /**
  * Creates Express middleware that counts each request against `limiter`,

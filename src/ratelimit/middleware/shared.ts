@@ -18,6 +18,11 @@ export interface RateLimitMiddlewareOptions<R> {
   skip?: (req: R) => boolean
   /** Whether to send `RateLimit` and `RateLimit-Policy` on every response (`Retry-After` is always sent on a refusal). @defaultValue true */
   headers?: boolean
+  /**
+   * Also send `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`
+   * (Unix seconds), which older clients read. @defaultValue false
+   */
+  legacyHeaders?: boolean
   /** The body of a 429 answer: a string (sent as text) or an object (sent as JSON). @defaultValue `'Too Many Requests'` */
   message?: string | Record<string, unknown>
 }
@@ -41,7 +46,7 @@ export async function evaluate<R>(
 ): Promise<Verdict> {
   const cost = options.cost === undefined ? 1 : options.cost(req)
   const result = await limiter.consume(key, cost)
-  const all = rateLimitHeaders(limiter, result)
+  const all = rateLimitHeaders(limiter, result, { legacy: options.legacyHeaders === true })
   const headers: Record<string, string> = options.headers === false ? {} : all
   if (result.allowed) return { result, headers, status: 0, body: '', contentType: '' }
   if (all['retry-after'] !== undefined) headers['retry-after'] = all['retry-after']

@@ -173,7 +173,48 @@ export class RedisStore implements Store<Uint8Array> {
   }
 
   get(key: string): Promise<Uint8Array | undefined> {
-    return this.client.getBuffer(this.prefix + key).then(decodeEntry, this.#failGet)
+    return this.#read(this.prefix + key).then(decodeEntry, this.#failGet)
+  }
+
+  /** Reads of this tick, sent as one `MGET` (standalone and Sentinel). */
+  #batch: { keys: string[]; done: { resolve(v: Buffer | null): void; reject(e: unknown): void }[] } | undefined
+
+  /**
+   * A `GET` that joins the other reads of the same tick: under concurrency
+   * one `MGET` replaces many `GET`s, which costs Redis (and the client's
+   * parser) far less per key; alone, it is sent as a plain `GET` at once
+   * (a microtask later, not a timer, so a lone read waits for nothing).
+   */
+  #read(full: string): Promise<Buffer | null> {
+    if (this.#isCluster) return this.client.getBuffer(full)
+    let batch = this.#batch
+    if (batch === undefined) {
+      batch = { keys: [], done: [] }
+      this.#batch = batch
+      queueMicrotask(() => this.#flushReads())
+    }
+    const b = batch
+    return new Promise<Buffer | null>((resolve, reject) => {
+      b.keys.push(full)
+      b.done.push({ resolve, reject })
+    })
+  }
+
+  #flushReads(): void {
+    const { keys, done } = this.#batch!
+    this.#batch = undefined
+    if (keys.length === 1) {
+      this.client.getBuffer(keys[0]!).then(done[0]!.resolve, done[0]!.reject)
+      return
+    }
+    this.client.mgetBuffer(...keys).then(
+      (values) => {
+        for (let i = 0; i < done.length; i++) done[i]!.resolve(values[i] ?? null)
+      },
+      (error: unknown) => {
+        for (const d of done) d.reject(error)
+      },
+    )
   }
 
   /**
@@ -188,7 +229,7 @@ export class RedisStore implements Store<Uint8Array> {
   getWithVersions(key: string): Promise<VersionedEntry<Uint8Array> | undefined> {
     const full = this.prefix + key
     if (this.#isCluster || this.#tagReads === 'get' || (this.#tagReads === 'auto' && this.#taggedShare < AUTO_SCRIPT)) {
-      return this.client.getBuffer(full).then(this.#afterGet, this.#failGet)
+      return this.#read(full).then(this.#afterGet, this.#failGet)
     }
     // evalshaBuffer, not callBuffer: ioredis' auto-pipelining drops the command name of call/callBuffer.
     return (this.client as unknown as ScriptClient)

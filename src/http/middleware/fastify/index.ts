@@ -42,6 +42,12 @@ const sender: Sender<FastifyReply> = {
   send(reply, status, head, body) {
     reply.hijack()
     const raw = reply.raw
+    // Headers earlier hooks set on the reply (CORS, request ids) are this request's: keep them.
+    const own = reply.getHeaders()
+    for (const name of Object.keys(own)) {
+      const v = own[name]
+      if (v !== undefined) raw.setHeader(name, v as string | string[] | number)
+    }
     raw.writeHead(status, head as string[])
     if (body === null) raw.end()
     else raw.end(body)
@@ -49,6 +55,8 @@ const sender: Sender<FastifyReply> = {
 }
 
 const leaders = new WeakMap<FastifyRequest, Leader>()
+/** The reply headers set before the route cache ran (outer hooks'), per leader request. */
+const outerHeaders = new WeakMap<FastifyRequest, Map<string, string | undefined>>()
 
 function toBuffer(payload: unknown): Buffer | undefined {
   if (payload === null || payload === undefined) return Buffer.alloc(0)
@@ -62,12 +70,14 @@ function headerString(v: unknown): string | undefined {
   return Array.isArray(v) ? v.join(', ') : String(v)
 }
 
-function captured(reply: FastifyReply, body: Uint8Array | undefined) {
-  return {
-    status: reply.statusCode,
-    headers: Object.entries(reply.getHeaders()) as [string, string | string[] | number | undefined][],
-    body,
+function captured(request: FastifyRequest, reply: FastifyReply, body: Uint8Array | undefined) {
+  let headers = Object.entries(reply.getHeaders()) as [string, string | string[] | number | undefined][]
+  const outer = outerHeaders.get(request)
+  if (outer !== undefined && outer.size > 0) {
+    // outer hooks set these again on every hit: store them only where the handler changed them
+    headers = headers.filter(([name, value]) => !outer.has(name) || outer.get(name) !== headerString(value))
   }
+  return { status: reply.statusCode, headers, body }
 }
 
 const onSend: onSendHookHandler = (request, reply, payload, done) => {
@@ -83,7 +93,7 @@ const onSend: onSendHookHandler = (request, reply, payload, done) => {
       reply.header('etag', bodyETag(buf))
     }
     leaders.delete(request)
-    leader.complete(captured(reply, buf.byteLength > leader.maxBodySize ? undefined : Buffer.from(buf)))
+    leader.complete(captured(request, reply, buf.byteLength > leader.maxBodySize ? undefined : Buffer.from(buf)))
     done(null, payload)
     return
   }
@@ -103,7 +113,7 @@ const onSend: onSendHookHandler = (request, reply, payload, done) => {
     })
     tap.on('end', () => {
       leaders.delete(request)
-      leader.complete(captured(reply, overflow ? undefined : Buffer.concat(chunks, size)))
+      leader.complete(captured(request, reply, overflow ? undefined : Buffer.concat(chunks, size)))
     })
     ;(payload as NodeJS.ReadableStream).pipe(tap)
     done(null, tap)
@@ -142,6 +152,9 @@ function routeHook(core: RouteCache<FastifyRequest, FastifyReply>): onRequestHoo
           if (outcome.strip.includes(rawHeaders[i]!.toLowerCase())) rawHeaders.splice(i, 2)
         }
         leaders.set(request, outcome)
+        const own = reply.getHeaders()
+        const names = Object.keys(own)
+        if (names.length > 0) outerHeaders.set(request, new Map(names.map((n) => [n, headerString(own[n])])))
       } else if (outcome.cacheStatus !== undefined) {
         reply.header('cache-status', outcome.cacheStatus)
       }

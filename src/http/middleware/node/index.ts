@@ -40,6 +40,11 @@ export function lead(leader: Leader, req: IncomingMessage, res: ServerResponse, 
   for (let i = rawHeaders.length - 2; i >= 0; i -= 2) {
     if (leader.strip.includes(rawHeaders[i]!.toLowerCase())) rawHeaders.splice(i, 2)
   }
+  // Headers set before the route cache ran belong to outer middleware (CORS,
+  // request ids, X-Powered-By): it sets them again on every hit, with that
+  // request's values. Store them only where the handler changed them.
+  const outer = new Map<string, string | undefined>()
+  for (const name of res.getHeaderNames()) outer.set(name, headerString(res.getHeader(name)))
   const chunks: Buffer[] = []
   let size = 0
   let overflow = false
@@ -110,6 +115,9 @@ export function lead(leader: Leader, req: IncomingMessage, res: ServerResponse, 
     let headers = Object.entries(res.getHeaders()) as [string, string | string[] | number | undefined][]
     if (headerString(res.getHeader('content-encoding')) !== encodingAtHead) {
       headers = headers.filter(([name]) => name !== 'content-encoding')
+    }
+    if (outer.size > 0) {
+      headers = headers.filter(([name, value]) => !outer.has(name) || outer.get(name) !== headerString(value))
     }
     leader.complete({ status: res.statusCode, headers, body: overflow ? undefined : Buffer.concat(chunks, size) })
   })
