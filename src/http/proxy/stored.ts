@@ -66,7 +66,8 @@ const HOP_BY_HOP = new Set([
 /** The hop-by-hop fields of a message: the fixed list and those its `Connection` names. */
 export function hopByHop(headers: IncomingHttpHeaders): Set<string> {
   const conn = headers.connection
-  if (conn === undefined || conn === '') return HOP_BY_HOP
+  // The common values name no extra field: no set to build per message.
+  if (conn === undefined || conn === '' || conn === 'keep-alive' || conn === 'close') return HOP_BY_HOP
   const set = new Set(HOP_BY_HOP)
   for (const n of conn.split(',')) {
     const name = n.trim().toLowerCase()
