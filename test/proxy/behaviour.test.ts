@@ -380,7 +380,9 @@ describe('admin endpoint', () => {
 
   it('refuses a missing or wrong token with 401', async () => {
     r = await rig((_q, res) => res.end('x'), { adminToken: TOKEN })
-    expect((await postJson(r.proxy, { urls: '/a' }, null)).status).toBe(401)
+    const denied = await postJson(r.proxy, { urls: '/a' }, null)
+    expect(denied.status).toBe(401)
+    expect(denied.cacheStatus).toBe('cachestack; detail=admin')
     expect((await postJson(r.proxy, { urls: '/a' }, 'wrong-token-123')).status).toBe(401)
     expect(r.hits()).toBe(0)
   })
@@ -430,7 +432,7 @@ describe('admin endpoint', () => {
 
 async function postJson(base: string, body: unknown, token: string | null = 'test-token-123') {
   const url = new URL('/.cachestack/purge', base)
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+  return new Promise<{ status: number; body: string; cacheStatus: unknown }>((resolve, reject) => {
     const req = http.request(
       {
         host: url.hostname,
@@ -448,7 +450,7 @@ async function postJson(base: string, body: unknown, token: string | null = 'tes
         res.on('data', (c: Buffer) => {
           t += c.toString()
         })
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: t }))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: t, cacheStatus: res.headers['cache-status'] }))
       },
     )
     req.on('error', reject)

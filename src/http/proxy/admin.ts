@@ -55,8 +55,11 @@ export function purgeTags(body: PurgeRequest, requestHost: string): string[] {
   return tags
 }
 
-/** Builds the purge endpoint for `token` over `cache`. */
-export function adminHandler(token: string, cache: Cache): AdminHandler {
+/**
+ * Builds the purge endpoint for `token` over `cache`.
+ * @param cacheStatus - the `Cache-Status` value its answers carry
+ */
+export function adminHandler(token: string, cache: Cache, cacheStatus = 'cachestack; detail=admin'): AdminHandler {
   const expected = Buffer.from(`Bearer ${token}`)
   const reply = (res: ServerResponse, status: number, body: object, extra: Record<string, string> = {}) => {
     const text = JSON.stringify(body)
@@ -64,6 +67,7 @@ export function adminHandler(token: string, cache: Cache): AdminHandler {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(text),
       'cache-control': 'no-store',
+      'cache-status': cacheStatus,
       ...extra,
     })
     res.end(text)

@@ -96,7 +96,10 @@ export class ProxyHandler {
       : new http.Agent({ keepAlive: true, maxFreeSockets: 256 })
     this.#request = isHttps ? https.request : http.request
     this.#basePath = o.origin.pathname === '/' ? '' : o.origin.pathname.replace(/\/$/, '')
-    this.#admin = o.adminToken === undefined ? undefined : adminHandler(o.adminToken, cache)
+    this.#admin =
+      o.adminToken === undefined
+        ? undefined
+        : adminHandler(o.adminToken, cache, formatCacheStatus({ cache: o.name, detail: 'admin' }))
     this.#hit = this.#status({ hit: true })
     this.#staleHit = this.#status({ hit: true, detail: 'stale' })
   }
