@@ -162,6 +162,41 @@ function decodeObject(obj: Record<string, unknown>): Record<string, unknown> {
 }
 
 /**
+ * True when `JSON.stringify(value)` already writes exactly what `encode` would:
+ * strings, finite numbers (not -0), booleans, null, arrays without holes or
+ * `undefined`, and plain objects (prototype Object or null, no tag key, no
+ * symbol keys) of those. Checking allocates nothing; the common value of
+ * plain data then skips building a tagged copy. Deep or odd values take the
+ * full path, which also reports cycles and what cannot be stored.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0)
+    case 'object':
+      break
+    default:
+      return false
+  }
+  if (value === null) return true
+  if (depth > 32) return false
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth + 1)) return false
+    return true
+  }
+  const proto = Object.getPrototypeOf(value)
+  if (proto !== Object.prototype && proto !== null) return false
+  for (const key in value) {
+    if (key === TAG || !Object.hasOwn(value, key)) return false
+    if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false
+  }
+  return Object.getOwnPropertySymbols(value).length === 0
+}
+
+/**
  * Converts a value to a JSON-safe structure (tagging what JSON cannot carry).
  * Exposed for stores that embed values in a larger JSON document.
  * @throws CacheError `ERR_CACHE_SERIALIZE` for functions, symbols and cycles
@@ -184,7 +219,7 @@ export function fromJsonSafe(value: unknown): unknown {
  */
 export const defaultSerializer: Serializer = {
   serialize(value: unknown): Uint8Array {
-    return encoder.encode(JSON.stringify(encode(value, 'value', new Set())))
+    return encoder.encode(JSON.stringify(isPlainJson(value, 0) ? value : encode(value, 'value', new Set())))
   },
   deserialize(bytes: Uint8Array): unknown {
     let parsed: unknown

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeEnvelope, defaultSerializer, type Envelope, encodeEnvelope } from '../../src/index.js'
+import { decodeEnvelope, defaultSerializer, type Envelope, encodeEnvelope, toJsonSafe } from '../../src/index.js'
 
 const roundTrip = (v: unknown) => defaultSerializer.deserialize(defaultSerializer.serialize(v))
 
@@ -64,6 +64,24 @@ describe('defaultSerializer', () => {
     expect(round('\\u0000 is six characters')).toBe('\\u0000 is six characters')
     expect(round({ s: 'nul \u0000 inside', when: new Date(5) })).toEqual({ s: 'nul \u0000 inside', when: new Date(5) })
     expect(round({ '\u0000': 'a user key', v: 1 })).toEqual({ '\u0000': 'a user key', v: 1 })
+  })
+
+  it('writes the same bytes for plain data as the tagging path would (property)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.anything(), (json, any) => {
+        for (const v of [json, any, { json, any }]) {
+          let expected: string
+          try {
+            expected = JSON.stringify(toJsonSafe(v))
+          } catch {
+            expect(() => defaultSerializer.serialize(v)).toThrow()
+            continue
+          }
+          expect(new TextDecoder().decode(defaultSerializer.serialize(v))).toBe(expected)
+        }
+      }),
+      { numRuns: 300 },
+    )
   })
 
   it('shared (non-cyclic) references are fine', () => {
