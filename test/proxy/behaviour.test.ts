@@ -311,6 +311,32 @@ describe('invalidation on unsafe methods (RFC 9111 §4.4)', () => {
   })
 })
 
+describe('request bodies', () => {
+  it('a GET carrying a body is fetched without it (the origin does not wait for it)', async () => {
+    r = await rig((q, res) => {
+      res.writeHead(200, { 'cache-control': 'max-age=60', 'x-len': String(q.headers['content-length']) })
+      res.end('ok')
+    })
+    const u = new URL(r.proxy)
+    const reply = await new Promise<{ body: string; len: unknown }>((resolve, reject) => {
+      const req = http.request(
+        { host: u.hostname, port: u.port, path: '/g', method: 'GET', agent: false, headers: { 'content-length': '3' } },
+        (res) => {
+          let t = ''
+          res.on('data', (c: Buffer) => {
+            t += c.toString()
+          })
+          res.on('end', () => resolve({ body: t, len: res.headers['x-len'] }))
+        },
+      )
+      req.on('error', reject)
+      req.end('abc')
+    })
+    expect(reply.body).toBe('ok')
+    expect(reply.len).toBe('undefined')
+  })
+})
+
 describe('ranges', () => {
   it('serves a byte range from a stored response as 206', async () => {
     r = await rig((_q, res) => {

@@ -44,8 +44,10 @@ import {
 
 // Fields never stored: they describe one transfer or one cache's handling.
 const NOT_STORED = new Set(['age', 'cache-status', 'content-length', 'date'])
-// Client request fields the proxy answers itself on a miss (it fetches the full response to store it).
-const CONDITIONAL = new Set(['if-none-match', 'if-modified-since'])
+// Client request fields not sent on a cache fetch: the preconditions the proxy
+// answers itself (it fetches the full response to store it), and the framing of
+// a body a GET may carry but the fetch never sends.
+const CONDITIONAL = new Set(['if-none-match', 'if-modified-since', 'content-length'])
 
 /** A request that waits for another's origin fetch gets the stored response, or `undefined` to fetch alone. */
 type Pending = Promise<ProxyStored | undefined>
