@@ -138,6 +138,9 @@ const AFTER_ALL_UTF8 = "CAST(X'FF' AS TEXT)"
  * The SQLite tier itself, without the guard. Use {@link sqliteStore}, which
  * adds the timeout, circuit breaker and `strict` option every tier has.
  */
+/** The entry table's columns; a table missing any of them is from an older layout and is recreated. */
+const COLUMNS = ['key', 'value', 'expires_at', 'expires_min', 'size', 'accessed_at', 'tags'] as const
+
 export class SqliteStore implements Store<Uint8Array> {
   readonly name: string
   readonly binary = true as const
@@ -227,6 +230,11 @@ export class SqliteStore implements Store<Uint8Array> {
     const db = this.#db
     // Creating the schema is one IMMEDIATE transaction, so two processes opening a new file do not race.
     db.transaction(() => {
+      const columns = new Set((db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[]).map((c) => c.name))
+      if (columns.size > 0 && COLUMNS.some((c) => !columns.has(c))) {
+        // A file written by an older cachestack: a cache's rows can always be dropped, so start the table afresh.
+        db.exec(`DROP TABLE ${t}; DROP TABLE IF EXISTS ${t}_meta;`)
+      }
       db.exec(`
         CREATE TABLE IF NOT EXISTS ${t} (
           key TEXT PRIMARY KEY NOT NULL,

@@ -61,6 +61,20 @@ describe('sqliteStore', () => {
     store.close()
   })
 
+  it('opens a file written by an older layout: the old table is dropped and the cache works', async () => {
+    const path = join(dir, 'old-layout.db')
+    const Database = (await import('better-sqlite3')).default
+    const old = new Database(path)
+    old.exec('CREATE TABLE cachestack_v1 (key TEXT PRIMARY KEY, value BLOB, expires_at INTEGER)')
+    old.prepare('INSERT INTO cachestack_v1 VALUES (?, ?, ?)').run('stale', Buffer.from('x'), null)
+    old.close()
+    const cache = createCache({ tiers: [sqliteStore({ path })] })
+    expect(await cache.get('stale')).toBeUndefined()
+    await cache.set('k', { v: 1 })
+    expect(await cache.get('k')).toEqual({ v: 1 })
+    await cache.close()
+  })
+
   it('validates its options, naming the option', () => {
     expect(() => sqliteStore({ path: '' })).toThrow(/"path"/)
     expect(() => sqliteStore({ path: join(dir, 'x.db'), table: 'bad name' })).toThrow(/"table"/)
