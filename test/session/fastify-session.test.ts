@@ -105,7 +105,8 @@ describe.skipIf(!hasRedis)('@fastify/session over real Redis', () => {
     if (keys.length > 0) await client.del(...keys)
     client.disconnect()
   })
-  const redisCache = () => createCache({ tiers: [redisStore({ client, prefix })], strict: true })
+  // A loaded CI machine can take over the default 1 s; these tests are about sessions, not timeouts.
+  const redisCache = () => createCache({ tiers: [redisStore({ client, prefix, timeout: '10s' })], strict: true })
 
   it('survives a restart; logout in one process ends it in the others; ids never stored', async () => {
     const first = await fastifyApp(redisCache())
