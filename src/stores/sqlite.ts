@@ -134,13 +134,13 @@ const TOUCH_FLUSH_AT = 2000
 /** A byte no UTF-8 text contains: `prefix || X'FF'` sorts after every key that starts with `prefix`. */
 const AFTER_ALL_UTF8 = "CAST(X'FF' AS TEXT)"
 
+/** The entry table's columns; a table missing any of them is from an older layout and is recreated. */
+const COLUMNS = ['key', 'value', 'expires_at', 'expires_min', 'size', 'accessed_at', 'tags'] as const
+
 /**
  * The SQLite tier itself, without the guard. Use {@link sqliteStore}, which
  * adds the timeout, circuit breaker and `strict` option every tier has.
  */
-/** The entry table's columns; a table missing any of them is from an older layout and is recreated. */
-const COLUMNS = ['key', 'value', 'expires_at', 'expires_min', 'size', 'accessed_at', 'tags'] as const
-
 export class SqliteStore implements Store<Uint8Array> {
   readonly name: string
   readonly binary = true as const
