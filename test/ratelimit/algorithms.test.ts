@@ -1,6 +1,5 @@
 import fc from 'fast-check'
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { manualClock } from '../../src/index.js'
 import {
   type Algorithm,
@@ -9,7 +8,7 @@ import {
   rateLimit,
   redisRateLimitStore,
 } from '../../src/ratelimit.js'
-import { REDIS_URL, redisAvailable, uniquePrefix } from '../session/redis.js'
+import { redisAvailable, redisClientFor, uniquePrefix } from '../session/redis.js'
 import { Model } from './model.js'
 
 const hasRedis = await redisAvailable()
@@ -81,16 +80,8 @@ describe('the algorithms in memory match the model (manual clock)', () => {
 })
 
 describe.skipIf(!hasRedis)('the algorithms in Redis (Lua) match the model (manual clock)', () => {
-  let client: Redis
   const prefix = uniquePrefix('rl-model')
-  beforeAll(() => {
-    client = new Redis(REDIS_URL)
-  })
-  afterAll(async () => {
-    const keys = await client.keys(`${prefix}*`)
-    if (keys.length > 0) await client.del(...keys)
-    client.disconnect()
-  })
+  const redis = redisClientFor(prefix)
 
   for (const algorithm of ALGORITHMS) {
     it(`${algorithm}`, async () => {
@@ -102,7 +93,7 @@ describe.skipIf(!hasRedis)('the algorithms in Redis (Lua) match the model (manua
           fc.array(step, { minLength: 1, maxLength: 40 }),
           async (limit, window, steps) => {
             await agreesWithModel(
-              () => redisRateLimitStore(client),
+              () => redisRateLimitStore(redis.client),
               algorithm,
               limit,
               window,

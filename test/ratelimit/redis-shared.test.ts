@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { request } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type Algorithm, rateLimit } from '../../src/ratelimit.js'
-import { REDIS_URL, redisAvailable, uniquePrefix } from '../session/redis.js'
+import { REDIS_URL, redisAvailable, redisClientFor, uniquePrefix } from '../session/redis.js'
 
 const hasRedis = await redisAvailable()
 const prefix = uniquePrefix('rl-shared')
@@ -40,15 +40,7 @@ function startProcess(limit: number): Promise<{ child: ChildProcess; url: string
 }
 
 describe.skipIf(!hasRedis)('one Redis counter shared by many processes and limiters', () => {
-  let client: Redis
-  beforeAll(() => {
-    client = new Redis(REDIS_URL)
-  })
-  afterAll(async () => {
-    const keys = await client.keys(`${prefix}*`)
-    if (keys.length > 0) await client.del(...keys)
-    client.disconnect()
-  })
+  const redis = redisClientFor(prefix)
 
   it('10 processes × 100 concurrent requests never admit more than the limit (counted exactly)', async () => {
     const LIMIT = 237
@@ -100,11 +92,11 @@ describe.skipIf(!hasRedis)('one Redis counter shared by many processes and limit
   })
 
   it('fixed window on the server clock: a counter that expires with the window', async () => {
-    const limiter = rateLimit({ store: client, limit: 3, window: '1m', prefix: `${prefix}srv:` })
+    const limiter = rateLimit({ store: redis.client, limit: 3, window: '1m', prefix: `${prefix}srv:` })
     expect(await limiter.check('ada')).toMatchObject({ allowed: true, remaining: 3, reset: 60_000 })
-    expect(await client.exists(`${prefix}srv:ada`)).toBe(0)
+    expect(await redis.client.exists(`${prefix}srv:ada`)).toBe(0)
     expect(await limiter.consume('ada', 2)).toMatchObject({ allowed: true, remaining: 1, reset: 60_000 })
-    expect(await client.get(`${prefix}srv:ada`)).toBe('2')
+    expect(await redis.client.get(`${prefix}srv:ada`)).toBe('2')
     const last = await limiter.consume('ada')
     expect(last).toMatchObject({ allowed: true, remaining: 0 })
     expect(last.reset).toBeGreaterThan(0)
@@ -113,26 +105,32 @@ describe.skipIf(!hasRedis)('one Redis counter shared by many processes and limit
     expect(refused).toMatchObject({ allowed: false, remaining: 0 })
     expect(refused.retryAfter).toBeGreaterThan(0)
     expect(refused.retryAfter).toBeLessThanOrEqual(60_000)
-    expect(await client.get(`${prefix}srv:ada`)).toBe('3') // a refusal takes nothing
+    expect(await redis.client.get(`${prefix}srv:ada`)).toBe('3') // a refusal takes nothing
     expect((await limiter.consume('bob', 4)).retryAfter).toBe(-1) // never fits
-    await client.pexpire(`${prefix}srv:ada`, 1) // the window ends
+    await redis.client.pexpire(`${prefix}srv:ada`, 1) // the window ends
     await new Promise((r) => setTimeout(r, 5))
     expect(await limiter.consume('ada')).toMatchObject({ allowed: true, remaining: 2 })
   })
 
   it('keeps one string per key with an expiry, named by prefix and key', async () => {
-    const limiter = rateLimit({ store: client, limit: 5, window: '1m', algorithm: 'sliding', prefix: `${prefix}k:` })
+    const limiter = rateLimit({
+      store: redis.client,
+      limit: 5,
+      window: '1m',
+      algorithm: 'sliding',
+      prefix: `${prefix}k:`,
+    })
     await limiter.consume('ada')
-    expect(await client.type(`${prefix}k:ada`)).toBe('string')
-    const ttl = await client.pttl(`${prefix}k:ada`)
+    expect(await redis.client.type(`${prefix}k:ada`)).toBe('string')
+    const ttl = await redis.client.pttl(`${prefix}k:ada`)
     expect(ttl).toBeGreaterThan(60_000)
     expect(ttl).toBeLessThanOrEqual(120_000)
   })
 
   it('reloads its script when Redis has forgotten it (SCRIPT FLUSH)', async () => {
-    const limiter = rateLimit({ store: client, limit: 5, window: '1m', prefix: `${prefix}flush:` })
+    const limiter = rateLimit({ store: redis.client, limit: 5, window: '1m', prefix: `${prefix}flush:` })
     await limiter.consume('a')
-    await client.script('FLUSH')
+    await redis.client.script('FLUSH')
     expect(await limiter.consume('a')).toMatchObject({ allowed: true, remaining: 3 })
   })
 })

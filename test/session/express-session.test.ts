@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import session from 'express-session'
 import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { createCache, isCacheError, manualClock, memoryStore } from '../../src/index.js'
 import { redisBus, redisStore } from '../../src/redis.js'
 import { expressSessionStore } from '../../src/session.js'
 import { sqliteStore } from '../../src/sqlite.js'
 import { cookieOf, expressApp, sidOf, whoami } from './helpers.js'
-import { REDIS_URL, redisAvailable, uniquePrefix } from './redis.js'
+import { REDIS_URL, redisAvailable, redisClientFor, uniquePrefix } from './redis.js'
 
 const hasRedis = await redisAvailable()
 const prefix = uniquePrefix('session')
@@ -121,18 +121,11 @@ describe('express-session over a memory tier', () => {
 })
 
 describe.skipIf(!hasRedis)('express-session over real Redis', () => {
-  let client: Redis
-  beforeAll(() => {
-    client = new Redis(REDIS_URL)
-  })
-  afterAll(async () => {
-    const keys = await client.keys(`${prefix}*`)
-    if (keys.length > 0) await client.del(...keys)
-    client.disconnect()
-  })
+  const redis = redisClientFor(prefix)
 
   // A loaded CI machine can take over the default 1 s; these tests are about sessions, not timeouts.
-  const redisCache = () => createCache({ tiers: [redisStore({ client, prefix, timeout: '10s' })], strict: true })
+  const redisCache = () =>
+    createCache({ tiers: [redisStore({ client: redis.client, prefix, timeout: '10s' })], strict: true })
 
   it('a session survives a server restart', async () => {
     let server = await expressApp(expressSessionStore(session, { cache: redisCache() }))
@@ -164,7 +157,7 @@ describe.skipIf(!hasRedis)('express-session over real Redis', () => {
     const channel = `${prefix}bus`
     const caches = [1, 2].map(() =>
       createCache({
-        tiers: [memoryStore(), redisStore({ client, prefix })],
+        tiers: [memoryStore(), redisStore({ client: redis.client, prefix })],
         bus: redisBus({ url: REDIS_URL, channel }),
         strict: true,
       }),
@@ -197,15 +190,15 @@ describe.skipIf(!hasRedis)('express-session over real Redis', () => {
       const cookie = await login(server.url)
       const sid = sidOf(cookie)
       expect(sid.length).toBeGreaterThan(10)
-      const keys = await client.keys(`${prefix}*`)
+      const keys = await redis.client.keys(`${prefix}*`)
       expect(keys.length).toBeGreaterThan(0)
       for (const key of keys) expect(key).not.toContain(sid)
       const key = `${prefix}sess:${createHash('sha256').update(sid).digest('base64url')}`
       expect(keys).toContain(key)
-      const ttl = await client.pttl(key)
+      const ttl = await redis.client.pttl(key)
       expect(ttl).toBeGreaterThan(100_000)
       expect(ttl).toBeLessThanOrEqual(120_000)
-      const raw = await client.getBuffer(key)
+      const raw = await redis.client.getBuffer(key)
       expect(raw?.toString('latin1')).not.toContain(sid)
     } finally {
       await server.close()

@@ -1,13 +1,12 @@
 import fastifyCookie from '@fastify/cookie'
 import fastifySession from '@fastify/session'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type Cache, createCache, manualClock, memoryStore } from '../../src/index.js'
 import { redisStore } from '../../src/redis.js'
 import { fastifySessionStore, type SessionInput } from '../../src/session.js'
 import { cookieOf, sidOf, whoami } from './helpers.js'
-import { REDIS_URL, redisAvailable, uniquePrefix } from './redis.js'
+import { redisAvailable, redisClientFor, uniquePrefix } from './redis.js'
 
 declare module 'fastify' {
   interface Session {
@@ -96,17 +95,10 @@ describe('@fastify/session over a memory tier', () => {
 })
 
 describe.skipIf(!hasRedis)('@fastify/session over real Redis', () => {
-  let client: Redis
-  beforeAll(() => {
-    client = new Redis(REDIS_URL)
-  })
-  afterAll(async () => {
-    const keys = await client.keys(`${prefix}*`)
-    if (keys.length > 0) await client.del(...keys)
-    client.disconnect()
-  })
+  const redis = redisClientFor(prefix)
   // A loaded CI machine can take over the default 1 s; these tests are about sessions, not timeouts.
-  const redisCache = () => createCache({ tiers: [redisStore({ client, prefix, timeout: '10s' })], strict: true })
+  const redisCache = () =>
+    createCache({ tiers: [redisStore({ client: redis.client, prefix, timeout: '10s' })], strict: true })
 
   it('survives a restart; logout in one process ends it in the others; ids never stored', async () => {
     const first = await fastifyApp(redisCache())
@@ -118,7 +110,7 @@ describe.skipIf(!hasRedis)('@fastify/session over real Redis', () => {
       expect(await whoami(a.url, cookie)).toBe('ada')
       expect(await whoami(b.url, cookie)).toBe('ada')
       const sid = sidOf(cookie)
-      for (const key of await client.keys(`${prefix}*`)) expect(key).not.toContain(sid)
+      for (const key of await redis.client.keys(`${prefix}*`)) expect(key).not.toContain(sid)
       await fetch(`${a.url}/logout`, { method: 'POST', headers: { cookie } })
       expect(await whoami(b.url, cookie)).toBe(null)
       expect(await whoami(a.url, cookie)).toBe(null)

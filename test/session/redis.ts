@@ -1,5 +1,6 @@
 /** Connects to the test Redis, or fails (under CI) / skips with a message naming what is missing. */
 import { Redis } from 'ioredis'
+import { afterAll, beforeAll } from 'vitest'
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 
@@ -22,4 +23,22 @@ export async function redisAvailable(): Promise<boolean> {
 /** A unique key prefix for one test file. */
 export function uniquePrefix(area: string): string {
   return `cs-test-${area}-${process.pid}-${Math.random().toString(36).slice(2, 8)}:`
+}
+
+/**
+ * A client of the test Redis for one describe block: connected before its
+ * tests, and afterwards the keys under `prefix` are deleted and it disconnects.
+ * Read `.client` inside tests (it is set in `beforeAll`).
+ */
+export function redisClientFor(prefix: string): { client: Redis } {
+  const holder = { client: undefined as unknown as Redis }
+  beforeAll(() => {
+    holder.client = new Redis(REDIS_URL)
+  })
+  afterAll(async () => {
+    const keys = await holder.client.keys(`${prefix}*`)
+    if (keys.length > 0) await holder.client.del(...keys)
+    holder.client.disconnect()
+  })
+  return holder
 }
