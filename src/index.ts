@@ -21,7 +21,7 @@ import type { Cache, CacheOptions } from './core/index.js'
 import { defaultTiers } from './stores/default-tiers.js'
 
 export * from './core/index.js'
-export { type BreakerOptions, type GuardOptions, guardStore } from './stores/guard.js'
+export { type BreakerOptions, type GuardedTier, type GuardOptions, guardStore } from './stores/guard.js'
 export {
   estimateSize,
   type MemoryPolicy,

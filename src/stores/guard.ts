@@ -13,7 +13,7 @@
 import { type Clock, systemClock } from '../core/clock.js'
 import { type Duration, parseDuration } from '../core/duration.js'
 import { CacheError, type CacheErrorCode, invalidOption, isCacheError } from '../core/errors.js'
-import type { MaybePromise, SharedVersions, Store, StoreContext, StoreHealth } from '../core/store.js'
+import type { MaybePromise, SharedVersions, Store, StoreContext, StoreHealth, StoreWrite } from '../core/store.js'
 
 /** The circuit breaker's settings. */
 export interface BreakerOptions {
@@ -248,6 +248,22 @@ export class Guard {
     }
     this.#arm()
   }
+}
+
+/**
+ * A byte tier behind {@link guardStore} (Redis, Memcached): every operation
+ * answers with a promise, and the shared version counters are always there.
+ */
+export interface GuardedTier extends Store<Uint8Array> {
+  readonly versions: SharedVersions
+  init(ctx: StoreContext): void
+  get(key: string): Promise<Uint8Array | undefined>
+  getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]>
+  set(key: string, value: Uint8Array, expiresAt: number, tags?: readonly string[]): Promise<void>
+  setMany(entries: readonly StoreWrite<Uint8Array>[]): Promise<void>
+  delete(key: string): Promise<boolean>
+  deleteMany(keys: readonly string[]): Promise<void>
+  clear(prefix?: string): Promise<void>
 }
 
 /**

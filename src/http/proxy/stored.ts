@@ -8,6 +8,7 @@
  * @module
  */
 import type { IncomingHttpHeaders } from 'node:http'
+import { HOP_BY_HOP_FIELDS } from '../semantics/headers.js'
 
 /** A stored response. Short field names: they are written once per entry in byte tiers. */
 export interface ProxyStored {
@@ -50,18 +51,7 @@ export function isIndex(value: ProxyValue): value is ProxyVaryIndex {
   return (value as ProxyVaryIndex).vary !== undefined
 }
 
-// RFC 9110 §7.6.1: fields that describe one connection, never forwarded or stored.
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-])
+const HOP_BY_HOP = new Set(HOP_BY_HOP_FIELDS)
 
 /** The hop-by-hop fields of a message: the fixed list and those its `Connection` names. */
 export function hopByHop(headers: IncomingHttpHeaders): Set<string> {

@@ -17,7 +17,7 @@ import { parseCacheControl, serializeCacheControl } from '../semantics/cache-con
 import { formatCacheStatus } from '../semantics/cache-status.js'
 import { isNotModified } from '../semantics/conditional.js'
 import { freshnessLifetime } from '../semantics/freshness.js'
-import { getHeader, type HeadersLike, parseHttpDate } from '../semantics/headers.js'
+import { getHeader, type HeadersLike, HOP_BY_HOP_FIELDS, parseHttpDate } from '../semantics/headers.js'
 import { parseVary, secondaryKey } from '../semantics/vary.js'
 import { fitKey, pathTag, sortedUrl } from './key.js'
 import type { CachedOptions, ResolvedRouteOptions } from './options.js'
@@ -95,22 +95,8 @@ export interface Leader {
 const UNCACHEABLE = Object.freeze({ v: 1, uncacheable: true }) as unknown as StoredResponse
 type Value = StoredResponse | VaryIndex
 
-// RFC 9110 §7.6.1 and fields that describe one transfer, not the stored content.
-const DROP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'age',
-  'date',
-  'content-length',
-  'cache-status',
-])
+// Hop-by-hop fields and those that describe one transfer, not the stored content.
+const DROP = new Set([...HOP_BY_HOP_FIELDS, 'age', 'date', 'content-length', 'cache-status'])
 
 /**
  * A user key may carry request input: escape the line breaks that separate the

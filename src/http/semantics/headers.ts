@@ -80,3 +80,16 @@ function utc(year: number, mon: string, day: number, h: number, mi: number, s: n
 export function formatHttpDate(ms: number): string {
   return new Date(ms).toUTCString()
 }
+
+/** RFC 9110 §7.6.1: fields that describe one connection, never forwarded or stored (lower case). */
+export const HOP_BY_HOP_FIELDS: readonly string[] = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]

@@ -12,7 +12,7 @@ import type { Clock } from '../../core/clock.js'
 import { parseSize, type Size } from '../../core/duration.js'
 import { CacheError, invalidOption } from '../../core/errors.js'
 import type { MaybePromise, SharedVersions, Store, StoreContext, StoreWrite } from '../../core/store.js'
-import { type GuardOptions, guardStore } from '../guard.js'
+import { type GuardedTier, type GuardOptions, guardStore } from '../guard.js'
 import { decodeItem, encodeItem, hashedKey, validKey } from './memcached-entry.js'
 
 /** A memjs client, as `memjs.Client.create()` returns it. */
@@ -245,20 +245,11 @@ function expirySeconds(ttl: number): number {
  * What {@link memcachedStore} returns: the {@link MemcachedStore} behind a
  * timeout and a circuit breaker, with its client at hand.
  */
-export interface MemcachedTier extends Store<Uint8Array> {
+export interface MemcachedTier extends GuardedTier {
   /** The memjs client. */
   readonly client: MemjsClient
   /** The unguarded store. */
   readonly store: MemcachedStore
-  readonly versions: SharedVersions
-  init(ctx: StoreContext): void
-  get(key: string): Promise<Uint8Array | undefined>
-  getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]>
-  set(key: string, value: Uint8Array, expiresAt: number, tags?: readonly string[]): Promise<void>
-  setMany(entries: readonly StoreWrite<Uint8Array>[]): Promise<void>
-  delete(key: string): Promise<boolean>
-  deleteMany(keys: readonly string[]): Promise<void>
-  clear(prefix?: string): Promise<void>
   close(): MaybePromise<void>
 }
 

@@ -10,7 +10,7 @@ import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOption
 import type { Clock } from '../../core/clock.js'
 import { CacheError, invalidOption } from '../../core/errors.js'
 import type { MaybePromise, SharedVersions, Store, StoreContext, StoreWrite, VersionedEntry } from '../../core/store.js'
-import { type GuardOptions, guardStore } from '../guard.js'
+import { type GuardedTier, type GuardOptions, guardStore } from '../guard.js'
 import { decodeEntry, encodeEntry, entryTags, GET_WITH_VERSIONS, TAGGED_ENTRY } from './entry.js'
 import { groupBySlot } from './key-slot.js'
 
@@ -482,23 +482,14 @@ export function redisStore(options: RedisStoreOptions): RedisTier {
  * What {@link redisStore} returns: the {@link RedisStore} behind a timeout and
  * a circuit breaker (see `GuardOptions`), with its client at hand.
  */
-export interface RedisTier extends Store<Uint8Array> {
+export interface RedisTier extends GuardedTier {
   /** The ioredis client (a `Cluster` in cluster mode). */
   readonly client: Redis | Cluster
   /** The key prefix. */
   readonly prefix: string
   /** The unguarded store. */
   readonly store: RedisStore
-  readonly versions: SharedVersions
-  init(ctx: StoreContext): void
-  get(key: string): Promise<Uint8Array | undefined>
-  getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]>
   getWithVersions(key: string): Promise<VersionedEntry<Uint8Array> | undefined>
-  set(key: string, value: Uint8Array, expiresAt: number, tags?: readonly string[]): Promise<void>
-  setMany(entries: readonly StoreWrite<Uint8Array>[]): Promise<void>
-  delete(key: string): Promise<boolean>
-  deleteMany(keys: readonly string[]): Promise<void>
-  clear(prefix?: string): Promise<void>
   close(): Promise<void>
 }
 
