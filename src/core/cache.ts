@@ -512,16 +512,13 @@ export class Cache {
     }
     const flight: Flight = { promise: undefined as unknown as Promise<unknown>, discard: snap?.reader.discard === true }
     const lock = options?.lock
+    // Checked even without a lock tier, so a bad value fails where it is written.
     const lockMs =
-      lock === undefined || lock === false || core.lockTier === undefined
-        ? 0
-        : lock === true
-          ? DEFAULT_LOCK_WAIT
-          : parseDuration(lock, 'lock')
+      lock === undefined || lock === false ? 0 : lock === true ? DEFAULT_LOCK_WAIT : parseDuration(lock, 'lock')
     let started = core.clock.now()
     const run = async (): Promise<T> => {
       let release: (() => Promise<void>) | undefined
-      if (lockMs > 0) {
+      if (lockMs > 0 && core.lockTier !== undefined) {
         const got = await this.#lockOrWait(full, lockMs)
         if (got.env !== undefined) return got.env.value as T
         release = got.release

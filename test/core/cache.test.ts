@@ -267,6 +267,30 @@ describe('namespaces', () => {
   })
 })
 
+describe('lock and bus options', () => {
+  it('a bad lock duration is refused, naming the option, even without a lock tier', async () => {
+    const cache = createCache({ tiers: [memoryStore()] })
+    const err = await cache.getOrSet('k', () => 1, { lock: 'soon' as '5s' }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(CacheError)
+    expect((err as CacheError).code).toBe('ERR_CACHE_INVALID_TTL')
+    expect((err as CacheError).message).toContain('lock')
+  })
+
+  it('lock without a lock-capable tier loads as usual', async () => {
+    const cache = createCache({ tiers: [memoryStore()] })
+    expect(await cache.getOrSet('k', () => 7, { lock: true })).toBe(7)
+  })
+
+  it('a bus that is not one is refused, naming the option', () => {
+    expect(() => createCache({ tiers: [memoryStore()], bus: {} as never })).toThrow(/bus/)
+    try {
+      createCache({ tiers: [memoryStore()], bus: {} as never })
+    } catch (e) {
+      expect((e as CacheError).code).toBe('ERR_CACHE_INVALID_OPTION')
+    }
+  })
+})
+
 describe('getOrSet options', () => {
   it('shouldCache keeps unwanted values out', async () => {
     const cache = createCache()
