@@ -84,7 +84,9 @@ const inDb = (db.prepare('select name from users where id = 1').get() as { name:
 line('write-through: 3 concurrent writes, cache == database', `${(await users.get(1))?.name} == ${inDb}`)
 
 // 4. Write-behind: acknowledged once journaled, flushed in batches, coalesced per key.
-const upsert = db.prepare('insert into stock (sku, qty) values (?, ?) on conflict(sku) do update set qty = excluded.qty')
+const upsert = db.prepare(
+  'insert into stock (sku, qty) values (?, ?) on conflict(sku) do update set qty = excluded.qty',
+)
 let flushes = 0
 const stock = writeBehind<number>({
   cache: cache.namespace('stock'),
@@ -159,7 +161,8 @@ db.function('ran', () => {
   return 1
 })
 const q = cachedQuery(db, { cache })
-const read = async () => ((await q.query('select qty, ran() from stock where sku = ?', ['sku-1'])).rows[0] as { qty: number }).qty
+const read = async () =>
+  ((await q.query('select qty, ran() from stock where sku = ?', ['sku-1'])).rows[0] as { qty: number }).qty
 const seen = [await read(), await read(), await read()]
 await q.query('update stock set qty = qty + 1000 where sku = ?', ['sku-1'])
 seen.push(await read())
