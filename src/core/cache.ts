@@ -71,6 +71,8 @@ class CacheCore {
   readonly shared: SharedTagVersions | undefined
   readonly inflight = new Map<string, Flight>()
   readonly readers = new Map<string, Reader>()
+  /** Local writes waiting for tag versions; only a later local write, delete or clear overtakes them. */
+  readonly writers = new Map<string, Reader>()
   /** Counters by namespace prefix ('' for the root). */
   readonly counters = new Map<string, { name: string; counters: CacheCounters }>()
   readonly bus: Bus | undefined
@@ -120,7 +122,7 @@ class CacheCore {
   #onBusMessage(m: BusMessage): void {
     if (m.clears !== undefined) {
       for (const prefix of m.clears) {
-        this.discard(undefined, prefix)
+        this.discard(undefined, prefix, true)
         for (const tier of this.local) void tier.clear(prefix)
         if (prefix !== '') this.versions.changed?.([namespaceTag(prefix)])
       }
@@ -128,7 +130,7 @@ class CacheCore {
     if (m.tags !== undefined && m.tags.length > 0) this.versions.changed?.(m.tags)
     if (m.keys !== undefined) {
       for (const key of m.keys) {
-        this.discard(key)
+        this.discard(key, undefined, true)
         for (const tier of this.local) void tier.delete(key)
         const waiting = this.waiters.get(key)
         if (waiting !== undefined) for (const wake of waiting) wake()
@@ -137,7 +139,7 @@ class CacheCore {
   }
 
   #onResync(): void {
-    this.discard(undefined)
+    this.discard(undefined, undefined, true)
     for (const tier of this.local) void tier.clear('')
     this.versions.resync?.()
   }
@@ -185,40 +187,112 @@ class CacheCore {
     if (this.emitter.listeners.evict !== undefined) this.emitter.emit('evict', { key, reason, tier })
   }
 
-  /** Marks in-flight loads of `key` (or of every key with `prefix`) as overtaken. */
-  discard(key: string | undefined, prefix?: string): void {
-    if (key !== undefined) {
-      const f = this.inflight.get(key)
-      if (f !== undefined) {
-        f.discard = true
-        this.inflight.delete(key)
-      }
-      const r = this.readers.get(key)
-      if (r !== undefined) {
-        r.discard = true
-        this.readers.delete(key)
-      }
-      return
+  /**
+   * Watches `key` for writes during an await: a set, delete or clear of it from
+   * now on marks the returned reader (`discard`), so what was read before it is
+   * not written back over it. Pair with {@link CacheCore.unwatch}.
+   */
+  watch(key: string): Reader {
+    let reader = this.readers.get(key)
+    if (reader === undefined) {
+      reader = { discard: false, count: 0 }
+      this.readers.set(key, reader)
     }
-    for (const [k, f] of this.inflight) {
-      if (prefix === undefined || prefix === '' || k.startsWith(prefix)) {
-        f.discard = true
-        this.inflight.delete(k)
-      }
+    reader.count++
+    return reader
+  }
+
+  unwatch(key: string, reader: Reader, map = this.readers): void {
+    if (--reader.count === 0 && map.get(key) === reader) map.delete(key)
+  }
+
+  /**
+   * Watches `key` for later *local* writes while a write of it waits (for tag
+   * versions): a set, delete or clear called after it in this process marks the
+   * reader. A bus message does not: it may tell of a remote write older than this one.
+   */
+  watchWrites(key: string): Reader {
+    let reader = this.writers.get(key)
+    if (reader === undefined) {
+      reader = { discard: false, count: 0 }
+      this.writers.set(key, reader)
     }
-    for (const [k, r] of this.readers) {
-      if (prefix === undefined || prefix === '' || k.startsWith(prefix)) {
-        r.discard = true
-        this.readers.delete(k)
-      }
-    }
+    reader.count++
+    return reader
+  }
+
+  /**
+   * Marks in-flight loads and reads of `key` (or of every key with `prefix`) as
+   * overtaken, and, unless `remote` (a bus message), local writes waiting to land.
+   */
+  discard(key: string | undefined, prefix?: string, remote = false): void {
+    if (!remote && this.writers.size > 0) discardIn(this.writers, key, prefix)
+    discardIn(this.inflight, key, prefix)
+    discardIn(this.readers, key, prefix)
   }
 }
 
 function noop(): void {}
 
+/** Marks and forgets the readers of `key`, or of every key with `prefix` (all when both are absent). */
+function discardIn(map: Map<string, { discard: boolean }>, key: string | undefined, prefix: string | undefined): void {
+  if (key !== undefined) {
+    const r = map.get(key)
+    if (r !== undefined) {
+      r.discard = true
+      map.delete(key)
+    }
+    return
+  }
+  for (const [k, r] of map) {
+    if (prefix === undefined || prefix === '' || k.startsWith(prefix)) {
+      r.discard = true
+      map.delete(k)
+    }
+  }
+}
+
 /** How long `lock: true` waits for another process's load before loading itself. */
 const DEFAULT_LOCK_WAIT = 5000
+
+/**
+ * Checks every option of one getOrSet call up front, so a bad value fails the
+ * call that passed it rather than a later one that needs it (a bad `timeout`
+ * would otherwise surface only when the source fails).
+ */
+function checkGetOrSetOptions(options: GetOrSetOptions<never>): void {
+  if (typeof options !== 'object' || options === null) {
+    throw invalidOption('options', 'an object of getOrSet options', options)
+  }
+  if (options.ttl !== undefined) parseDuration(options.ttl, 'ttl')
+  if (options.grace !== undefined) parseDuration(options.grace, 'grace')
+  if (options.timeout !== undefined) parseDuration(options.timeout, 'timeout')
+  if (options.minLoadTime !== undefined) parseDuration(options.minLoadTime, 'minLoadTime')
+  if (options.earlyRefresh !== undefined) parseEarlyRefresh(options.earlyRefresh)
+  if (options.shouldCache !== undefined && typeof options.shouldCache !== 'function') {
+    throw invalidOption('shouldCache', 'a function (value) => boolean', options.shouldCache)
+  }
+  const lock = options.lock
+  if (lock !== undefined && typeof lock !== 'boolean') parseDuration(lock, 'lock')
+}
+
+/** The events {@link Cache.on} accepts (a record, so a new event cannot be forgotten here). */
+const EVENT_NAMES: ReadonlySet<string> = new Set(
+  Object.keys({
+    hit: 1,
+    miss: 1,
+    stale: 1,
+    load: 1,
+    loadError: 1,
+    set: 1,
+    delete: 1,
+    evict: 1,
+    invalidate: 1,
+    clear: 1,
+    tierOp: 1,
+    error: 1,
+  } satisfies Record<CacheEventName, 1>),
+)
 
 /** A batch loader's answer as an array in the order of `keys`. */
 function normalizeBatch<T>(raw: readonly T[] | ReadonlyMap<string, T>, keys: readonly string[]): T[] {
@@ -318,18 +392,25 @@ export class Cache {
   }
 
   async #getSlow<T>(key: string, full: string, from: number, l1Env: Envelope | undefined): Promise<T | undefined> {
-    const now = this.#core.clock.now()
-    if (this.#mayRevalidate(l1Env, now) && (await this.#revalidate(l1Env!))) {
-      this.#hit(key, 0)
-      return l1Env!.value as T
+    const core = this.#core
+    const now = core.clock.now()
+    // A write or delete landing while the lower tiers are read wins over what they return.
+    const watch = core.watch(full)
+    try {
+      if (this.#mayRevalidate(l1Env, now) && (await this.#revalidate(l1Env!))) {
+        this.#hit(key, 0)
+        return l1Env!.value as T
+      }
+      const { fresh } = await core.stack.read(full, from, now, (env, current) => this.#usable(env, now, current), watch)
+      if (fresh !== undefined) {
+        this.#hit(key, fresh.tier)
+        return fresh.env.value as T
+      }
+      this.#miss(key)
+      return undefined
+    } finally {
+      core.unwatch(full, watch)
     }
-    const { fresh } = await this.#core.stack.read(full, from, now, (env, current) => this.#usable(env, now, current))
-    if (fresh !== undefined) {
-      this.#hit(key, fresh.tier)
-      return fresh.env.value as T
-    }
-    this.#miss(key)
-    return undefined
   }
 
   /**
@@ -365,7 +446,11 @@ export class Cache {
           if (core.emitter.listeners.hit !== undefined)
             core.emitter.emit('hit', { key, namespace: this.#name, tier: 0 })
           if (core.opts.refresh.mode !== 0 || options?.earlyRefresh !== undefined) {
-            this.#maybeRefresh(key, full, l1Env, now, loader, options)
+            try {
+              this.#maybeRefresh(key, full, l1Env, now, loader, options)
+            } catch (error) {
+              return Promise.reject(error)
+            }
           }
           return Promise.resolve(l1Env.value as T)
         }
@@ -385,25 +470,21 @@ export class Cache {
     const core = this.#core
     if (typeof loader !== 'function') throw invalidOption('loader', 'a function', loader)
     if (core.closed) throw this.#closedError()
+    // Every option is checked on the way in, not when it is first needed (a bad
+    // `timeout` would otherwise surface only when the source fails).
+    if (options !== undefined) checkGetOrSetOptions(options)
     const now = core.clock.now()
-    // Before the first await: what a load started after the reads below must record and respect.
-    let snap: Snapshot | undefined
-    if (!core.inflight.has(full)) {
-      const tags = this.#tagNames(options?.tags)
-      let reader = core.readers.get(full)
-      if (reader === undefined) {
-        reader = { discard: false, count: 0 }
-        core.readers.set(full, reader)
-      }
-      reader.count++
-      snap = { tags, versions: tags === undefined ? undefined : core.versionsFor(tags), reader }
-    }
+    // Before the first await: what a load started after the reads below must record and
+    // respect, and what the reads may copy up: a write landing meanwhile wins over both.
+    const reader = core.watch(full)
+    const snap: Snapshot | undefined = core.inflight.has(full)
+      ? undefined
+      : { tags: this.#tagNames(options?.tags), versions: undefined, reader }
+    if (snap?.tags !== undefined) snap.versions = core.versionsFor(snap.tags)
     try {
-      return await this.#readThenLoad(key, full, loader, options, from, l1Env, now, snap)
+      return await this.#readThenLoad(key, full, loader, options, from, l1Env, now, snap, reader)
     } finally {
-      if (snap !== undefined && --snap.reader.count === 0 && core.readers.get(full) === snap.reader) {
-        core.readers.delete(full)
-      }
+      core.unwatch(full, reader)
     }
   }
 
@@ -416,6 +497,7 @@ export class Cache {
     l1Env: Envelope | undefined,
     now: number,
     snap: Snapshot | undefined,
+    reader: Reader,
   ): Promise<T> {
     const core = this.#core
     if (this.#mayRevalidate(l1Env, now) && (await this.#revalidate(l1Env!))) {
@@ -424,9 +506,12 @@ export class Cache {
     }
     let stale = l1Env !== undefined && l1Env.staleUntil > now ? l1Env : undefined
     if (from < core.stack.tiers.length) {
-      const found = await core.stack.read(full, from, now, (env, current) => this.#usable(env, now, current))
+      const found = await core.stack.read(full, from, now, (env, current) => this.#usable(env, now, current), reader)
       if (found.fresh !== undefined) {
         this.#hit(key, found.fresh.tier)
+        if (core.opts.refresh.mode !== 0 || options?.earlyRefresh !== undefined) {
+          this.#maybeRefresh(key, full, found.fresh.env, core.clock.now(), loader, options)
+        }
         return found.fresh.env.value as T
       }
       if (found.stale !== undefined && (stale === undefined || found.stale.env.createdAt > stale.createdAt)) {
@@ -448,14 +533,18 @@ export class Cache {
     staleValue: T,
     options: GetOrSetOptions<T> | undefined,
   ): Promise<T> {
+    // One call serves the stale value at most once: a soft timeout followed by a failure is one stale hit.
+    let served = false
     const guarded = load.catch((error: unknown) => {
-      this.#serveStale(key, 'error', error)
+      if (!served) this.#serveStale(key, 'error', error)
+      served = true
       return staleValue
     })
     const timeout = options?.timeout === undefined ? this.#core.opts.timeout : parseDuration(options.timeout, 'timeout')
     if (timeout === undefined) return guarded
     return new Promise<T>((resolve) => {
       const timer = setTimeout(() => {
+        served = true
         this.#serveStale(key, 'timeout', undefined)
         resolve(staleValue)
       }, timeout)
@@ -497,6 +586,7 @@ export class Cache {
     let versions: number[] | Promise<number[]> | undefined =
       snap !== undefined ? snap.versions : tags === undefined ? undefined : core.versionsFor(tags)
     let lateNames: string[] | undefined
+    let lateVersions: (number[] | Promise<number[]>)[] | undefined
     const ctx: LoaderContext<T> = {
       key,
       staleValue: stale?.value as T | undefined,
@@ -506,8 +596,12 @@ export class Cache {
       setTags(more: readonly string[]) {
         const added = checkTags(more, 'setTags')
         tags = tags === undefined ? added : [...tags, ...added]
-        // Versions of tags added during the load are read when the load ends (the shared tier may be remote).
+        // Versions of tags added during the load are read now: an invalidation after
+        // this call makes the loaded value stale, as for tags given up front.
         lateNames = lateNames === undefined ? [...added] : [...lateNames, ...added]
+        const read = core.versionsFor(added)
+        if (!Array.isArray(read)) read.catch(noop)
+        ;(lateVersions ??= []).push(read)
       },
     }
     const flight: Flight = { promise: undefined as unknown as Promise<unknown>, discard: snap?.reader.discard === true }
@@ -552,7 +646,7 @@ export class Cache {
       if (core.emitter.listeners.load !== undefined) core.emitter.emit('load', { key, namespace: this.#name, duration })
       if (!flight.discard && duration >= minLoadTime && (shouldCache === undefined || shouldCache(value))) {
         let recorded = versions as number[] | undefined
-        if (lateNames !== undefined) recorded = [...(recorded ?? []), ...(await core.versionsFor(lateNames))]
+        if (lateVersions !== undefined) recorded = [...(recorded ?? []), ...(await Promise.all(lateVersions)).flat()]
         const env = this.#envelope(value, now, ttl, grace, tags, recorded, duration)
         try {
           await this.#write(key, full, env)
@@ -681,7 +775,34 @@ export class Cache {
     if (typeof loadMany !== 'function') throw invalidOption('loadMany', 'a function', loadMany)
     const core = this.#core
     if (core.closed) throw this.#closedError()
+    if (options !== undefined) {
+      checkGetOrSetOptions(options)
+      if (options.lock !== undefined && options.lock !== false) {
+        throw invalidOption(
+          'lock',
+          'false or absent: getOrSetMany loads a batch in one call (use getOrSet for a locked load)',
+          options.lock,
+        )
+      }
+    }
     const fulls = keys.map((k) => this.#full(k))
+    // Writes landing while the tiers are read win over the batch (its copy-ups and its load).
+    const readers = fulls.map((full) => core.watch(full))
+    try {
+      return await this.#readThenLoadMany(keys, fulls, readers, loadMany, options)
+    } finally {
+      for (let i = 0; i < fulls.length; i++) core.unwatch(fulls[i]!, readers[i]!)
+    }
+  }
+
+  async #readThenLoadMany<T>(
+    keys: readonly string[],
+    fulls: string[],
+    readers: Reader[],
+    loadMany: (keys: string[]) => MaybePromise<readonly T[] | ReadonlyMap<string, T>>,
+    options: GetOrSetOptions<T> | undefined,
+  ): Promise<T[]> {
+    const core = this.#core
     const now = core.clock.now()
     const found = await core.stack.readMany(fulls, 0, now, (env, current) => this.#usable(env, now, current))
     const out = new Array<T>(keys.length)
@@ -690,6 +811,7 @@ export class Cache {
     const batchKeys: string[] = []
     /** Pairs (index in `keys`, index in `batchKeys`). */
     const slots: number[] = []
+    const batchReaders: Reader[] = []
     const writeBack: Promise<void>[] = []
     for (let i = 0; i < keys.length; i++) {
       const f = found[i]
@@ -697,7 +819,7 @@ export class Cache {
       if (f !== undefined) {
         out[i] = f.env.value as T
         this.#hit(key, f.tier)
-        if (f.tier > 0) writeBack.push(core.stack.write(fulls[i]!, f.env, f.tier))
+        if (f.tier > 0 && !readers[i]!.discard) writeBack.push(core.stack.write(fulls[i]!, f.env, f.tier))
         continue
       }
       this.#miss(key)
@@ -711,19 +833,20 @@ export class Cache {
         j = batchKeys.length
         batchIndex.set(fulls[i]!, j)
         batchKeys.push(key)
+        batchReaders.push(readers[i]!)
       }
       slots.push(i, j)
     }
     if (batchKeys.length > 0) {
-      const batch = this.#loadBatch(batchKeys, loadMany, options)
+      const batch = this.#loadBatch(batchKeys, loadMany, options, batchReaders)
       waits.push(
         batch.then((values) => {
           for (let s = 0; s < slots.length; s += 2) out[slots[s]!] = values[slots[s + 1]!] as T
         }),
       )
     }
-    await Promise.all(writeBack)
-    await Promise.all(waits)
+    // One await for both: a failing load is handled even while copy-ups are pending.
+    await Promise.all([...writeBack, ...waits])
     return out
   }
 
@@ -732,16 +855,21 @@ export class Cache {
     keys: string[],
     loadMany: (keys: string[]) => MaybePromise<readonly T[] | ReadonlyMap<string, T>>,
     options: GetOrSetOptions<T> | undefined,
+    readers?: readonly Reader[],
   ): Promise<T[]> {
     const core = this.#core
     const ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
     const grace = options?.grace === undefined ? core.opts.grace : parseDuration(options.grace, 'grace')
+    const minLoadTime = options?.minLoadTime === undefined ? 0 : parseDuration(options.minLoadTime, 'minLoadTime')
     const shouldCache = options?.shouldCache
     const tags = this.#tagNames(options?.tags)
     // Read before the load starts: an invalidation during the load makes its values stale at once.
     const versionsNow = tags === undefined ? undefined : core.versionsFor(tags)
     const fulls = keys.map((k) => this.#full(k))
-    const flights: Flight[] = fulls.map(() => ({ promise: undefined as unknown as Promise<unknown>, discard: false }))
+    const flights: Flight[] = fulls.map((_, j) => ({
+      promise: undefined as unknown as Promise<unknown>,
+      discard: readers?.[j]?.discard === true,
+    }))
     const started = core.clock.now()
     const run = async (): Promise<T[]> => {
       let values: T[]
@@ -766,8 +894,9 @@ export class Cache {
         if (core.emitter.listeners.load !== undefined) {
           core.emitter.emit('load', { key: keys[j]!, namespace: this.#name, duration })
         }
-        // A write or delete of this key during the load marked its flight: the write wins.
-        if (flights[j]!.discard || (shouldCache !== undefined && !shouldCache(values[j] as T))) continue
+        // A write or delete of this key during the read or the load marked it: the write wins.
+        if (flights[j]!.discard || readers?.[j]?.discard === true || duration < minLoadTime) continue
+        if (shouldCache !== undefined && !shouldCache(values[j] as T)) continue
         list.push({ key: fulls[j]!, env: this.#envelope(values[j], now, ttl, grace, tags, versions, duration) })
       }
       if (list.length > 0) {
@@ -866,9 +995,20 @@ export class Cache {
     const ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
     const grace = options?.grace === undefined ? core.opts.grace : parseDuration(options.grace, 'grace')
     const tags = this.#tagNames(options?.tags)
-    const versions = tags === undefined ? undefined : await core.versionsFor(tags)
-    const env = this.#envelope(value, core.clock.now(), ttl, grace, tags, versions, 0)
+    // This write overtakes loads in flight now; a later write or delete overtakes it
+    // while it waits for tag versions (calls land in call order).
     core.discard(full)
+    let versions = tags === undefined ? undefined : core.versionsFor(tags)
+    if (versions !== undefined && !Array.isArray(versions)) {
+      const watch = core.watchWrites(full)
+      try {
+        versions = await versions
+      } finally {
+        core.unwatch(full, watch, core.writers)
+      }
+      if (watch.discard) return
+    }
+    const env = this.#envelope(value, core.clock.now(), ttl, grace, tags, versions, 0)
     await this.#write(key, full, env)
     if (core.bus !== undefined) await core.publish({ keys: [full] })
   }
@@ -882,9 +1022,15 @@ export class Cache {
   /** Whether a fresh value is stored under `key`. Counts neither a hit nor a miss. */
   async has(key: string): Promise<boolean> {
     const full = this.#full(key)
-    const now = this.#core.clock.now()
-    const { fresh } = await this.#core.stack.read(full, 0, now, (env, current) => this.#usable(env, now, current))
-    return fresh !== undefined
+    const core = this.#core
+    const now = core.clock.now()
+    const watch = core.watch(full)
+    try {
+      const { fresh } = await core.stack.read(full, 0, now, (env, current) => this.#usable(env, now, current), watch)
+      return fresh !== undefined
+    } finally {
+      core.unwatch(full, watch)
+    }
   }
 
   /** Deletes `key` from every tier; resolves whether a tier had it. */
@@ -903,22 +1049,29 @@ export class Cache {
   async getMany<T = unknown>(keys: readonly string[]): Promise<(T | undefined)[]> {
     if (!Array.isArray(keys)) throw invalidOption('keys', 'an array of keys', keys)
     const fulls = keys.map((k) => this.#full(k))
-    const now = this.#core.clock.now()
-    const found = await this.#core.stack.readMany(fulls, 0, now, (env, current) => this.#usable(env, now, current))
-    const out = new Array<T | undefined>(keys.length)
-    const writeBack: Promise<void>[] = []
-    for (let i = 0; i < keys.length; i++) {
-      const f = found[i]
-      if (f !== undefined) {
-        out[i] = f.env.value as T
-        this.#hit(keys[i]!, f.tier)
-        if (f.tier > 0) writeBack.push(this.#core.stack.write(fulls[i]!, f.env, f.tier))
-      } else {
-        this.#miss(keys[i]!)
+    const core = this.#core
+    const now = core.clock.now()
+    const readers = fulls.map((full) => core.watch(full))
+    try {
+      const found = await core.stack.readMany(fulls, 0, now, (env, current) => this.#usable(env, now, current))
+      const out = new Array<T | undefined>(keys.length)
+      const writeBack: Promise<void>[] = []
+      for (let i = 0; i < keys.length; i++) {
+        const f = found[i]
+        if (f !== undefined) {
+          out[i] = f.env.value as T
+          this.#hit(keys[i]!, f.tier)
+          // A key written or deleted during the read keeps what that write left.
+          if (f.tier > 0 && !readers[i]!.discard) writeBack.push(core.stack.write(fulls[i]!, f.env, f.tier))
+        } else {
+          this.#miss(keys[i]!)
+        }
       }
+      await Promise.all(writeBack)
+      return out
+    } finally {
+      for (let i = 0; i < fulls.length; i++) core.unwatch(fulls[i]!, readers[i]!)
     }
-    await Promise.all(writeBack)
-    return out
   }
 
   /**
@@ -928,16 +1081,35 @@ export class Cache {
   async setMany<T>(entries: Iterable<readonly [string, T]>, options?: SetOptions): Promise<void> {
     const core = this.#core
     if (core.closed) throw this.#closedError()
+    if (entries === null || typeof (entries as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function') {
+      throw invalidOption('entries', 'an iterable of [key, value] pairs (an array or a Map)', entries)
+    }
     const ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
     const grace = options?.grace === undefined ? core.opts.grace : parseDuration(options.grace, 'grace')
     const tags = this.#tagNames(options?.tags)
-    const versions = tags === undefined ? undefined : await core.versionsFor(tags)
+    const pairs: [string, T][] = []
+    for (const entry of entries) {
+      if (!Array.isArray(entry)) throw invalidOption('entries', 'an iterable of [key, value] pairs', entry)
+      const full = this.#full(entry[0])
+      // Overtakes loads in flight now (as `set`); a later write or delete overtakes this one.
+      core.discard(full)
+      pairs.push([full, entry[1] as T])
+    }
+    let versions = tags === undefined ? undefined : core.versionsFor(tags)
+    let watches: Reader[] | undefined
+    if (versions !== undefined && !Array.isArray(versions)) {
+      watches = pairs.map(([full]) => core.watchWrites(full))
+      try {
+        versions = await versions
+      } finally {
+        for (let i = 0; i < pairs.length; i++) core.unwatch(pairs[i]![0], watches[i]!, core.writers)
+      }
+    }
     const now = core.clock.now()
     const list: { key: string; env: Envelope }[] = []
-    for (const [key, value] of entries) {
-      const full = this.#full(key)
-      core.discard(full)
-      list.push({ key: full, env: this.#envelope(value, now, ttl, grace, tags, versions, 0) })
+    for (let i = 0; i < pairs.length; i++) {
+      if (watches !== undefined && watches[i]!.discard) continue
+      list.push({ key: pairs[i]![0], env: this.#envelope(pairs[i]![1], now, ttl, grace, tags, versions, 0) })
     }
     await core.stack.writeMany(list)
     if (core.bus !== undefined) await core.publish({ keys: list.map((e) => e.key) })
@@ -964,12 +1136,25 @@ export class Cache {
     const ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
     const grace = options?.grace === undefined ? core.opts.grace : parseDuration(options.grace, 'grace')
     const now = core.clock.now()
-    const { fresh, stale } = await core.stack.read(full, 0, now, (env, current) => this.#usable(env, now, current))
-    const found = fresh ?? stale
-    if (found === undefined || (found.env.tags !== undefined && !(await core.tagsCurrentNow(found.env)))) return false
-    const env: Envelope = { ...found.env, freshUntil: now + ttl, staleUntil: now + ttl + grace }
-    await this.#write(key, full, env)
-    return true
+    // A set or delete landing while the entry is read wins: the touch then rewrites nothing.
+    const watch = core.watch(full)
+    try {
+      const { fresh, stale } = await core.stack.read(
+        full,
+        0,
+        now,
+        (env, current) => this.#usable(env, now, current),
+        watch,
+      )
+      const found = fresh ?? stale
+      if (found === undefined || (found.env.tags !== undefined && !(await core.tagsCurrentNow(found.env)))) return false
+      if (watch.discard) return false
+      const env: Envelope = { ...found.env, freshUntil: now + ttl, staleUntil: now + ttl + grace }
+      await this.#write(key, full, env)
+      return true
+    } finally {
+      core.unwatch(full, watch)
+    }
   }
 
   /**
@@ -1065,6 +1250,8 @@ export class Cache {
 
   /** Listens to an event (shared by every namespace; payloads name the namespace). */
   on<E extends CacheEventName>(event: E, listener: CacheListener<E>): this {
+    if (!EVENT_NAMES.has(event)) throw invalidOption('event', `one of ${[...EVENT_NAMES].join(', ')}`, event)
+    if (typeof listener !== 'function') throw invalidOption('listener', 'a function', listener)
     this.#core.emitter.on(event, listener)
     return this
   }

@@ -215,7 +215,9 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
         tier === null ||
         typeof tier !== 'object' ||
         typeof tier.get !== 'function' ||
-        typeof tier.set !== 'function'
+        typeof tier.set !== 'function' ||
+        typeof tier.delete !== 'function' ||
+        typeof tier.clear !== 'function'
       ) {
         throw invalidOption(`tiers[${i}]`, 'a store (an object with get, set, delete and clear)', tier)
       }

@@ -120,11 +120,18 @@ export class TierStack {
   /**
    * Reads `key` from tiers `from..n`. Returns the first entry `usable` accepts
    * (fresh), or else the newest entry still within grace, or `undefined`.
-   * A fresh entry found below the first tier is copied up with its own expiry.
+   * A fresh entry found below the first tier is copied up with its own expiry,
+   * unless `watch` was marked (a write or delete of the key landed meanwhile).
    * An entry with tags read from a shared tier is checked against the exact
    * shared versions: read with the entry where the store can, else read after.
    */
-  async read(key: string, from: number, now: number, usable: Usable): Promise<{ fresh?: Found; stale?: Found }> {
+  async read(
+    key: string,
+    from: number,
+    now: number,
+    usable: Usable,
+    watch?: { readonly discard: boolean },
+  ): Promise<{ fresh?: Found; stale?: Found }> {
     let stale: Found | undefined
     for (let i = from; i < this.tiers.length; i++) {
       const tier = this.tiers[i]!
@@ -146,7 +153,8 @@ export class TierStack {
         else current = await this.shared.exact(env.tags)
       } else current = undefined
       if (usable(env, current)) {
-        if (i > 0) await this.write(key, env, i)
+        // Not over a write or delete that landed while the tiers were read (`watch`).
+        if (i > 0 && watch?.discard !== true) await this.write(key, env, i)
         return stale === undefined ? { fresh: { env, tier: i } } : { fresh: { env, tier: i }, stale }
       }
       if (stale === undefined || env.createdAt > stale.env.createdAt) stale = { env, tier: i }
