@@ -403,13 +403,7 @@ export class ProxyHandler {
     const deadline = performance.now() + wait
     let pause = 10
     for (;;) {
-      const [got, passing] = await Promise.all([
-        cache.tryLock(primary, wait),
-        cache.get(pass).then(
-          (v) => v !== undefined,
-          () => false,
-        ),
-      ])
+      const [got, passing] = await Promise.all([cache.tryLock(primary, wait), cache.has(pass).catch(() => false)])
       if (passing) {
         if (typeof got === 'function') void got()
         return ALONE
@@ -433,6 +427,8 @@ export class ProxyHandler {
 
   /** The stored response for this request when it may be served without going forward. */
   async #usable(req: IncomingMessage, primary: string, reqCC: CacheControl): Promise<Lead | undefined> {
+    // `has` counts no miss: polling must not drag the cache's hit ratio down.
+    if (!(await this.#cache.has(primary).catch(() => false))) return undefined
     const { stored } = await this.#lookup(primary, req.headers)
     if (stored === undefined) return undefined
     const f = factsOf(stored, this.#o.targets, this.#o.heuristicFraction)
