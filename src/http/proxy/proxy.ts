@@ -617,8 +617,10 @@ export class ProxyHandler {
       if (keepMs <= 0) reason = 'no-freshness'
     }
     const storing = reason === undefined
-    // A request's own Authorization says nothing about the next request's answer.
-    if (!storing) ctx.release(undefined, undefined, reason !== 'authorization')
+    // Even when only this request's Authorization forbade storing: waiting behind the
+    // next such request would queue processes one behind another (the URL is merely
+    // coalesced per process for a while).
+    if (!storing) ctx.release(undefined, undefined, true)
 
     // Headers for the client.
     let clientHead = raw
