@@ -402,6 +402,7 @@ export class ProxyHandler {
     const pass = passKey(primary)
     const deadline = performance.now() + wait
     let pause = 10
+    let waited = false
     for (;;) {
       const [got, passing] = await Promise.all([cache.tryLock(primary, wait), cache.has(pass).catch(() => false)])
       if (passing) {
@@ -410,7 +411,8 @@ export class ProxyHandler {
       }
       if (got === 'none') return ALONE
       if (typeof got === 'function') {
-        // Taken just after a holder stored and let go: its response is there to serve.
+        if (!waited) return { unlock: got }
+        // Taken just after the holder we waited for stored and let go: its response may be there.
         const found = await this.#usable(req, primary, reqCC)
         if (found === undefined) return { unlock: got }
         void got()
@@ -419,6 +421,7 @@ export class ProxyHandler {
       const left = deadline - performance.now()
       if (left <= 0) return ALONE
       await cache.changed(primary, Math.min(left, pause))
+      waited = true
       pause = Math.min(pause * 2, 100)
       const found = await this.#usable(req, primary, reqCC)
       if (found !== undefined) return found
