@@ -49,6 +49,8 @@ const USAGE = `Usage: cachestack proxy --origin URL [options]
   --grace DURATION         serve stale while revalidating in the background (default 0)
   --keep DURATION          keep stale responses for revalidation (default 1h)
   --stale-if-error DUR     serve stale when the origin fails (default 0)
+  --collapse-wait DUR      with a redis store, wait this long for another instance's fetch
+                           of the same URL rather than fetch it again (default 5s; 0: off)
   --admin-token TOKEN      enable POST /.cachestack/purge (or CACHESTACK_ADMIN_TOKEN)
   --dashboard-port N       serve the live dashboard on 127.0.0.1:N (token-protected when set)
   --config FILE            JSON file with the same options (flags win)
@@ -69,6 +71,7 @@ export function parseProxyArgs(argv: readonly string[]): ProxyCliConfig & { help
       grace: { type: 'string' },
       keep: { type: 'string' },
       'stale-if-error': { type: 'string' },
+      'collapse-wait': { type: 'string' },
       'admin-token': { type: 'string' },
       'dashboard-port': { type: 'string' },
       config: { type: 'string' },
@@ -88,6 +91,7 @@ export function parseProxyArgs(argv: readonly string[]): ProxyCliConfig & { help
   if (values.grace !== undefined) cfg.grace = values.grace
   if (values.keep !== undefined) cfg.keep = values.keep
   if (values['stale-if-error'] !== undefined) cfg.staleIfError = values['stale-if-error']
+  if (values['collapse-wait'] !== undefined) cfg.collapseWait = values['collapse-wait']
   if (values['dashboard-port'] !== undefined) cfg.dashboardPort = Number(values['dashboard-port'])
   const token = values['admin-token'] ?? process.env.CACHESTACK_ADMIN_TOKEN
   if (token !== undefined && token !== '') cfg.adminToken = token

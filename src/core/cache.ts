@@ -984,6 +984,51 @@ export class Cache {
     return this.set(key, value, options)
   }
 
+  /** @internal Whether a tier offers cross-process locks ({@link Cache.tryLock} can take one). */
+  get canLock(): boolean {
+    return this.#core.lockTier !== undefined
+  }
+
+  /**
+   * @internal The cross-process lock of `key` for callers that coalesce work
+   * outside `getOrSet` (the proxy's misses): taken for at most `ttl` ms.
+   * Resolves a release function (which never rejects), `'held'` when another
+   * process holds the lock, or `'none'` when no tier offers locks or the lock
+   * tier failed (counted in `tierErrors`, even in strict mode never thrown: a
+   * lock is a courtesy, and its caller goes on without one).
+   */
+  async tryLock(key: string, ttl: number): Promise<(() => Promise<void>) | 'held' | 'none'> {
+    const core = this.#core
+    const tier = core.lockTier
+    if (tier === undefined || core.closed) return 'none'
+    let full: string
+    try {
+      full = this.#full(key)
+    } catch {
+      return 'none'
+    }
+    const failed = (operation: string, error: unknown) => {
+      try {
+        core.stack.fail(tier, operation, full, error)
+      } catch {}
+    }
+    let release: (() => Promise<void>) | undefined
+    try {
+      release = await tier.lock!(full, ttl)
+    } catch (error) {
+      failed('lock', error)
+      return 'none'
+    }
+    if (release === undefined) return 'held'
+    const unlock = release
+    return () => unlock().catch((error: unknown) => failed('unlock', error))
+  }
+
+  /** @internal Resolves when the bus says `key` changed in another process (or here), or after `ms`. */
+  changed(key: string, ms: number): Promise<void> {
+    return this.#notice(this.#full(key), ms)
+  }
+
   /**
    * Stores `value` under `key`. A load of the same key in flight is overtaken: its value will not be stored.
    * @throws CacheError `ERR_CACHE_KEY`, `ERR_CACHE_INVALID_TTL`, or `ERR_CACHE_SERIALIZE` when a byte tier cannot store the value

@@ -96,6 +96,8 @@ describe('CLI flags', () => {
       '1mb',
       '--store',
       'sqlite:x.db',
+      '--collapse-wait',
+      '2s',
     ])
     expect(cfg).toMatchObject({
       origin: 'http://127.0.0.1:1',
@@ -103,6 +105,7 @@ describe('CLI flags', () => {
       grace: '10s',
       maxObjectSize: '1mb',
       store: 'sqlite:x.db',
+      collapseWait: '2s',
     })
   })
 

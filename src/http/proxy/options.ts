@@ -64,6 +64,18 @@ export interface ProxyOptions {
    * RFC 9111 §4.2.2 allows one; 0 turns heuristics off. @defaultValue 0.1
    */
   heuristicFraction?: number
+  /**
+   * Coalescing across processes: when the cache has a tier with cross-process
+   * locks (Redis), the process that leads a miss takes a lock on the URL
+   * before fetching, and other processes wait up to this long for its response
+   * to appear in the shared tier (woken by the bus when there is one, else
+   * polling every 10–100 ms), then serve it (`collapsed`) or fetch the origin
+   * themselves. Also the lock's lifetime, so a process that dies holding it
+   * delays the others by at most this. Costs a lock round trip per miss (never
+   * on a hit); 0 turns it off. Without a lock-capable tier it does nothing.
+   * @defaultValue `'5s'`
+   */
+  collapseWait?: Duration
   /** How long the origin may take to send response headers before the request fails (502/504, or stale-if-error). @defaultValue `'30s'` */
   originTimeout?: Duration
   /**
@@ -91,6 +103,7 @@ export interface ResolvedProxyOptions {
   storeSetCookie: boolean
   heuristicFraction: number
   originTimeout: number
+  collapseWait: number
   adminToken: string | undefined
   adminPath: string
   name: string
@@ -108,6 +121,7 @@ const KNOWN = new Set([
   'storeSetCookie',
   'heuristicFraction',
   'originTimeout',
+  'collapseWait',
   'adminToken',
   'adminPath',
   'name',
@@ -144,6 +158,9 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
   if (options.adminToken !== undefined && (typeof options.adminToken !== 'string' || options.adminToken.length < 8)) {
     throw invalidOption('adminToken', 'a string of at least 8 characters', options.adminToken)
   }
+  const collapseWait = parseDuration(options.collapseWait ?? '5s', 'collapseWait')
+  if (!Number.isFinite(collapseWait))
+    throw invalidOption('collapseWait', 'a finite duration such as "5s"', collapseWait)
   return {
     origin,
     maxSize: parseSize(options.maxSize ?? '256mb', 'maxSize'),
@@ -155,6 +172,7 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
     storeSetCookie: options.storeSetCookie === true,
     heuristicFraction: fraction,
     originTimeout: parseDuration(options.originTimeout ?? '30s', 'originTimeout'),
+    collapseWait,
     adminToken: options.adminToken,
     adminPath,
     name: options.name ?? 'cachestack',

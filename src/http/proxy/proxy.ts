@@ -52,6 +52,30 @@ const CONDITIONAL = new Set(['if-none-match', 'if-modified-since', 'content-leng
 /** A request that waits for another's origin fetch gets the stored response, or `undefined` to fetch alone. */
 type Pending = Promise<ProxyStored | undefined>
 
+/**
+ * How a fetch ends for those waiting on it: the stored response and the write
+ * storing it, or `undefined` (with `uncacheable` when the origin's answer may
+ * not be stored, so that waiting for it elsewhere is pointless). Called as soon
+ * as it is known; later calls are ignored.
+ */
+type Settle = (stored: ProxyStored | undefined, written?: Promise<void>, uncacheable?: boolean) => void
+
+/** What a miss does after trying the cross-process lock: lead (holding `unlock`), serve `stored`, or fetch alone. */
+interface Lead {
+  unlock?: () => Promise<void>
+  stored?: ProxyStored
+  f?: Facts
+  age?: number
+}
+const ALONE: Lead = Object.freeze({}) as Lead
+
+/**
+ * How long a URL whose answer could not be stored is fetched without the
+ * cross-process lock (Varnish's hit-for-miss): waiting for a response no one
+ * will store would queue the processes one behind the other.
+ */
+const PASS_MEMORY = 30_000
+
 type Entry = Omit<CacheStatusEntry, 'cache'>
 
 interface Ctx {
@@ -67,7 +91,7 @@ interface Ctx {
   fwd: CacheStatusEntry['fwd']
   collapsed: boolean
   /** Called once, with the stored response or undefined, as soon as it is known. */
-  release: (stored: ProxyStored | undefined) => void
+  release: Settle
 }
 
 /**
@@ -86,6 +110,8 @@ export class ProxyHandler {
   readonly #admin: AdminHandler | undefined
   readonly #hit: string
   readonly #staleHit: string
+  /** `collapseWait` when the cache can lock across processes, else 0 (no lock on a miss). */
+  readonly #collapse: number
 
   /** @internal use `createProxy(options).handler` */
   constructor(o: ResolvedProxyOptions, cache: Cache, clock: Clock | undefined) {
@@ -104,6 +130,7 @@ export class ProxyHandler {
         : adminHandler(o.adminToken, cache, formatCacheStatus({ cache: o.name, detail: 'admin' }))
     this.#hit = this.#status({ hit: true })
     this.#staleHit = this.#status({ hit: true, detail: 'stale' })
+    this.#collapse = o.collapseWait > 0 && cache.canLock ? o.collapseWait : 0
   }
 
   /** Closes the origin connections kept alive. */
@@ -317,7 +344,7 @@ export class ProxyHandler {
     })
     this.#inflight.set(primary, p)
     let done = false
-    this.#fetch(req, res, host, url, primary, reqCC, fwd, stale, staleKey, false, (stored) => {
+    const settle = (stored: ProxyStored | undefined) => {
       if (done) return
       done = true
       release(stored)
@@ -326,7 +353,94 @@ export class ProxyHandler {
       setImmediate(() => {
         if (this.#inflight.get(primary) === p) this.#inflight.delete(primary)
       })
+    }
+    // A request that asked the origin itself (`no-cache`, `max-age`…) would not take another's answer.
+    if (this.#collapse === 0 || fwd === 'request') {
+      this.#fetch(req, res, host, url, primary, reqCC, fwd, stale, staleKey, false, settle)
+      return
+    }
+    const lead = await this.#leadOrWait(req, primary, reqCC).catch(() => ALONE)
+    if (lead.stored !== undefined) {
+      // Another process fetched it: served from the shared tier.
+      this.#serve(req, res, lead.stored, lead.f!, lead.age!, this.#status({ fwd, collapsed: true }))
+      settle(lead.stored)
+      return
+    }
+    const unlock = lead.unlock
+    if (unlock === undefined) {
+      this.#fetch(req, res, host, url, primary, reqCC, fwd, stale, staleKey, false, settle)
+      return
+    }
+    let unlocked = false
+    this.#fetch(req, res, host, url, primary, reqCC, fwd, stale, staleKey, false, (stored, written, uncacheable) => {
+      settle(stored)
+      if (unlocked) return
+      unlocked = true
+      // The lock goes once the response is in the shared tier (or known never to be),
+      // so a process that takes it next finds the response instead of fetching again.
+      const after =
+        uncacheable === true
+          ? this.#cache.set(passKey(primary), 1, { ttl: PASS_MEMORY, grace: 0 }).catch(noop)
+          : written
+      if (after === undefined) void unlock()
+      else void after.then(unlock)
     })
+  }
+
+  /**
+   * Coalescing across processes (a tier with locks and `collapseWait` > 0):
+   * takes the URL's lock, or waits up to `collapseWait` for the process
+   * holding it to store a response this request may use (woken by the bus, or
+   * polling with a backoff from 10 to 100 ms). Resolves `{ unlock }` to lead
+   * the fetch, `{ stored }` to serve, or nothing to fetch alone: the lock tier
+   * failed, the URL answered uncacheably of late, the holder gave up without
+   * storing what this request can use, or the wait ran out.
+   */
+  async #leadOrWait(req: IncomingMessage, primary: string, reqCC: CacheControl): Promise<Lead> {
+    const cache = this.#cache
+    const wait = this.#collapse
+    const pass = passKey(primary)
+    const deadline = performance.now() + wait
+    let pause = 10
+    let waited = false
+    for (;;) {
+      const [got, passing] = await Promise.all([cache.tryLock(primary, wait), cache.has(pass).catch(() => false)])
+      if (passing) {
+        if (typeof got === 'function') void got()
+        return ALONE
+      }
+      if (got === 'none') return ALONE
+      if (typeof got === 'function') {
+        if (!waited) return { unlock: got }
+        // Taken just after the holder we waited for stored and let go: its response may be there.
+        const found = await this.#usable(req, primary, reqCC)
+        if (found === undefined) return { unlock: got }
+        void got()
+        return found
+      }
+      const left = deadline - performance.now()
+      if (left <= 0) return ALONE
+      await cache.changed(primary, Math.min(left, pause))
+      waited = true
+      pause = Math.min(pause * 2, 100)
+      const found = await this.#usable(req, primary, reqCC)
+      if (found !== undefined) return found
+    }
+  }
+
+  /** The stored response for this request when it may be served without going forward. */
+  async #usable(req: IncomingMessage, primary: string, reqCC: CacheControl): Promise<Lead | undefined> {
+    // `has` counts no miss: polling must not drag the cache's hit ratio down.
+    if (!(await this.#cache.has(primary).catch(() => false))) return undefined
+    const { stored } = await this.#lookup(primary, req.headers)
+    if (stored === undefined) return undefined
+    const f = factsOf(stored, this.#o.targets, this.#o.heuristicFraction)
+    const age = currentAge(
+      { ageValue: stored.a, date: f.date, requestTime: stored.rq, responseTime: stored.rs },
+      this.#clock.now(),
+    )
+    const d = reuse(f.lifetime, age, f.cc, reqCC)
+    return d === 'fresh' || d === 'stale-acceptable' ? { stored, f, age } : undefined
   }
 
   /** Revalidates a stale response in the background, once per key at a time (RFC 5861 §3). */
@@ -365,7 +479,7 @@ export class ProxyHandler {
     stale: ProxyStored | undefined,
     staleKey: string | undefined,
     collapsed: boolean,
-    release: (s: ProxyStored | undefined) => void,
+    release: Settle,
   ): void {
     const headers = forwardHeaders(req, host, CONDITIONAL)
     if (stale !== undefined) {
@@ -450,8 +564,7 @@ export class ProxyHandler {
         setFlat(h, 'date', up.headers.date ?? formatHttpDate(responseTime))
       }
       const updated: ProxyStored = { ...stale, h, rq: requestTime, rs: responseTime, a: ageValue(up.headers.age) }
-      this.#write(ctx, ctx.staleKey, updated, undefined)
-      ctx.release(updated)
+      ctx.release(updated, this.#write(ctx, ctx.staleKey, updated, undefined))
       if (res !== undefined) {
         // A Set-Cookie on the 304 goes to the client that caused it, never into the stored copy.
         const cookies = cleanHeaders(up.rawHeaders, hop, undefined).filter(
@@ -507,7 +620,10 @@ export class ProxyHandler {
       if (keepMs <= 0) reason = 'no-freshness'
     }
     const storing = reason === undefined
-    if (!storing) ctx.release(undefined)
+    // Even when only this request's Authorization forbade storing: waiting behind the
+    // next such request would queue processes one behind another (the URL is merely
+    // coalesced per process for a while).
+    if (!storing) ctx.release(undefined, undefined, true)
 
     // Headers for the client.
     let clientHead = raw
@@ -560,7 +676,7 @@ export class ProxyHandler {
         if (size > o.maxObjectSize) {
           collecting = false
           chunks.length = 0
-          ctx.release(undefined)
+          ctx.release(undefined, undefined, true)
           if (!clientOpen) {
             up.destroy()
             return
@@ -581,11 +697,11 @@ export class ProxyHandler {
       }
       const body = Buffer.concat(chunks, size)
       const stored = this.#build(ctx, status, raw, cc, vary as string[], body, requestTime, responseTime)
-      this.#write(ctx, undefined, stored, {
+      const written = this.#write(ctx, undefined, stored, {
         ttl: keepMs,
         tags: tagsFor(ctx.host, ctx.url, surrogateKeys(record['surrogate-key'], record['cache-tag'])),
       })
-      ctx.release(stored)
+      ctx.release(stored, written)
     })
     up.on('error', () => {
       ctx.release(undefined)
@@ -634,13 +750,13 @@ export class ProxyHandler {
     }
   }
 
-  /** Writes a stored response under its key (and the Vary index under the primary key). */
+  /** Writes a stored response under its key (and the Vary index under the primary key); never rejects. */
   #write(
     ctx: Ctx,
     key: string | undefined,
     stored: ProxyStored,
     opts: { ttl: number; tags: string[] } | undefined,
-  ): void {
+  ): Promise<void> {
     const cache = this.#cache
     const o = this.#o
     let ttl: number
@@ -661,18 +777,12 @@ export class ProxyHandler {
       tags = opts.tags
     }
     const options = { ttl: Math.max(1, Math.ceil(ttl)), grace: 0, tags }
-    const swallow = () => {}
-    if (key !== undefined) {
-      cache.set(key, stored, options).catch(swallow)
-      return
-    }
-    if (stored.vf.length === 0) {
-      cache.set(ctx.primary, stored, options).catch(swallow)
-      return
-    }
+    if (key !== undefined) return cache.set(key, stored, options).catch(noop)
+    if (stored.vf.length === 0) return cache.set(ctx.primary, stored, options).catch(noop)
     const index: ProxyVaryIndex = { v: 1, vary: stored.vf }
-    cache.set(ctx.primary, index, { ...options, ttl: Math.max(options.ttl, o.keep) }).catch(swallow)
-    cache.set(fitKey(`${ctx.primary}\n~${stored.sk}`), stored, options).catch(swallow)
+    const a = cache.set(ctx.primary, index, { ...options, ttl: Math.max(options.ttl, o.keep) }).catch(noop)
+    const b = cache.set(fitKey(`${ctx.primary}\n~${stored.sk}`), stored, options).catch(noop)
+    return Promise.all([a, b]).then(noop)
   }
 
   /** Range requests: served from a fresh stored 200, else passed through untouched (206 is never stored). */
@@ -802,6 +912,13 @@ export class ProxyHandler {
 }
 
 const VIA = '1.1 cachestack'
+
+function noop(): void {}
+
+/** The key remembering that a URL's last answer could not be stored (see `PASS_MEMORY`). */
+function passKey(primary: string): string {
+  return fitKey(`${primary}\n!pass`)
+}
 const ANY_FINAL_STATUS = { anyFinalStatus: true }
 const SURROGATE_CONTROL = new Set(['surrogate-control'])
 const NOT_STORED_ON_304 = new Set(['age', 'cache-status', 'content-length', 'set-cookie'])
