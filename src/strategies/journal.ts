@@ -280,7 +280,7 @@ function encodeGroup(records: readonly JournalRecord[], start: number, end: numb
   let at = 0
   for (let i = start; i < end; i++) {
     const r = records[i]!
-    const keyLen = out.write(r.key, at + 4, 'utf8')
+    const keyLen = writeKey(out, r.key, at + 4)
     out.writeUInt32LE(keyLen, at)
     at += 4 + keyLen
     const v = r.value
@@ -296,6 +296,21 @@ function encodeGroup(records: readonly JournalRecord[], start: number, end: numb
     }
   }
   return out.subarray(0, at)
+}
+
+/** Writes `key` as UTF-8 at `at`; returns its length. Short ASCII keys (the usual) skip the native call. */
+function writeKey(out: Buffer, key: string, at: number): number {
+  const n = key.length
+  if (n <= 64) {
+    let i = 0
+    for (; i < n; i++) {
+      const c = key.charCodeAt(i)
+      if (c > 0x7f) break
+      out[at + i] = c
+    }
+    if (i === n) return n
+  }
+  return out.write(key, at, 'utf8')
 }
 
 function decodeGroup(buf: Buffer): JournalRecord[] {

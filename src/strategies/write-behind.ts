@@ -108,10 +108,9 @@ interface Queued<V> {
   since: number
 }
 
-interface Append {
-  record: JournalRecord
-  key: string
-  value: unknown
+/** A write waiting for its group commit: its journal record (serialized value) plus the value itself. */
+interface Append extends JournalRecord {
+  raw: unknown
 }
 
 /** The writes of one group commit share one promise: they are acknowledged (or fail) together. */
@@ -204,7 +203,6 @@ export function writeBehind<V>(options: WriteBehindOptions<V>): WriteBehind<V> {
       stats.coalesced++
     }
     stats.journaled++
-    schedule()
   }
 
   const ready = (async () => {
@@ -216,6 +214,7 @@ export function writeBehind<V>(options: WriteBehindOptions<V>): WriteBehind<V> {
       enqueue(e.key, e.op, value, e.id, now)
       stats.replayed++
     }
+    schedule()
     // The cache may have lost these writes with the process: put the last value of each key back.
     for (const [key, q] of queue) {
       if (q.op === 'set') await cache.set(key, q.value, options.setOptions).catch(noop)
@@ -231,17 +230,26 @@ export function writeBehind<V>(options: WriteBehindOptions<V>): WriteBehind<V> {
    * (group commit). Writes of one key in the same group are coalesced first:
    * all of them are acknowledged together, so only the last needs journaling.
    */
+  /** The last index of each key in the group being committed (reused: no map per group). */
+  const lastIndex = new Map<string, number>()
+
   const commitAppends = async () => {
     const batch = appends
     const done = group!
     appends = []
     group = undefined
-    const lastOf = new Map<string, Append>()
-    for (const a of batch) lastOf.set(a.key, a)
-    const kept = [...lastOf.values()]
+    let kept = batch
+    if (batch.length > 1) {
+      for (let i = 0; i < batch.length; i++) lastIndex.set(batch[i]!.key, i)
+      if (lastIndex.size < batch.length) {
+        kept = []
+        for (let i = 0; i < batch.length; i++) if (lastIndex.get(batch[i]!.key) === i) kept.push(batch[i]!)
+      }
+      lastIndex.clear()
+    }
     let ids: JournalId[]
     try {
-      const appended = journal.append(kept.map((a) => a.record))
+      const appended = journal.append(kept)
       // The SQLite journal answers synchronously: no extra turn of the microtask queue.
       ids = Array.isArray(appended) ? appended : await appended
     } catch (error) {
@@ -257,18 +265,19 @@ export function writeBehind<V>(options: WriteBehindOptions<V>): WriteBehind<V> {
     stats.coalesced += batch.length - kept.length
     const now = clock.now()
     const sets: [string, unknown][] = []
-    const deletes: string[] = []
+    let deletes: string[] | undefined
     for (let i = 0; i < kept.length; i++) {
       const a = kept[i]!
-      enqueue(a.key, a.record.op, a.value as V | undefined, ids[i]!, now)
-      if (a.record.op === 'set') sets.push([a.key, a.value])
-      else deletes.push(a.key)
+      enqueue(a.key, a.op, a.raw as V | undefined, ids[i]!, now)
+      if (a.op === 'set') sets.push([a.key, a.raw])
+      else (deletes ??= []).push(a.key)
     }
+    schedule()
     // One key appears once here, so the cache writes can go in two batches.
     let failed: unknown
     try {
       if (sets.length > 0) await cache.setMany(sets, options.setOptions)
-      if (deletes.length > 0) await cache.deleteMany(deletes)
+      if (deletes !== undefined) await cache.deleteMany(deletes)
     } catch (error) {
       if (!(error instanceof CacheError && error.code === 'ERR_CACHE_CLOSED')) failed = error
     }
@@ -291,7 +300,7 @@ export function writeBehind<V>(options: WriteBehindOptions<V>): WriteBehind<V> {
       return Promise.reject(error)
     }
     stats.writes++
-    appends.push({ record: { key, op, value: bytes }, key, value })
+    appends.push({ key, op, value: bytes, raw: value })
     if (group === undefined) {
       group = newGroup()
       setImmediate(() => void commitAppends())
