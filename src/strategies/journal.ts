@@ -4,8 +4,8 @@
  * better-sqlite3, loaded only when used) and a Redis stream (your ioredis client).
  * @module
  */
-import { mkdirSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { mkdirSync, realpathSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
 import type { Database, Statement } from 'better-sqlite3'
 import type { Redis } from 'ioredis'
 import { CacheError } from '../core/errors.js'
@@ -186,10 +186,15 @@ const openFiles = new Map<string, SharedFile>()
 
 function openShared(Sqlite: typeof import('better-sqlite3'), path: string, power: boolean): SharedFile {
   const memory = path === ':memory:'
-  const key = memory ? '' : resolve(path)
+  let key = ''
+  if (!memory) {
+    const full = resolve(path)
+    mkdirSync(dirname(full), { recursive: true })
+    // The same file under another name (a symbolic link on the way) must find the same connection.
+    key = join(realpathSync(dirname(full)), basename(full))
+  }
   let file = memory ? undefined : openFiles.get(key)
   if (file === undefined) {
-    if (!memory) mkdirSync(dirname(key), { recursive: true })
     // No busy wait: the only other holder of the lock is another process with the same file.
     const db = new Sqlite(path, { timeout: 0 })
     try {
@@ -204,7 +209,8 @@ function openShared(Sqlite: typeof import('better-sqlite3'), path: string, power
       db.exec('begin exclusive; commit')
     } catch (cause) {
       db.close()
-      if ((cause as { code?: string }).code === 'SQLITE_BUSY') {
+      const code = (cause as { code?: unknown }).code
+      if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) {
         throw new CacheError(
           'ERR_CACHE_JOURNAL',
           `The write-behind journal ${path} is in use by another process: give each process (or worker) its own journal path.`,

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -86,6 +87,55 @@ describe('sqliteJournal', () => {
     ])
     expect(got.b).toEqual([{ key: 'x', op: 'set', value: 2 }])
   })
+
+  it('finds the same connection for the file under another path (a symbolic link)', async () => {
+    mkdirSync(join(dir, 'real'))
+    symlinkSync(join(dir, 'real'), join(dir, 'link'))
+    const a = sqliteJournal({ path: join(dir, 'real', 'j.db'), name: 'a' })
+    const b = sqliteJournal({ path: join(dir, 'link', 'j.db'), name: 'b' })
+    await a.open()
+    await b.open()
+    await b.append([{ key: 'k', op: 'delete', value: undefined }])
+    await a.close()
+    expect((await b.replay()).map((e) => e.key)).toEqual(['k'])
+    await b.close()
+  })
+
+  it('refuses a file another process holds, with ERR_CACHE_JOURNAL, and opens it once that process is gone', async () => {
+    const journal = join(dir, 'other-process.db')
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(import.meta.dirname, 'fixtures', 'write-behind-child.ts'),
+        'write',
+        join(dir, 'other-app.db'),
+        journal,
+        '5',
+        '5',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    )
+    const exited = new Promise((r) => child.on('exit', r))
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+          if (chunk.includes('ACKED')) resolve()
+        })
+        child.on('exit', (code) => reject(new Error(`child exited (${code}) before ACKED`)))
+      })
+      const error = await rejection(sqliteJournal({ path: journal }).open())
+      expect(error).toMatchObject({ code: 'ERR_CACHE_JOURNAL' })
+      expect(error.message).toMatch(/in use by another process/)
+    } finally {
+      child.kill('SIGKILL')
+      await exited
+    }
+    const j = sqliteJournal({ path: journal })
+    await j.open()
+    await j.close()
+  }, 30_000)
 
   it('refuses a file that another connection holds, with ERR_CACHE_JOURNAL', async () => {
     const path = join(dir, 'held.db')
