@@ -108,11 +108,6 @@ interface Queued<V> {
   since: number
 }
 
-/** A write waiting for its group commit: its journal record (serialized value) plus the value itself. */
-interface Append extends JournalRecord {
-  raw: unknown
-}
-
 /** The writes of one group commit share one promise: they are acknowledged (or fail) together. */
 interface Group {
   promise: Promise<void>
@@ -168,7 +163,10 @@ export function writeBehind<V>(options: WriteBehindOptions<V>): WriteBehind<V> {
   let queue = new Map<string, Queued<V>>()
   /** The batch being flushed now. */
   let inFlight: Map<string, Queued<V>> | undefined
-  let appends: Append[] = []
+  /** The writes waiting for their group commit, as journaled (serialized values)… */
+  let appends: JournalRecord[] = []
+  /** …and their values as written, index for index (the cache and the flush get these). */
+  let appendValues: unknown[] = []
   /** The group the next write joins; `undefined` until a write opens one. */
   let group: Group | undefined
   /** A commit at the end of this turn of the event loop is scheduled. */
@@ -229,25 +227,34 @@ export function writeBehind<V>(options: WriteBehindOptions<V>): WriteBehind<V> {
     isReady = true
   }, noop)
 
-  /**
-   * Commits every append of this turn of the event loop in one journal write
-   * (group commit). Writes of one key in the same group are coalesced first:
-   * all of them are acknowledged together, so only the last needs journaling.
-   */
-  /** The last index of each key in the group being committed (reused: no map per group). */
+  /** The last index of each key in the group being committed, keys in the order of their first write (reused). */
   const lastIndex = new Map<string, number>()
 
+  /**
+   * Commits the writes of a group in one journal write (group commit): those
+   * of this turn of the event loop, or of the writers that followed up at once
+   * on the previous group. Writes of one key in the same group are coalesced
+   * first: all of them are acknowledged together, so only the last needs journaling.
+   */
   const commitAppends = async () => {
     const batch = appends
+    const batchValues = appendValues
     const done = group!
     appends = []
+    appendValues = []
     group = undefined
     let kept = batch
+    let keptValues = batchValues
     if (batch.length > 1) {
       for (let i = 0; i < batch.length; i++) lastIndex.set(batch[i]!.key, i)
       if (lastIndex.size < batch.length) {
         kept = []
-        for (let i = 0; i < batch.length; i++) if (lastIndex.get(batch[i]!.key) === i) kept.push(batch[i]!)
+        keptValues = []
+        // In the order of each key's first write in the group (the queue's order), with its last value.
+        for (const i of lastIndex.values()) {
+          kept.push(batch[i]!)
+          keptValues.push(batchValues[i])
+        }
       }
       lastIndex.clear()
     }
@@ -271,10 +278,11 @@ export function writeBehind<V>(options: WriteBehindOptions<V>): WriteBehind<V> {
     const sets: [string, unknown][] = []
     let deletes: string[] | undefined
     for (let i = 0; i < kept.length; i++) {
-      const a = kept[i]!
-      enqueue(a.key, a.op, a.raw as V | undefined, ids[i]!, now)
-      if (a.op === 'set') sets.push([a.key, a.raw])
-      else (deletes ??= []).push(a.key)
+      const r = kept[i]!
+      const value = keptValues[i] as V | undefined
+      enqueue(r.key, r.op, value, ids[i]!, now)
+      if (r.op === 'set') sets.push([r.key, value])
+      else (deletes ??= []).push(r.key)
     }
     schedule()
     // One key appears once here, so the cache writes can go in two batches.
@@ -321,7 +329,8 @@ export function writeBehind<V>(options: WriteBehindOptions<V>): WriteBehind<V> {
       return Promise.reject(error)
     }
     stats.writes++
-    appends.push({ key, op, value: bytes, raw: value })
+    appends.push({ key, op, value: bytes })
+    appendValues.push(value)
     if (group === undefined) {
       group = newGroup()
       if (!turnEndPending) {
