@@ -81,8 +81,11 @@ export function sqliteJournal(options: SqliteJournalOptions = {}): WriteJournal 
   let file: SharedFile | undefined
   let insert: Statement<[Buffer]> | undefined
   let ackRows: ((rows: readonly number[]) => void) | undefined
+  let clearRows: (() => void) | undefined
   /** Records of each row not yet acknowledged; the row goes when its count reaches 0. */
   const remaining = new Map<number, number>()
+  /** `remaining` covers every row of the table (it was empty at open, or has been replayed). */
+  let knowsAllRows = false
   return {
     async open() {
       let Sqlite: typeof import('better-sqlite3')
@@ -113,6 +116,11 @@ export function sqliteJournal(options: SqliteJournalOptions = {}): WriteJournal 
         ackRows = d.transaction((rows: readonly number[]) => {
           for (const row of rows) del.run(row)
         })
+        // Emptying the whole table frees its pages at once; deleting row by row rewrites each page.
+        const clear = d.prepare(`delete from "${table}"`)
+        clearRows = () => void clear.run()
+        knowsAllRows = d.prepare(`select 1 from "${table}" limit 1`).get() === undefined
+        file.tables.set(table, (file.tables.get(table) ?? 0) + 1)
       } catch (cause) {
         releaseShared(file)
         file = undefined
@@ -145,7 +153,11 @@ export function sqliteJournal(options: SqliteJournalOptions = {}): WriteJournal 
           done.push(row)
         }
       }
-      if (done.length > 0) ackRows!(done)
+      if (done.length === 0) return
+      // Nothing left to keep (the usual end of a flush that caught up), and no other journal of this
+      // process on the table: empty it in one go.
+      if (remaining.size === 0 && knowsAllRows && file!.tables.get(table) === 1) clearRows!()
+      else ackRows!(done)
     },
     replay() {
       const rows = file!.db.prepare(`select id, records from "${table}" order by id`).all() as {
@@ -153,6 +165,7 @@ export function sqliteJournal(options: SqliteJournalOptions = {}): WriteJournal 
         records: Buffer
       }[]
       const out: JournalEntry[] = []
+      knowsAllRows = true
       for (const row of rows) {
         const records = decodeGroup(row.records)
         remaining.set(row.id, records.length)
@@ -161,7 +174,12 @@ export function sqliteJournal(options: SqliteJournalOptions = {}): WriteJournal 
       return out
     },
     close() {
-      if (file !== undefined) releaseShared(file)
+      if (file !== undefined) {
+        const users = (file.tables.get(table) ?? 1) - 1
+        if (users > 0) file.tables.set(table, users)
+        else file.tables.delete(table)
+        releaseShared(file)
+      }
       file = undefined
     },
   }
@@ -179,6 +197,8 @@ interface SharedFile {
   key: string
   db: Database
   users: number
+  /** Journals of this process on each table of the file. */
+  tables: Map<string, number>
 }
 
 /** Journal files open in this process, by absolute path: an exclusively locked file admits one connection. */
@@ -219,7 +239,7 @@ function openShared(Sqlite: typeof import('better-sqlite3'), path: string, power
       }
       throw cause
     }
-    file = { key, db, users: 0 }
+    file = { key, db, users: 0, tables: new Map() }
     if (!memory) openFiles.set(key, file)
   }
   // One connection, one setting: a journal that asks for power-loss durability gets it for the whole file.

@@ -57,6 +57,27 @@ describe('sqliteJournal', () => {
     await third.close()
   })
 
+  it('acknowledging everything it wrote never removes rows it does not know of', async () => {
+    const path = join(dir, 'unknown-rows.db')
+    const rec = (key: string) => [{ key, op: 'set' as const, value: bytes(key) }]
+    const first = sqliteJournal({ path })
+    await first.open()
+    await first.append(rec('left-by-a-crash'))
+    await first.close()
+    // Rows from before, not replayed: acknowledging this journal's own writes leaves them.
+    const second = sqliteJournal({ path })
+    await second.open()
+    await second.ack(await second.append(rec('mine')))
+    // Two journals of one process on one table: each keeps the other's rows.
+    const third = sqliteJournal({ path })
+    await third.open()
+    await third.append(rec('theirs'))
+    await second.ack(await second.append(rec('mine again')))
+    expect((await third.replay()).map((e) => e.key)).toEqual(['left-by-a-crash', 'theirs'])
+    await second.close()
+    await third.close()
+  })
+
   it('two journals (names) of one process share one file', async () => {
     const path = join(dir, 'shared.db')
     const got: Record<string, WriteBehindEntry<number>[]> = { a: [], b: [] }
