@@ -314,21 +314,33 @@ function encodeGroup(records: readonly JournalRecord[], start: number, end: numb
   for (let i = start; i < end; i++) {
     const r = records[i]!
     const keyLen = writeKey(out, r.key, at + 4)
-    out.writeUInt32LE(keyLen, at)
+    writeU32(out, keyLen, at)
     at += 4 + keyLen
     const v = r.value
     if (v === undefined || r.op !== 'set') {
       out[at] = r.op === 'set' ? 1 : 0
-      out.writeUInt32LE(0, at + 1)
+      writeU32(out, 0, at + 1)
       at += 5
     } else {
+      const n = v.byteLength
       out[at] = 1
-      out.writeUInt32LE(v.byteLength, at + 1)
-      out.set(v, at + 5)
-      at += 5 + v.byteLength
+      writeU32(out, n, at + 1)
+      at += 5
+      // Small values (the usual JSON of a number or a short string) copy faster in a loop than through `set`.
+      if (n <= 32) for (let j = 0; j < n; j++) out[at + j] = v[j]!
+      else out.set(v, at)
+      at += n
     }
   }
   return out.subarray(0, at)
+}
+
+/** Writes `n` (< 2^32) little-endian at `at`, without `writeUInt32LE`'s argument checks (the frame is sized). */
+function writeU32(out: Buffer, n: number, at: number): void {
+  out[at] = n & 0xff
+  out[at + 1] = (n >>> 8) & 0xff
+  out[at + 2] = (n >>> 16) & 0xff
+  out[at + 3] = n >>> 24
 }
 
 /** Writes `key` as UTF-8 at `at`; returns its length. Short ASCII keys (the usual) skip the native call. */
