@@ -35,7 +35,8 @@ export const ERROR_CODES = {
     'A memoized argument cannot be turned into a stable key (a function, symbol, cycle or class instance): pass a key option that maps the arguments to a string.',
   ERR_CACHE_FLUSH:
     'Write-behind could not flush pending writes to the source: they stay in the journal and are replayed on the next start; fix the flush function or the database.',
-  ERR_CACHE_JOURNAL: 'The write-behind journal could not be opened or written: check the path (or Redis client).',
+  ERR_CACHE_JOURNAL:
+    'The write-behind journal could not be opened or written: check the path (or Redis client). A SQLite journal file serves one process: give each process its own path.',
 } as const
 
 /** A stable error code, one of {@link ERROR_CODES}' keys. */

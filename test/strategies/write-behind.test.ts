@@ -65,6 +65,70 @@ describe('writeBehind', () => {
     expect(batches).toEqual([10, 10, 5])
   })
 
+  it('writes of a key in one group commit journal only the last; the cache, the flush and a replay see it', async () => {
+    const path = join(dir, 'same-group.db')
+    const cache = newCache()
+    const first = writeBehind<number>({
+      cache,
+      journal: sqliteJournal({ path }),
+      flush: () => {
+        throw new Error('down')
+      },
+      maxDelay: '1h',
+      retry: { min: 1, max: 2 },
+      closeTimeout: 10,
+    })
+    await first.ready
+    // Issued in one turn: one group commit.
+    await Promise.all([
+      first.write('a', 1),
+      first.write('b', 1),
+      first.write('a', 2),
+      first.delete('b'),
+      first.write('a', 3),
+    ])
+    expect(first.stats()).toMatchObject({ writes: 5, coalesced: 3, journaled: 2, backlog: 2 })
+    expect(await cache.get('a')).toBe(3)
+    expect(await cache.get('b')).toBeUndefined()
+    await expect(first.close()).rejects.toMatchObject({ code: 'ERR_CACHE_FLUSH' })
+
+    const got: WriteBehindEntry<number>[] = []
+    const again = writeBehind<number>({
+      cache: newCache(),
+      journal: sqliteJournal({ path }),
+      flush: (b) => void got.push(...b),
+    })
+    await again.ready
+    expect(again.stats().replayed).toBe(2)
+    await again.close()
+    expect(got).toEqual([
+      { key: 'a', op: 'set', value: 3 },
+      { key: 'b', op: 'delete', value: undefined },
+    ])
+  })
+
+  it('writers that each await their writes still let timers run (group commits chain only so far)', async () => {
+    const wb = writeBehind<number>({ cache: newCache(), flush: () => {}, journal: journalFile(), maxDelay: '1h' })
+    await wb.ready
+    let ticks = 0
+    let stop = false
+    const tick = () => {
+      ticks++
+      if (!stop) setImmediate(tick)
+    }
+    setImmediate(tick)
+    let next = 0
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < 400) await wb.write(`k${next++ % 7}`, next)
+      }),
+    )
+    stop = true
+    // 100 groups of 4 writes: without a bound they would all commit in one turn, starving the immediates.
+    expect(ticks).toBeGreaterThan(2)
+    await wb.close()
+  })
+
   it('flushes after maxDelay', async () => {
     let flushed!: (b: WriteBehindEntry<string>[]) => void
     const got = new Promise<WriteBehindEntry<string>[]>((r) => (flushed = r))
