@@ -4,6 +4,7 @@
  * better-sqlite3, loaded only when used) and a Redis stream (your ioredis client).
  * @module
  */
+import cluster from 'node:cluster'
 import { mkdirSync, realpathSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { Database, Statement } from 'better-sqlite3'
@@ -45,7 +46,13 @@ export interface WriteJournal {
 
 /** Options of {@link sqliteJournal}. */
 export interface SqliteJournalOptions {
-  /** The journal file; created with its directory. @defaultValue `'.cachestack/write-behind.db'` */
+  /**
+   * The journal file; created with its directory. The default gives each worker
+   * of a PM2 app or a `node:cluster` its own file, named by its stable worker
+   * id, so a restarted worker replays its own journal.
+   * @defaultValue `'.cachestack/write-behind.db'`, or `'.cachestack/write-behind-<id>.db'` in a
+   * worker (`NODE_APP_INSTANCE` under PM2, `cluster.worker.id` under node:cluster)
+   */
   path?: string
   /**
    * The journal's name, so several write-behind queues of one process can
@@ -62,13 +69,21 @@ export interface SqliteJournalOptions {
   durability?: 'process' | 'power'
 }
 
+/** The default journal file: one per worker (PM2 instance or cluster worker), by its stable id. */
+function defaultJournalPath(): string {
+  const pm2 = process.env.NODE_APP_INSTANCE
+  const worker = pm2 !== undefined && /^\d+$/.test(pm2) ? pm2 : cluster.isWorker ? String(cluster.worker?.id) : ''
+  return `.cachestack/write-behind${worker === '' ? '' : `-${worker}`}.db`
+}
+
 /**
  * A journal in a SQLite file (better-sqlite3, an optional peer, loaded on open).
  *
  * The file belongs to one process while it is open (SQLite's exclusive locking
  * mode: a commit then takes no file locks and needs no shared-memory index,
  * which makes it a third cheaper). Another process opening the same file
- * fails with `ERR_CACHE_JOURNAL`; give each process or worker its own path.
+ * fails with `ERR_CACHE_JOURNAL`; give each process its own path (the default
+ * path already differs per PM2 instance and per cluster worker).
  * @param options - see {@link SqliteJournalOptions}
  * @example
  * ```ts
@@ -76,7 +91,7 @@ export interface SqliteJournalOptions {
  * ```
  */
 export function sqliteJournal(options: SqliteJournalOptions = {}): WriteJournal {
-  const path = options.path ?? '.cachestack/write-behind.db'
+  const path = options.path ?? defaultJournalPath()
   const table = `cachestack_journal_${(options.name ?? 'default').replace(/[^A-Za-z0-9_]/g, '_')}`
   let file: SharedFile | undefined
   let insert: Statement<[Buffer]> | undefined

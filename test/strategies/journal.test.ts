@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createCache, defaultSerializer, memoryStore } from '../../src/index.js'
@@ -156,6 +157,43 @@ describe('sqliteJournal', () => {
     const j = sqliteJournal({ path: journal })
     await j.open()
     await j.close()
+  }, 30_000)
+
+  it('by default gives each PM2 instance its own file, so workers open theirs side by side', async () => {
+    const cwd = join(dir, 'pm2-app')
+    mkdirSync(cwd)
+    const fixture = join(import.meta.dirname, 'fixtures', 'default-journal.ts')
+    // The workers run in another directory: load tsx by its path, not by name.
+    const tsx = pathToFileURL(join(process.cwd(), 'node_modules', 'tsx', 'dist', 'loader.mjs')).href
+    const workers = ['0', '1'].map((id) =>
+      spawn(process.execPath, ['--import', tsx, fixture], {
+        cwd,
+        env: { ...process.env, NODE_APP_INSTANCE: id },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      }),
+    )
+    const exited = workers.map((w) => new Promise((r) => w.on('exit', r)))
+    const said = await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<string>((resolve) => {
+            let out = ''
+            w.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+              out += chunk
+              if (/OPEN|FAILED/.test(out)) resolve(out.trim())
+            })
+            w.on('exit', () => resolve(out.trim()))
+          }),
+      ),
+    )
+    for (const w of workers) w.stdin!.end()
+    await Promise.all(exited)
+    expect(said).toEqual(['OPEN', 'OPEN'])
+    expect(
+      readdirSync(join(cwd, '.cachestack'))
+        .filter((f) => f.endsWith('.db'))
+        .sort(),
+    ).toEqual(['write-behind-0.db', 'write-behind-1.db'])
   }, 30_000)
 
   it('refuses a file that another connection holds, with ERR_CACHE_JOURNAL', async () => {
