@@ -18,16 +18,18 @@
  * (a negative number from a random base, which no shared version, nor another
  * process's local one, ever equals). Entries written meanwhile stay valid in
  * this process, so a tier outage costs one load per key, not one per request.
- * Once the tier answers again every name is re-read within `maxAge`, so an
- * invalidation made elsewhere during the outage takes effect, and entries
- * recorded with local versions are stale. Names bumped here while the tier
- * could not be reached are remembered and bumped in the tier before the next
- * read (a restart in between loses them).
+ * The tier is tried again once per `max(maxAge, 1s)`; once it answers, every
+ * name is re-read within that time, so an invalidation made elsewhere during
+ * the outage takes effect, and entries recorded with local versions are
+ * stale. Names bumped here while the tier could not be reached are remembered
+ * and bumped in the tier once it answers (retried every second, and before the
+ * next read here), so other processes see those invalidations too; a restart
+ * or `close()` in between loses them.
  *
  * The local copy is swept (at most once per `max(maxAge, 1s)`, on the slow
  * path): names past their window are forgotten, so it holds about the names
- * used in the last two windows (a minute while the tier fails), not every name ever seen. A forgotten name is
- * re-read, never assumed current.
+ * used in the last two windows (a minute while the tier fails), not every name
+ * ever seen. A forgotten name is re-read, never assumed current.
  * @module
  */
 import type { Clock } from './clock.js'
@@ -60,6 +62,12 @@ export interface VersionsHealth {
 const MIN_SWEEP_EVERY = 1000
 /** While the tier fails, how long past its window a name's local version is kept. */
 const OFFLINE_KEEP = 60_000
+/**
+ * While the tier fails, the least window of a local version: a failed call
+ * can take the tier's whole timeout, so retrying it more often than this only
+ * makes requests wait.
+ */
+const OFFLINE_RETRY = 1000
 
 /** @internal The cache's view of a tier's {@link SharedVersions}. */
 export class SharedTagVersions implements TagVersionSource {
@@ -74,6 +82,9 @@ export class SharedTagVersions implements TagVersionSource {
   /** Names bumped while the tier failed. */
   readonly #pending = new Set<string>()
   #flushing: Promise<boolean> | undefined
+  /** Retries the pending bumps while there are any, so other processes learn of them without waiting for a read here. */
+  #retry: NodeJS.Timeout | undefined
+  #closed = false
   #offline = false
   /** The next local version: negative (shared ones never are), from a random base per process. */
   #nextLocal = -1 - Math.floor(Math.random() * 2 ** 51)
@@ -185,7 +196,7 @@ export class SharedTagVersions implements TagVersionSource {
     this.#offline = true
     const now = this.#clock.now()
     if (now >= this.#nextSweep) this.#sweep(now)
-    const until = now + this.#maxAge
+    const until = now + Math.max(this.#maxAge, OFFLINE_RETRY)
     const out = new Map<string, number>()
     for (const name of names) {
       const k = this.#known.get(name)
@@ -312,13 +323,33 @@ export class SharedTagVersions implements TagVersionSource {
       return
     }
     this.#offline = true
-    const until = this.#clock.now() + this.#maxAge
+    const until = this.#clock.now() + Math.max(this.#maxAge, OFFLINE_RETRY)
     for (const name of names) {
       this.#pending.add(name)
       const k = this.#known.get(name)
       if (k !== undefined && k.seq > seq) continue
       this.#known.set(name, { v: this.#nextLocal--, until, seq })
     }
+    this.#scheduleRetry()
+  }
+
+  #scheduleRetry(): void {
+    if (this.#retry !== undefined || this.#closed) return
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined
+      if (this.#pending.size === 0 || this.#closed) return
+      void this.#flush().then(() => {
+        if (this.#pending.size > 0) this.#scheduleRetry()
+      })
+    }, OFFLINE_RETRY)
+    this.#retry.unref?.()
+  }
+
+  /** Stops retrying pending bumps (the cache is closing); they are lost. */
+  close(): void {
+    this.#closed = true
+    clearTimeout(this.#retry)
+    this.#retry = undefined
   }
 }
 

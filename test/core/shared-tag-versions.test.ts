@@ -1,0 +1,195 @@
+/**
+ * Tag and namespace versions when the tier holding them cannot be reached:
+ * a real Redis behind a real TCP proxy that the test cuts (a partition: this
+ * cache loses Redis, another one keeps it), and real SQLite files.
+ */
+import { connect, createServer, type Server, type Socket } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Cache, createCache, memoryStore } from '../../src/index.js'
+import { redisStore } from '../../src/redis.js'
+import { missingServers } from '../helpers/servers.js'
+
+const REDIS_PORT = 6379
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** A TCP proxy to the machine Redis whose link the test can cut and restore. */
+class Link {
+  readonly #sockets = new Set<Socket>()
+  #down = false
+  server!: Server
+  port = 0
+
+  async start(): Promise<void> {
+    this.server = createServer((client) => {
+      if (this.#down) {
+        client.destroy()
+        return
+      }
+      const upstream = connect(REDIS_PORT, '127.0.0.1')
+      for (const s of [client, upstream]) {
+        this.#sockets.add(s)
+        s.on('close', () => this.#sockets.delete(s))
+        s.on('error', () => {})
+      }
+      client.pipe(upstream).pipe(client)
+    })
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r))
+    this.port = (this.server.address() as { port: number }).port
+  }
+
+  cut(): void {
+    this.#down = true
+    for (const s of this.#sockets) s.destroy()
+  }
+
+  restore(): void {
+    this.#down = false
+  }
+
+  close(): Promise<void> {
+    this.cut()
+    return new Promise((r) => this.server.close(() => r()))
+  }
+}
+
+describe.skipIf(missingServers('redis') !== undefined)('shared versions while Redis cannot be reached', () => {
+  const prefix = `cs-test-tagver-${process.pid}-${Math.random().toString(36).slice(2)}:`
+  let link: Link
+  const open: Cache[] = []
+  /** A cache reaching Redis through the link (`cut` partitions it). */
+  const cacheOf = (name: string) => {
+    const url = `redis://127.0.0.1:${link.port}`
+    const cache = createCache({
+      tiers: [memoryStore(), redisStore({ url, prefix: `${prefix}${name}:`, timeout: '100ms', breaker: false })],
+      ttl: '5m',
+      versionsMaxAge: '50ms',
+    })
+    open.push(cache)
+    return cache
+  }
+  /**
+   * Two caches of one app (same key prefix): `a` through the link, `b` directly.
+   * With `breaker`, `a`'s circuit opens at the first failure, so calls made
+   * during the outage never reach the client (nor its offline queue).
+   */
+  const pair = (name: string, breaker = false) => {
+    const mk = (url: string, guard: boolean) =>
+      createCache({
+        tiers: [
+          memoryStore(),
+          redisStore({
+            url,
+            prefix: `${prefix}${name}:`,
+            timeout: '100ms',
+            breaker: guard ? { failures: 1, cooldown: '300ms' } : false,
+          }),
+        ],
+        ttl: '5m',
+        versionsMaxAge: '50ms',
+      })
+    const a = mk(`redis://127.0.0.1:${link.port}`, breaker)
+    const b = mk(`redis://127.0.0.1:${REDIS_PORT}`, false)
+    open.push(a, b)
+    return { a, b }
+  }
+  /** Waits until a version read through the link answers again. */
+  const reconnected = async (cache: Cache) => {
+    await expect
+      .poll(
+        () =>
+          cache.tiers[1]!.versions!.read(['probe']).then(
+            () => true,
+            () => false,
+          ),
+        { timeout: 15_000 },
+      )
+      .toBe(true)
+  }
+
+  beforeAll(async () => {
+    link = new Link()
+    await link.start()
+  })
+  afterAll(async () => {
+    for (const c of open) await c.close()
+    await link.close()
+  })
+
+  it('tagged and namespaced getOrSet keep caching in memory: one load each, not one per request', async () => {
+    link.restore()
+    const cache = cacheOf('l1')
+    let known = 0
+    await cache.getOrSet('known', () => ++known, { tags: ['seen-before'] })
+    link.cut()
+    let plain = 0
+    let tagged = 0
+    let ns = 0
+    const users = cache.namespace('users')
+    const errors: unknown[] = []
+    cache.on('error', (e) => errors.push(e))
+    for (let i = 0; i < 30; i++) {
+      await cache.getOrSet('plain', () => ++plain)
+      await cache.getOrSet('tagged', () => ++tagged, { tags: ['products'] })
+      await users.getOrSet('1', () => ++ns)
+      await cache.getOrSet('known', () => ++known, { tags: ['seen-before'] })
+      // Past the window (max(versionsMaxAge, 1s) while Redis fails): the tier is tried again, and fails again.
+      if (i % 15 === 0) await sleep(1100)
+    }
+    expect({ plain, tagged, ns, known }).toEqual({ plain: 1, tagged: 1, ns: 1, known: 1 })
+    // Every failure is still reported.
+    expect(errors.some((e) => (e as { operation: string }).operation === 'versions.read')).toBe(true)
+    link.restore()
+  })
+
+  it('once Redis is back, an invalidation made elsewhere during the outage takes effect', async () => {
+    link.restore()
+    const { a, b } = pair('elsewhere')
+    let loads = 0
+    const load = () => `v${++loads}`
+    expect(await a.getOrSet('p', load, { tags: ['products'] })).toBe('v1')
+    link.cut()
+    // During the outage a caches a new entry with a tag it never read (a local version).
+    expect(await a.getOrSet('q', load, { tags: ['fresh'] })).toBe('v2')
+    expect(await a.getOrSet('q', load, { tags: ['fresh'] })).toBe('v2')
+    // b still reaches Redis, and invalidates both tags.
+    await b.invalidateTags(['products', 'fresh'])
+    link.restore()
+    await reconnected(a)
+    await sleep(1100)
+    expect(await a.getOrSet('p', load, { tags: ['products'] })).toBe('v3')
+    expect(await a.getOrSet('q', load, { tags: ['fresh'] })).toBe('v4')
+    // And once re-read, cached again.
+    expect(await a.getOrSet('p', load, { tags: ['products'] })).toBe('v3')
+    expect(loads).toBe(4)
+  })
+
+  it('an invalidation made here during the outage is bumped in Redis once it is back: nothing stale comes back', async () => {
+    link.restore()
+    const { a, b } = pair('local', true)
+    const users = a.namespace('users')
+    let loads = 0
+    const load = () => `v${++loads}`
+    // In a's L1 and in Redis, recorded with products=0 and the namespace's version.
+    expect(await a.getOrSet('p', load, { tags: ['products'] })).toBe('v1')
+    expect(await users.getOrSet('1', load)).toBe('v2')
+    link.cut()
+    expect(await a.get('absent')).toBeUndefined() // fails, and opens a's circuit: what follows is skipped
+    await a.invalidateTags(['products'])
+    await users.clear()
+    // Seen here at once, and the reloaded values are cached while Redis is away.
+    expect(await a.getOrSet('p', load, { tags: ['products'] })).toBe('v3')
+    expect(await a.getOrSet('p', load, { tags: ['products'] })).toBe('v3')
+    expect(await users.getOrSet('1', load)).toBe('v4')
+    const direct = b.tiers[1]!.versions!
+    link.restore()
+    // a does nothing more: its remembered bumps still reach Redis (retried every second)...
+    await expect.poll(() => direct.read(['products']), { timeout: 5000 }).toEqual([1])
+    // ...so the entries Redis holds from before (v1, v2) are stale for b too.
+    expect(await b.get('p')).toBeUndefined()
+    expect(await b.namespace('users').get('1')).toBeUndefined()
+    // And a's own next reads never bring them back.
+    await sleep(1100)
+    expect(['v1', 'v2']).not.toContain(await a.getOrSet('p', load, { tags: ['products'] }))
+    expect(['v1', 'v2']).not.toContain(await users.getOrSet('1', load))
+  })
+})
