@@ -3,10 +3,16 @@
  * a real Redis behind a real TCP proxy that the test cuts (a partition: this
  * cache loses Redis, another one keeps it), and real SQLite files.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
 import { connect, createServer, type Server, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Cache, createCache, memoryStore } from '../../src/index.js'
+import { type SharedCall, SharedTagVersions } from '../../src/core/shared-tag-versions.js'
+import type { SharedVersions } from '../../src/core/store.js'
+import { type Cache, createCache, manualClock, memoryStore } from '../../src/index.js'
 import { redisStore } from '../../src/redis.js'
+import { SqliteStore } from '../../src/stores/sqlite.js'
 import { missingServers } from '../helpers/servers.js'
 
 const REDIS_PORT = 6379
@@ -191,5 +197,96 @@ describe.skipIf(missingServers('redis') !== undefined)('shared versions while Re
     await sleep(1100)
     expect(['v1', 'v2']).not.toContain(await a.getOrSet('p', load, { tags: ['products'] }))
     expect(['v1', 'v2']).not.toContain(await users.getOrSet('1', load))
+  })
+})
+
+describe('the local copy of shared versions stays bounded (real SQLite file)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cs-tagver-'))
+  const stores: SqliteStore[] = []
+  afterAll(() => {
+    for (const s of stores) s.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  /** Two connections to one file: this process's store, and "another process's". */
+  const files = (name: string) => {
+    const path = join(dir, `${name}.db`)
+    const mine = new SqliteStore({ path })
+    const theirs = new SqliteStore({ path })
+    stores.push(mine, theirs)
+    return { mine, theirs }
+  }
+  const call: SharedCall = async (_operation, fn) => {
+    try {
+      return await fn()
+    } catch {
+      return undefined
+    }
+  }
+
+  it('forgets names past their window, and re-reads a forgotten name rather than assume it current', async () => {
+    const clock = manualClock()
+    const { mine, theirs } = files('sweep')
+    const versions = new SharedTagVersions(mine.versions, clock, 1000, call)
+    const names = Array.from({ length: 5000 }, (_, i) => `user:${i}`)
+    await theirs.versions.bump(['user:1'])
+    expect(await versions.exact(names)).toHaveLength(5000)
+    expect(versions.get('user:1')).toBe(1)
+    expect(versions.health.known).toBe(5000)
+    clock.advance(1100)
+    await theirs.versions.bump(['user:1'])
+    await versions.exact(['user:5000']) // any slow-path read sweeps
+    expect(versions.health.known).toBe(1)
+    expect(versions.get('user:1')).toBeNaN()
+    expect(versions.anyExpired(['user:1'])).toBe(true)
+    expect(await versions.exact(['user:1'])).toEqual([2])
+    expect(versions.health).toEqual({ offline: false, pendingBumps: 0, known: 2 })
+  })
+
+  it('keeps a changed name while a read that began before the change is in flight', async () => {
+    const clock = manualClock()
+    const { mine, theirs } = files('inflight')
+    let release!: () => void
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
+    // The read returns what the file held when it began, after the change below (a slow round trip).
+    const slow: SharedVersions = {
+      read: async (names) => {
+        const values = await mine.versions.read(names)
+        await gate
+        return values
+      },
+      bump: (names) => mine.versions.bump(names),
+    }
+    const versions = new SharedTagVersions(slow, clock, 1000, call)
+    const reading = versions.exact(['t'])
+    await theirs.versions.bump(['t'])
+    versions.changed(['t']) // heard over the bus
+    clock.advance(1100)
+    versions.note(['other'], [0]) // a sweep runs now: 't' must stay, or the old read below puts its value back
+    release()
+    expect(await reading).toEqual([0]) // the version when asked
+    expect(versions.get('t')).toBeNaN() // but not trusted for L1 hits: re-read
+    expect(await versions.exact(['t'])).toEqual([1])
+  })
+
+  it('a cache over a SQLite file: a tag swept from the copy is still invalidated across connections', async () => {
+    const clock = manualClock()
+    const path = join(dir, 'cache.db')
+    const mk = () => {
+      const store = new SqliteStore({ path })
+      return createCache({ tiers: [memoryStore({ maxEntries: 100 }), store], clock, ttl: '1h' })
+    }
+    const a = mk()
+    const b = mk()
+    let loads = 0
+    await a.getOrSet('u1', () => ++loads, { tags: ['user:1'] })
+    for (let i = 2; i < 3000; i++) await a.getOrSet(`u${i}`, () => ++loads, { tags: [`user:${i}`] })
+    await b.invalidateTags(['user:1'])
+    clock.advance(1100)
+    await a.getOrSet('u-new', () => ++loads, { tags: ['user:new'] })
+    expect(await a.getOrSet('u1', () => 'reloaded', { tags: ['user:1'] })).toBe('reloaded')
+    await a.close()
+    await b.close()
   })
 })
