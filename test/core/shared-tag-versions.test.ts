@@ -103,7 +103,7 @@ describe.skipIf(missingServers('redis') !== undefined)('shared versions while Re
     await expect
       .poll(
         () =>
-          cache.tiers[1]!.versions!.read(['probe']).then(
+          Promise.resolve(cache.tiers[1]!.versions!.read(['probe'])).then(
             () => true,
             () => false,
           ),
