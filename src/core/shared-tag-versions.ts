@@ -248,7 +248,10 @@ export class SharedTagVersions implements TagVersionSource {
 
   /**
    * Records versions just read from the shared tier (skipping names bumped
-   * locally since `seq`, and names whose local bump has not reached the tier).
+   * locally since `seq`). A name bumped here whose bump has not reached the
+   * tier yet keeps its local version, and `values[i]` is overwritten with it:
+   * the caller checks an entry it read with `values`, and that entry must not
+   * pass for current over this process's own invalidation.
    */
   note(names: readonly string[], values: readonly number[], seq = this.#seq): void {
     const now = this.#clock.now()
@@ -257,7 +260,11 @@ export class SharedTagVersions implements TagVersionSource {
     const pending = this.#pending.size > 0
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!
-      if (pending && this.#pending.has(name)) continue
+      if (pending && this.#pending.has(name)) {
+        const local = this.#known.get(name)
+        if (local !== undefined && !Object.isFrozen(values)) (values as number[])[i] = local.v
+        continue
+      }
       const k = this.#known.get(name)
       if (k !== undefined && k.seq > seq) continue
       this.#known.set(name, { v: values[i]!, until, seq })

@@ -3,16 +3,18 @@
  * a real Redis behind a real TCP proxy that the test cuts (a partition: this
  * cache loses Redis, another one keeps it), and real SQLite files.
  */
+import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type SharedCall, SharedTagVersions } from '../../src/core/shared-tag-versions.js'
 import type { SharedVersions } from '../../src/core/store.js'
 import { type Cache, createCache, manualClock, memoryStore } from '../../src/index.js'
 import { redisStore } from '../../src/redis.js'
-import { SqliteStore } from '../../src/stores/sqlite.js'
+import { SqliteStore, sqliteStore } from '../../src/stores/sqlite.js'
 import { missingServers } from '../helpers/servers.js'
 
 const REDIS_PORT = 6379
@@ -286,6 +288,51 @@ describe('the local copy of shared versions stays bounded (real SQLite file)', (
     clock.advance(1100)
     await a.getOrSet('u-new', () => ++loads, { tags: ['user:new'] })
     expect(await a.getOrSet('u1', () => 'reloaded', { tags: ['user:1'] })).toBe('reloaded')
+    await a.close()
+    await b.close()
+  })
+})
+
+describe('shared versions while the SQLite file cannot be written (a real process holds its lock)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cs-tagver-lock-'))
+  const lockScript = fileURLToPath(new URL('../stores/fixtures/sqlite-lock.cjs', import.meta.url))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const lock = (path: string): Promise<ChildProcess> => {
+    const child = spawn(process.execPath, [lockScript, path], { stdio: ['ignore', 'pipe', 'pipe'] })
+    return new Promise((resolve, reject) => {
+      child.stdout!.on('data', (d) => {
+        if (String(d).includes('locked')) resolve(child)
+      })
+      child.on('error', reject)
+    })
+  }
+  const unlock = (child: ChildProcess) =>
+    new Promise<void>((resolve) => {
+      child.once('exit', () => resolve())
+      child.kill('SIGKILL')
+    })
+
+  it('an invalidation that could not be written is written once the lock is gone, so no process reads the old entry', async () => {
+    const path = join(dir, 'app.db')
+    const mk = () =>
+      createCache({
+        tiers: [memoryStore(), sqliteStore({ path, busyTimeout: '20ms', breaker: false })],
+        ttl: '1h',
+      })
+    const a = mk()
+    let loads = 0
+    const load = () => `v${++loads}`
+    expect(await a.getOrSet('p', load, { tags: ['products'] })).toBe('v1') // in memory and in the file
+    const holder = await lock(path)
+    await a.invalidateTags(['products']) // the bump fails: the file is locked
+    expect(await a.getOrSet('p', load, { tags: ['products'] })).toBe('v2') // seen here at once
+    expect(await a.getOrSet('p', load, { tags: ['products'] })).toBe('v2') // and cached meanwhile
+    await unlock(holder)
+    // Without a read here, the remembered bump is retried and reaches the file: another process never reads v1.
+    const b = mk()
+    await expect.poll(() => b.get('p'), { timeout: 5000 }).toBeUndefined()
+    expect(await b.getOrSet('p', () => 'from b', { tags: ['products'] })).toBe('from b')
+    expect(await a.getOrSet('p', load, { tags: ['products'] })).not.toBe('v1')
     await a.close()
     await b.close()
   })
