@@ -1,11 +1,11 @@
 /**
  * The invalidation bus over a SQLite file: the processes of one machine that
- * share a SQLite tier also share a change log in it. A change is one row
- * (written in one statement, the changes of one tick together); each process
- * polls the rows after the last one it read (one indexed read per interval)
- * and hands other processes' changes to its cache. So a `set`, `delete` or
- * `clear` in one process drops the key from the others' memory tiers within
- * one interval.
+ * share a SQLite tier also share a change log in it. Changes are rows (those
+ * of a few milliseconds share one row, so a burst of writes costs one
+ * insert); each process polls the rows after the last one it read (one
+ * indexed read per interval) and hands other processes' changes to its cache.
+ * So a `set`, `delete` or `clear` in one process drops the key from the
+ * others' memory tiers within one interval.
  *
  * Rows older than `retain` (as seen by the pollers) are deleted. A process
  * that fell further behind than that (suspended, blocked) finds rows missing
@@ -47,8 +47,9 @@ export interface SqliteBusOptions {
   retain?: Duration
   /**
    * How long a send waits for another process's write to finish before it is
-   * kept for the next poll. Blocks the event loop meanwhile.
-   * @defaultValue `'500ms'`
+   * kept for a later poll. Blocks the event loop meanwhile; after a failure,
+   * sends wait 1 s (doubling up to 30 s) before the next try.
+   * @defaultValue `'100ms'`
    */
   busyTimeout?: Duration
   /**
@@ -76,6 +77,11 @@ const SCHEMA_VERSION = 1
 const PAGE = 1000
 /** The most rows kept whatever their age, so a burst cannot grow the file without bound. */
 const MAX_ROWS = 100_000
+/** How long changes gather before they are written as one row (ms). */
+const SEND_DELAY = 5
+const DONE = Promise.resolve()
+const MIN_BACKOFF = 1000
+const MAX_BACKOFF = 30_000
 
 class SqliteBus implements Bus {
   readonly id = randomUUID()
@@ -92,8 +98,12 @@ class SqliteBus implements Bus {
   /** The last row id read at each poll, oldest first: rows up to one older than `retain` may go. */
   #seen: { id: number; at: number }[] = []
   #nextPrune = 0
+  /** After a failed write, none is tried before this time (wall clock ms). */
+  #retryAt = 0
+  #backoff = MIN_BACKOFF
+  /** Changes queued for the next row. */
   #batch: { keys: Set<string>; tags: Set<string>; clears: Set<string> } | undefined
-  #batchSent: Promise<void> | undefined
+  #sendTimer: NodeJS.Timeout | undefined
   /** Changes whose send failed, sent again at the next poll. */
   #pending: Required<BusMessage> = { keys: [], tags: [], clears: [] }
   #closed = false
@@ -113,7 +123,7 @@ class SqliteBus implements Bus {
     if (this.#interval <= 0) throw invalidOption('interval', 'a duration above 0', options.interval)
     this.#retain = parseDuration(options.retain ?? 60_000, 'retain')
     this.#maxPending = options.maxPending ?? 10_000
-    const busy = parseDuration(options.busyTimeout ?? 500, 'busyTimeout')
+    const busy = parseDuration(options.busyTimeout ?? 100, 'busyTimeout')
     const Sqlite = loadPeer<typeof BetterSqlite3>('better-sqlite3', 'The SQLite bus (sqliteBus)')
     mkdirSync(dirname(options.path), { recursive: true })
     const db = new Sqlite(options.path, { timeout: busy })
@@ -147,28 +157,40 @@ class SqliteBus implements Bus {
     this.#timer.unref?.()
   }
 
+  /**
+   * Queues a change; the changes of the next few milliseconds are written as
+   * one row, so a burst of writes costs one insert, not one each. Resolves at
+   * once: the change is queued (and kept if its write fails), never lost by
+   * this process before `close()`.
+   */
   publish(message: BusMessage): Promise<void> {
-    if (this.#closed) return Promise.resolve()
+    if (this.#closed) return DONE
     let batch = this.#batch
     if (batch === undefined) {
       batch = { keys: new Set(), tags: new Set(), clears: new Set() }
       this.#batch = batch
-      this.#batchSent = new Promise<void>((resolve) => {
-        queueMicrotask(() => {
-          this.#batch = undefined
-          this.#send({ keys: [...batch!.keys], tags: [...batch!.tags], clears: [...batch!.clears] })
-          resolve()
-        })
-      })
+      this.#sendTimer = setTimeout(() => this.#sendBatch(), SEND_DELAY)
     }
     if (message.keys) for (const k of message.keys) batch.keys.add(k)
     if (message.tags) for (const t of message.tags) batch.tags.add(t)
     if (message.clears) for (const c of message.clears) batch.clears.add(c)
-    return this.#batchSent!
+    return DONE
   }
 
-  /** Reads every change committed so far (SQLite reads are synchronous: it is done when this resolves). */
+  #sendBatch(): void {
+    const batch = this.#batch
+    if (batch === undefined) return
+    this.#batch = undefined
+    clearTimeout(this.#sendTimer)
+    this.#send({ keys: [...batch.keys], tags: [...batch.tags], clears: [...batch.clears] })
+  }
+
+  /**
+   * Writes this process's queued changes, then reads every change written so
+   * far (SQLite reads are synchronous: they are delivered when this resolves).
+   */
   async flush(): Promise<void> {
+    this.#sendBatch()
     this.#poll()
   }
 
@@ -179,14 +201,23 @@ class SqliteBus implements Bus {
 
   close(): void {
     if (this.#closed) return
+    this.#sendBatch()
     this.#closed = true
     clearInterval(this.#timer)
     this.#db.close()
   }
 
-  /** Writes one batch as one row; kept for the next poll when the file cannot be written. */
+  /**
+   * Writes one batch as one row; kept for a later poll when the file cannot
+   * be written. After a failure, writes wait (1 s, doubling up to 30 s): each
+   * try can block the event loop for `busyTimeout`.
+   */
   #send(message: Required<BusMessage>): boolean {
     if (message.keys.length + message.tags.length + message.clears.length === 0) return true
+    if (Date.now() < this.#retryAt) {
+      this.#keep(message)
+      return false
+    }
     const wire: Wire = {}
     if (message.clears.length > 0) wire.c = message.clears
     if (message.tags.length > 0) wire.t = message.tags
@@ -194,12 +225,19 @@ class SqliteBus implements Bus {
     try {
       this.#s.insert.run(this.id, JSON.stringify(wire))
       this.#stats.published++
+      this.#backoff = MIN_BACKOFF
       return true
     } catch {
       this.#stats.errors++
       this.#keep(message)
+      this.#failed()
       return false
     }
+  }
+
+  #failed(): void {
+    this.#retryAt = Date.now() + this.#backoff
+    this.#backoff = Math.min(this.#backoff * 2, MAX_BACKOFF)
   }
 
   #keep(message: Required<BusMessage>): void {
@@ -268,14 +306,21 @@ class SqliteBus implements Bus {
     const now = Date.now()
     const seen = this.#seen
     if (seen.length === 0 || seen[seen.length - 1]!.id !== this.#last) seen.push({ id: this.#last, at: now })
-    if (now < this.#nextPrune) return
+    if (now < this.#nextPrune || now < this.#retryAt) return
     this.#nextPrune = now + this.#retain / 10
     let upTo = this.#last - MAX_ROWS
     let drop = 0
     while (drop < seen.length && seen[drop]!.at <= now - this.#retain) upTo = Math.max(upTo, seen[drop++]!.id)
     if (drop > 0) seen.splice(0, drop)
     const min = this.#s.min.get() as number | null
-    if (upTo > 0 && min !== null && min <= upTo) this.#s.prune.run(upTo)
+    if (upTo <= 0 || min === null || min > upTo) return
+    try {
+      this.#s.prune.run(upTo)
+    } catch {
+      // Locked: pruned on a later poll.
+      this.#stats.errors++
+      this.#failed()
+    }
   }
 }
 

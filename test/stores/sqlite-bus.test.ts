@@ -49,12 +49,15 @@ describe('sqliteBus', () => {
     expect(() => sqliteBus({ path: join(dir, 'x.db'), interval: 0 })).toThrow(/"interval"/)
   })
 
-  it('delivers other connections’ changes, batched by tick, never its own', async () => {
+  it('delivers other connections’ changes, a few milliseconds of them in one row, never its own', async () => {
     const path = join(dir, 'deliver.db')
     const a = listener(path)
     const b = listener(path)
-    await Promise.all([b.bus.publish({ keys: ['k1'] }), b.bus.publish({ keys: ['k2'], tags: ['t'] })])
+    await b.bus.publish({ keys: ['k1'] })
+    await b.bus.publish({ keys: ['k2'], tags: ['t'] })
+    await b.bus.flush!() // writes what it queued
     await b.bus.publish({ clears: ['ns:'] })
+    await sleep(30) // written without a flush, a few milliseconds later
     await a.bus.flush!()
     await b.bus.flush!()
     expect(a.heard).toEqual([{ keys: ['k1', 'k2'], tags: ['t'] }, { clears: ['ns:'] }])
@@ -76,6 +79,7 @@ describe('sqliteBus', () => {
     expect(slow.resyncs()).toBe(1)
     expect(slow.heard).toEqual([])
     await fast.bus.publish({ keys: ['c'] })
+    await fast.bus.flush!()
     await slow.bus.flush!()
     expect(slow.heard).toEqual([{ keys: ['c'] }])
     expect(slow.bus.stats().resyncs).toBe(1)
@@ -89,11 +93,15 @@ describe('sqliteBus', () => {
     bus.join({ message: () => {}, resync: () => {} })
     const holder = await lockFromAnotherProcess(path)
     await bus.publish({ keys: ['kept'] })
+    await bus.flush!() // the write fails (reads still work)
+    expect(bus.stats()).toMatchObject({ published: 0, errors: 1, pending: 1 })
+    await bus.flush!() // within the back-off: not tried again (each try blocks up to busyTimeout)
     expect(bus.stats()).toMatchObject({ published: 0, errors: 1, pending: 1 })
     await new Promise<void>((resolve) => {
       holder.once('exit', () => resolve())
       holder.kill('SIGKILL')
     })
+    await sleep(1000) // the back-off after one failure
     await bus.flush!()
     expect(bus.stats()).toMatchObject({ published: 1, pending: 0 })
     await other.bus.flush!()
