@@ -195,7 +195,7 @@ export class SharedTagVersions implements TagVersionSource {
   #fallback(names: readonly string[], seq: number): Map<string, number> {
     this.#offline = true
     const now = this.#clock.now()
-    if (now >= this.#nextSweep) this.#sweep(now)
+    if (now >= this.#nextSweep) this.#sweep(now, seq)
     const until = now + Math.max(this.#maxAge, OFFLINE_RETRY)
     const out = new Map<string, number>()
     for (const name of names) {
@@ -255,7 +255,8 @@ export class SharedTagVersions implements TagVersionSource {
    */
   note(names: readonly string[], values: readonly number[], seq = this.#seq): void {
     const now = this.#clock.now()
-    if (now >= this.#nextSweep) this.#sweep(now)
+    // The read being noted began at `seq`: what changed since must survive the sweep, or the loop below undoes it.
+    if (now >= this.#nextSweep) this.#sweep(now, seq)
     const until = now + this.#maxAge
     const pending = this.#pending.size > 0
     for (let i = 0; i < names.length; i++) {
@@ -274,12 +275,13 @@ export class SharedTagVersions implements TagVersionSource {
   }
 
   /**
-   * Forgets names past their window, except those a read in flight must not
-   * overwrite (bumped or changed after it began) and those waiting to be bumped.
+   * Forgets names past their window, except those a read in flight (or the
+   * one that began at `reading`) must not overwrite (bumped or changed after
+   * it began) and those waiting to be bumped.
    */
-  #sweep(now: number): void {
+  #sweep(now: number, reading = this.#seq): void {
     this.#nextSweep = now + this.#sweepEvery
-    let oldest = this.#seq
+    let oldest = Math.min(this.#seq, reading)
     for (const seq of this.#reading.keys()) if (seq < oldest) oldest = seq
     // While the tier fails, a forgotten name would get a new local version and its L1 entries a reload: keep them longer.
     const before = this.#offline ? now - OFFLINE_KEEP : now
@@ -303,12 +305,17 @@ export class SharedTagVersions implements TagVersionSource {
     const seq = ++this.#seq
     const now = this.#clock.now()
     if (now >= this.#nextSweep) this.#sweep(now)
-    for (const name of names) this.#known.set(name, { v: this.#nextLocal--, until: 0, seq })
+    for (const name of names) {
+      this.#known.set(name, { v: this.#nextLocal--, until: 0, seq })
+      // A read already in flight may predate the change: later askers start their own.
+      this.#inflight.delete(name)
+    }
   }
 
   /** The bus reconnected: every local copy may be out of date. */
   resync(): void {
     const seq = ++this.#seq
+    this.#inflight.clear()
     for (const k of this.#known.values()) {
       k.until = 0
       k.seq = seq
@@ -323,6 +330,7 @@ export class SharedTagVersions implements TagVersionSource {
    */
   async bump(names: readonly string[]): Promise<void> {
     const seq = ++this.#seq
+    for (const name of names) this.#inflight.delete(name)
     const list = this.#pending.size === 0 ? names : [...new Set([...names, ...this.#pending])]
     const values = await this.#call('versions.bump', () => this.#shared.bump(list))
     if (values !== undefined) {

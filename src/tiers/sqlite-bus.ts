@@ -152,7 +152,12 @@ class SqliteBus implements Bus {
   join(handlers: BusHandlers): void {
     this.#handlers = handlers
     // Changes made before joining concern entries this process does not hold yet.
-    this.#last = (this.#s.seq.get() as number | undefined) ?? 0
+    try {
+      this.#last = (this.#s.seq.get() as number | undefined) ?? 0
+    } catch {
+      // Unreadable now: the first poll that can read starts from the oldest row kept.
+      this.#stats.errors++
+    }
     this.#timer = setInterval(() => this.#poll(), this.#interval)
     this.#timer.unref?.()
   }

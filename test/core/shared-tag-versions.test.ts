@@ -244,14 +244,43 @@ describe('the local copy of shared versions stays bounded (real SQLite file)', (
     expect(versions.health).toEqual({ offline: false, pendingBumps: 0, known: 2 })
   })
 
-  it('keeps a changed name while a read that began before the change is in flight', async () => {
-    const clock = manualClock()
-    const { mine, theirs } = files('inflight')
+  for (const sweptBy of ['another read', 'the old read itself'] as const) {
+    it(`keeps a changed name while a read that began before the change is in flight (swept by ${sweptBy})`, async () => {
+      const clock = manualClock()
+      const { mine, theirs } = files(`inflight-${sweptBy.replaceAll(' ', '-')}`)
+      let release!: () => void
+      const gate = new Promise<void>((r) => {
+        release = r
+      })
+      // The read returns what the file held when it began, after the change below (a slow round trip).
+      const slow: SharedVersions = {
+        read: async (names) => {
+          const values = await mine.versions.read(names)
+          await gate
+          return values
+        },
+        bump: (names) => mine.versions.bump(names),
+      }
+      const versions = new SharedTagVersions(slow, clock, 1000, call)
+      const reading = versions.exact(['t'])
+      await theirs.versions.bump(['t'])
+      versions.changed(['t']) // heard over the bus
+      clock.advance(1100)
+      // A sweep runs now, or when the old read ends: 't' must stay, or that read puts its value back.
+      if (sweptBy === 'another read') versions.note(['other'], [0])
+      release()
+      expect(await reading).toEqual([0]) // the version when asked
+      expect(versions.get('t')).toBeNaN() // but not trusted for L1 hits: re-read
+      expect(await versions.exact(['t'])).toEqual([1])
+    })
+  }
+
+  it('a version asked for after a change does not share a read that began before it', async () => {
+    const { mine, theirs } = files('joined')
     let release!: () => void
     const gate = new Promise<void>((r) => {
       release = r
     })
-    // The read returns what the file held when it began, after the change below (a slow round trip).
     const slow: SharedVersions = {
       read: async (names) => {
         const values = await mine.versions.read(names)
@@ -260,16 +289,14 @@ describe('the local copy of shared versions stays bounded (real SQLite file)', (
       },
       bump: (names) => mine.versions.bump(names),
     }
-    const versions = new SharedTagVersions(slow, clock, 1000, call)
-    const reading = versions.exact(['t'])
+    const versions = new SharedTagVersions(slow, manualClock(), 1000, call)
+    const before = versions.exact(['t'])
     await theirs.versions.bump(['t'])
     versions.changed(['t']) // heard over the bus
-    clock.advance(1100)
-    versions.note(['other'], [0]) // a sweep runs now: 't' must stay, or the old read below puts its value back
+    const after = versions.exact(['t'])
     release()
-    expect(await reading).toEqual([0]) // the version when asked
-    expect(versions.get('t')).toBeNaN() // but not trusted for L1 hits: re-read
-    expect(await versions.exact(['t'])).toEqual([1])
+    expect(await before).toEqual([0])
+    expect(await after).toEqual([1])
   })
 
   it('a cache over a SQLite file: a tag swept from the copy is still invalidated across connections', async () => {
