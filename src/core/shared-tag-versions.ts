@@ -22,9 +22,9 @@
  * name is re-read within that time, so an invalidation made elsewhere during
  * the outage takes effect, and entries recorded with local versions are
  * stale. Names bumped here while the tier could not be reached are remembered
- * and bumped in the tier once it answers (retried every second, and before the
- * next read here), so other processes see those invalidations too; a restart
- * or `close()` in between loses them.
+ * and bumped in the tier once it answers (retried every second for up to 10
+ * minutes, and before every read here), so other processes see those
+ * invalidations too; a restart or `close()` in between loses them.
  *
  * The local copy is swept (at most once per `max(maxAge, 1s)`, on the slow
  * path): names past their window are forgotten, so it holds about the names
@@ -68,6 +68,8 @@ const OFFLINE_KEEP = 60_000
  * makes requests wait.
  */
 const OFFLINE_RETRY = 1000
+/** How long pending bumps are retried on a timer after the last one failed (ms, wall clock). */
+const RETRY_FOR = 10 * 60_000
 
 /** @internal The cache's view of a tier's {@link SharedVersions}. */
 export class SharedTagVersions implements TagVersionSource {
@@ -84,6 +86,7 @@ export class SharedTagVersions implements TagVersionSource {
   #flushing: Promise<boolean> | undefined
   /** Retries the pending bumps while there are any, so other processes learn of them without waiting for a read here. */
   #retry: NodeJS.Timeout | undefined
+  #retryUntil = 0
   #closed = false
   #offline = false
   /** The next local version: negative (shared ones never are), from a random base per process. */
@@ -182,7 +185,6 @@ export class SharedTagVersions implements TagVersionSource {
       else this.#reading.set(seq, n - 1)
     }
     if (values === undefined) return this.#fallback(names, seq)
-    this.#offline = false
     this.note(names, values, seq)
     return new Map(names.map((n, i) => [n, values[i]!]))
   }
@@ -223,7 +225,15 @@ export class SharedTagVersions implements TagVersionSource {
   async #bumpPending(): Promise<boolean> {
     const names = [...this.#pending]
     const seq = ++this.#seq
-    const values = await this.#call('versions.bump', () => this.#shared.bump(names))
+    const values = await this.#call('versions.bump', async () => {
+      try {
+        return await this.#shared.bump(names)
+      } catch (error) {
+        // The store was closed under the cache: nothing left to retry against.
+        if ((error as { code?: unknown } | null)?.code === 'ERR_CACHE_CLOSED') this.close()
+        throw error
+      }
+    })
     if (values === undefined) return false
     this.#bumped(names, values, seq)
     return true
@@ -259,6 +269,7 @@ export class SharedTagVersions implements TagVersionSource {
     if (now >= this.#nextSweep) this.#sweep(now, seq)
     const until = now + this.#maxAge
     const pending = this.#pending.size > 0
+    this.#offline = false
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!
       if (pending && this.#pending.has(name)) {
@@ -345,16 +356,21 @@ export class SharedTagVersions implements TagVersionSource {
       if (k !== undefined && k.seq > seq) continue
       this.#known.set(name, { v: this.#nextLocal--, until, seq })
     }
+    this.#retryUntil = Date.now() + RETRY_FOR
     this.#scheduleRetry()
   }
 
+  /**
+   * Retries the pending bumps every second, for at most `RETRY_FOR` after
+   * the last local bump (past it they wait for the next read here).
+   */
   #scheduleRetry(): void {
     if (this.#retry !== undefined || this.#closed) return
     this.#retry = setTimeout(() => {
       this.#retry = undefined
       if (this.#pending.size === 0 || this.#closed) return
       void this.#flush().then(() => {
-        if (this.#pending.size > 0) this.#scheduleRetry()
+        if (this.#pending.size > 0 && Date.now() < this.#retryUntil) this.#scheduleRetry()
       })
     }, OFFLINE_RETRY)
     this.#retry.unref?.()

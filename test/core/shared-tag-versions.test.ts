@@ -275,6 +275,20 @@ describe('the local copy of shared versions stays bounded (real SQLite file)', (
     })
   }
 
+  it('while the tier fails: stable local versions, a local bump remembered, and health says so', async () => {
+    const { mine } = files('offline')
+    const versions = new SharedTagVersions(mine.versions, manualClock(), 1000, call)
+    mine.close() // every call now fails
+    const [v] = await versions.exact(['t'])
+    expect(v).toBeLessThan(0) // no shared version is negative
+    expect(await versions.exact(['t'])).toEqual([v])
+    expect(versions.get('t')).toBe(v) // trusted for the window: L1 hits stay synchronous
+    await versions.bump(['t'])
+    expect(versions.get('t')).not.toBe(v)
+    expect(versions.health).toEqual({ offline: true, pendingBumps: 1, known: 1 })
+    versions.close()
+  })
+
   it('a version asked for after a change does not share a read that began before it', async () => {
     const { mine, theirs } = files('joined')
     let release!: () => void
