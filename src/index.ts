@@ -18,7 +18,7 @@
 import { createCacheWith } from './core/cache.js'
 import { invalidOption } from './core/errors.js'
 import type { Cache, CacheOptions } from './core/index.js'
-import { defaultTiers } from './stores/default-tiers.js'
+import { defaultSetup } from './stores/default-tiers.js'
 
 export * from './core/index.js'
 export { type BreakerOptions, type GuardedTier, type GuardOptions, guardStore } from './stores/guard.js'
@@ -39,8 +39,11 @@ export {
  * Linux, `~/Library/Caches/cachestack` on macOS, `%LOCALAPPDATA%\cachestack`
  * on Windows; override with the `dir` option or `CACHESTACK_DIR`), one file
  * per application. Entries and tag versions survive restarts and are shared by
- * the app's processes. Without the optional peer `better-sqlite3` it is memory
- * only, with one warning; `dir: false` asks for memory only.
+ * the app's processes; unless a `bus` is given, a bus over the same file (see
+ * `sqliteBus` in `cachestack/sqlite`) carries each `set`, `delete`,
+ * `invalidateTags` and `clear` to the other processes' memory tiers within
+ * 250 ms. Without the optional peer `better-sqlite3` it is memory only, with
+ * one warning; `dir: false` asks for memory only.
  *
  * @param options - see {@link CacheOptions}
  * @throws CacheError `ERR_CACHE_INVALID_OPTION` or `ERR_CACHE_INVALID_TTL`, naming the option to fix
@@ -54,5 +57,14 @@ export function createCache(options: CacheOptions = {}): Cache {
   if (options?.tiers !== undefined && options.dir !== undefined) {
     throw invalidOption('dir', 'left out when tiers are given (it places the default SQLite file)', options.dir)
   }
-  return createCacheWith(options, () => defaultTiers(options.dir))
+  if (options === null || typeof options !== 'object' || options.tiers !== undefined) {
+    return createCacheWith(options, () => [])
+  }
+  // The default tiers are made once the options are validated; the bus comes with them.
+  const withDefaults: CacheOptions = { ...options }
+  return createCacheWith(withDefaults, () => {
+    const setup = defaultSetup(options.dir, options.bus === undefined)
+    if (setup.bus !== undefined) withDefaults.bus = setup.bus
+    return setup.tiers
+  })
 }

@@ -78,10 +78,13 @@ export interface CacheOptions {
    */
   dir?: string | false
   /**
-   * An invalidation bus (`redisBus()` from `cachestack/redis`): every `set`,
-   * `delete`, `invalidateTags` and `clear` here drops the affected keys from the
-   * in-process tiers of every other process on the same bus, and theirs from ours.
-   * @defaultValue none: in-process tiers of other processes learn of changes only by TTL
+   * An invalidation bus (`redisBus()` from `cachestack/redis`, `sqliteBus()`
+   * from `cachestack/sqlite`): every `set`, `delete`, `invalidateTags` and
+   * `clear` here drops the affected keys from the in-process tiers of every
+   * other process on the same bus, and theirs from ours.
+   * @defaultValue without `tiers` (the embedded default), a `sqliteBus` on the
+   * default file; otherwise none: in-process tiers of other processes learn of
+   * key changes only by TTL (tags and namespaces within `versionsMaxAge`)
    */
   bus?: Bus
 }

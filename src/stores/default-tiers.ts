@@ -2,8 +2,10 @@
  * The embedded default: what `createCache()` uses when no `tiers` are given.
  * Memory over a SQLite file in the OS cache directory, so a laptop with no
  * servers gets a cache that survives restarts and is shared by the app's
- * processes. better-sqlite3 is an optional peer, loaded only here; without it
- * the default is memory only, with one warning saying what to install.
+ * processes, with a bus over the same file so that one process's `set`,
+ * `delete` and `clear` reach the others' memory tiers. better-sqlite3 is an
+ * optional peer, loaded only here; without it the default is memory only,
+ * with one warning saying what to install.
  * @module
  */
 import { createHash } from 'node:crypto'
@@ -13,6 +15,8 @@ import { basename, join } from 'node:path'
 import { invalidOption } from '../core/errors.js'
 import { tryLoadPeer } from '../core/optional-peer.js'
 import type { Store } from '../core/store.js'
+import type { Bus } from '../tiers/bus.js'
+import { sqliteBus } from '../tiers/sqlite-bus.js'
 import { memoryStore } from './memory/index.js'
 import { sqliteStore } from './sqlite.js'
 
@@ -85,7 +89,20 @@ function warnOnce(message: string): void {
  * @internal
  */
 export function defaultTiers(dir: string | false | undefined, load: (name: string) => unknown = tryLoadPeer): Store[] {
-  if (dir === false) return [memoryStore()]
+  return defaultSetup(dir, false, load).tiers
+}
+
+/**
+ * The tiers of `createCache()` without `tiers`, and with `bus` true the bus
+ * over the same SQLite file (none when the default is memory only).
+ * @internal
+ */
+export function defaultSetup(
+  dir: string | false | undefined,
+  bus: boolean,
+  load: (name: string) => unknown = tryLoadPeer,
+): { tiers: Store[]; bus?: Bus } {
+  if (dir === false) return { tiers: [memoryStore()] }
   if (dir !== undefined && (typeof dir !== 'string' || dir === '')) {
     throw invalidOption('dir', 'a directory path, or false for memory only', dir)
   }
@@ -96,21 +113,32 @@ export function defaultTiers(dir: string | false | undefined, load: (name: strin
     warnOnce(
       `cachestack: better-sqlite3 could not be loaded (${(error as Error).message}); the default cache keeps entries in memory only. Reinstall it (npm rebuild better-sqlite3) to persist them, or pass tiers.`,
     )
-    return [memoryStore()]
+    return { tiers: [memoryStore()] }
   }
   if (found === undefined) {
     warnOnce(
       'cachestack: the default cache keeps entries in memory only because better-sqlite3 is not installed. Run `npm install better-sqlite3` to keep them in a SQLite file across restarts, or pass `dir: false` (or your own tiers) to silence this.',
     )
-    return [memoryStore()]
+    return { tiers: [memoryStore()] }
   }
   const path = join(defaultCacheDir(dir), defaultFileName())
+  let tiers: Store[]
   try {
-    return [memoryStore(), sqliteStore({ path, maxBytes: DEFAULT_SQLITE_MAX_BYTES })]
+    tiers = [memoryStore(), sqliteStore({ path, maxBytes: DEFAULT_SQLITE_MAX_BYTES })]
   } catch (error) {
     warnOnce(
       `cachestack: the default cache could not open ${path} (${(error as Error).message}); it keeps entries in memory only. Set CACHESTACK_DIR or the dir option to a writable directory.`,
     )
-    return [memoryStore()]
+    return { tiers: [memoryStore()] }
+  }
+  if (!bus) return { tiers }
+  try {
+    return { tiers, bus: sqliteBus({ path }) }
+  } catch (error) {
+    // The tier opened the file, so this is rare; without the bus, other processes' changes reach memory by TTL only.
+    warnOnce(
+      `cachestack: the default cache could not open its bus on ${path} (${(error as Error).message}); other processes' set, delete and clear reach this one's memory tier only when entries expire.`,
+    )
+    return { tiers }
   }
 }
