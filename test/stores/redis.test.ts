@@ -2,7 +2,7 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CacheError, createCache, manualClock, memoryStore } from '../../src/index.js'
 import { type RedisTier, redisStore } from '../../src/redis.js'
-import { missingServers, startRedis, type TestServer } from '../helpers/servers.js'
+import { freePort, missingServers, startRedis, type TestRedis, type TestServer } from '../helpers/servers.js'
 
 const prefix = `cs-test-${process.pid}-${Math.random().toString(36).slice(2)}:`
 const bytes = (s: string) => new TextEncoder().encode(s)
@@ -201,5 +201,74 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore when its serv
     await store.set('k', bytes('again'), Number.POSITIVE_INFINITY)
     expect(text(await store.get('k'))).toBe('again')
     await store.close()
+  })
+})
+
+describe.skipIf(missingServers('redis') !== undefined)('redisStore while its first connection is made', () => {
+  let server: TestRedis
+  beforeAll(async () => {
+    server = await startRedis()
+  })
+  afterAll(() => server.stop())
+  /** Runs `body` while the server is frozen (SIGSTOP): it accepts connections and answers nothing. */
+  const whilePaused = async <T>(body: () => Promise<T>): Promise<T> => {
+    server.pause()
+    try {
+      return await body()
+    } finally {
+      server.resume()
+    }
+  }
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+  for (const how of ['url', 'client'] as const) {
+    it(`times the first operations from when the client is ready, not from when they were issued (${how})`, async () => {
+      // The server is frozen for three times the timeout: connecting takes that long, as under load.
+      const client = how === 'client' ? new Redis(server.url) : undefined
+      const store = redisStore({
+        ...(client ? { client } : { url: server.url }),
+        prefix,
+        timeout: 200,
+        breaker: false,
+      })
+      const { calls } = await whilePaused(async () => {
+        const calls = Promise.all([store.set('first', bytes('v'), Number.POSITIVE_INFINITY), store.get('first')])
+        await sleep(600)
+        return { calls } // not the promise itself: returning it would wait for it before resuming
+      })
+      const [, got] = await calls
+      expect(text(got)).toBe('v')
+      expect(store.health!()).toMatchObject({ timeouts: 0, failures: 0 })
+      await store.close()
+      client?.disconnect()
+    })
+  }
+
+  it('fails with ERR_CACHE_UNAVAILABLE naming the server once connectTimeout lapses; plain timeouts after', async () => {
+    await whilePaused(async () => {
+      const store = redisStore({ url: server.url, prefix, timeout: 200, connectTimeout: 300, breaker: false })
+      const err = (await store.get('k').catch((e: unknown) => e)) as CacheError
+      expect(err).toBeInstanceOf(CacheError)
+      expect(err.code).toBe('ERR_CACHE_UNAVAILABLE')
+      expect(err.message).toContain(`could not connect to 127.0.0.1:${server.port} within 300 ms`)
+      expect(err.message).toContain('connectTimeout')
+      // The first connection is over: a call now gets the plain timeout, so a dead server is skipped quickly.
+      await expect(store.get('k')).rejects.toMatchObject({ code: 'ERR_CACHE_TIMEOUT' })
+      await store.close()
+    })
+  })
+
+  it('a refused connection fails with ERR_CACHE_UNAVAILABLE naming the server and the cause', async () => {
+    const port = await freePort()
+    const store = redisStore({ url: `redis://127.0.0.1:${port}`, prefix })
+    const err = (await store.get('k').catch((e: unknown) => e)) as CacheError
+    expect(err.code).toBe('ERR_CACHE_UNAVAILABLE')
+    expect(err.message).toContain(`127.0.0.1:${port}`)
+    expect(err.message).toContain('ECONNREFUSED')
+    await store.close()
+  })
+
+  it('validates connectTimeout', () => {
+    expect(() => redisStore({ url: server.url, connectTimeout: 'soon' as never })).toThrow(/connectTimeout/)
   })
 })

@@ -8,6 +8,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import type { Clock } from '../../core/clock.js'
+import { type Duration, parseDuration } from '../../core/duration.js'
 import { CacheError, invalidOption } from '../../core/errors.js'
 import type { MaybePromise, SharedVersions, Store, StoreContext, StoreWrite, VersionedEntry } from '../../core/store.js'
 import { type GuardedTier, type GuardOptions, guardStore } from '../guard.js'
@@ -57,6 +58,17 @@ export interface RedisStoreOptions extends GuardOptions {
    * @defaultValue `'auto'`
    */
   tagReads?: 'auto' | 'script' | 'get'
+  /**
+   * How long the client's first connection may take (TCP, TLS, AUTH, the ready
+   * check and ioredis' retries, all together). Operations issued meanwhile wait
+   * for it, and their `timeout` starts once connected; when it lapses they fail
+   * with `ERR_CACHE_UNAVAILABLE` naming the server, and later operations get
+   * their plain `timeout`. Only the first connection: after it, a reconnect
+   * counts against `timeout`, so a server that dies is skipped at once.
+   * (ioredis' own `redisOptions.connectTimeout` bounds one TCP attempt.)
+   * @defaultValue `'10s'`
+   */
+  connectTimeout?: Duration
 }
 
 /** `tagReads: 'auto'` switches to the script above this share of tagged hits. */
@@ -102,6 +114,14 @@ export class RedisStore implements Store<Uint8Array> {
   readonly #owned: boolean
   #clock: Clock = systemClock
   #closed = false
+  /** Where the client connects, for errors: `host:port`, the cluster's nodes, the sentinels. */
+  readonly #target: string
+  /** The last connection error of a client the store created (`undefined` for a user's client). */
+  #lastError: Error | undefined
+  /** Until when the first connection may still be waited for (`performance.now()` time); 0 once it is over. */
+  #connectUntil: number
+  readonly #connectTimeout: number
+  #connectWait: Promise<void> | undefined
 
   /** @param options - see {@link RedisStoreOptions} */
   constructor(options: RedisStoreOptions) {
@@ -116,6 +136,12 @@ export class RedisStore implements Store<Uint8Array> {
     this.name = options.name ?? 'redis'
     this.prefix = options.prefix ?? 'cachestack:'
     if (typeof this.prefix !== 'string') throw invalidOption('prefix', 'a string', options.prefix)
+    // Every option is checked before a client is made: a bad one must not leave a connection behind.
+    this.#tagReads = options.tagReads ?? 'auto'
+    if (!['auto', 'script', 'get'].includes(this.#tagReads)) {
+      throw invalidOption('tagReads', "'auto', 'script' or 'get'", options.tagReads)
+    }
+    this.#connectTimeout = parseDuration(options.connectTimeout ?? 10_000, 'connectTimeout')
     const extra = { ...FAIL_FAST, ...options.redisOptions }
     if (options.client !== undefined) {
       // Duck-typed, not instanceof: the app may hold its own copy of ioredis.
@@ -155,17 +181,70 @@ export class RedisStore implements Store<Uint8Array> {
       this.#owned = true
     }
     this.#isCluster = this.client.isCluster
-    this.#tagReads = options.tagReads ?? 'auto'
-    if (!['auto', 'script', 'get'].includes(this.#tagReads)) {
-      throw invalidOption('tagReads', "'auto', 'script' or 'get'", options.tagReads)
-    }
+    this.#target = describeTarget(this.client)
+    const status = this.client.status
+    // A client that is ready, closing or closed has no first connection to wait for.
+    this.#connectUntil = WAITING.has(status) ? performance.now() + this.#connectTimeout : 0
     // `{…}` makes every counter hash to one slot, whatever the prefix holds; it
     // starts with "{" so no entry key (which starts with the prefix) can equal it.
     this.#versionPrefix = `{${this.prefix}v}:`
     this.versions = { read: (names) => this.#readVersions(names), bump: (names) => this.#bumpVersions(names) }
     // ioredis emits 'error' on every failed reconnect; without a listener Node
-    // would print each one. The failures reach the cache through the commands.
-    if (this.#owned) this.client.on('error', noop)
+    // would print each one. The failures reach the cache through the commands
+    // (their errors name the server and this last connection error).
+    if (this.#owned) {
+      this.client.on('error', (error: Error) => {
+        this.#lastError = error
+      })
+    }
+  }
+
+  /**
+   * While the client's first connection is being made (up to
+   * `connectTimeout`), a promise that resolves once it is ready and rejects
+   * with `ERR_CACHE_UNAVAILABLE` when it lapses or the client ends; then
+   * `undefined`. The guard starts operations' timeouts when it resolves.
+   */
+  connecting(): Promise<void> | undefined {
+    if (this.#connectWait !== undefined) return this.#connectWait
+    if (this.#connectUntil === 0) return undefined
+    const client = this.client
+    if (client.status === 'wait') {
+      // lazyConnect: the connection starts with the first command, and so does its time.
+      this.#connectUntil = performance.now() + this.#connectTimeout
+    }
+    const left = this.#connectUntil - performance.now()
+    if (client.status === 'ready' || left <= 0 || !WAITING.has(client.status)) {
+      this.#connectUntil = 0
+      return undefined
+    }
+    this.#connectWait = new Promise<void>((resolve, reject) => {
+      const settle = (error?: CacheError) => {
+        clearTimeout(timer)
+        client.off('ready', onReady)
+        client.off('end', onEnd)
+        this.#connectUntil = 0
+        this.#connectWait = undefined
+        if (error === undefined) resolve()
+        else reject(error)
+      }
+      const onReady = () => settle()
+      const onEnd = () => settle(this.#unreachable('the client was closed before it connected'))
+      const timer = setTimeout(() => settle(this.#unreachable(`within ${this.#connectTimeout} ms`)), left)
+      timer.unref?.()
+      client.once('ready', onReady)
+      client.once('end', onEnd)
+    })
+    return this.#connectWait
+  }
+
+  #unreachable(why: string): CacheError {
+    const last = this.#lastError === undefined ? '' : ` (last error: ${this.#lastError.message})`
+    return new CacheError(
+      'ERR_CACHE_UNAVAILABLE',
+      `Redis (${this.name}) could not connect to ${this.#target} ${why}${last}: check that the server is up and reachable from this host, or raise connectTimeout.`,
+      { cause: this.#lastError },
+    )
   }
 
   init(ctx: StoreContext): void {
@@ -434,7 +513,11 @@ export class RedisStore implements Store<Uint8Array> {
 
   #wrap(operation: string, error: unknown): CacheError {
     if (error instanceof CacheError) return error
-    const message = error instanceof Error ? error.message : String(error)
+    let message = error instanceof Error ? error.message : String(error)
+    if (this.client.status !== 'ready') {
+      const last = this.#lastError === undefined ? '' : `: ${this.#lastError.message}`
+      message += ` (not connected to ${this.#target}${last})`
+    }
     return new CacheError('ERR_CACHE_UNAVAILABLE', `Redis ${operation} failed (${this.name}): ${message}`, {
       cause: error,
     })
@@ -471,7 +554,14 @@ export class RedisStore implements Store<Uint8Array> {
  */
 export function redisStore(options: RedisStoreOptions): RedisTier {
   const store = new RedisStore(options)
-  return Object.assign(guardStore(store, options), {
+  let guarded: Store<Uint8Array>
+  try {
+    guarded = guardStore(store, options)
+  } catch (error) {
+    void store.close() // a bad timeout or breaker option must not leave a connection behind
+    throw error
+  }
+  return Object.assign(guarded, {
     client: store.client,
     prefix: store.prefix,
     store,
@@ -494,6 +584,28 @@ export interface RedisTier extends GuardedTier {
 }
 
 function noop(): void {}
+
+/** ioredis statuses of a client still making its (first) connection. */
+const WAITING: ReadonlySet<string> = new Set(['wait', 'connecting', 'connect', 'reconnecting'])
+
+/** Where a client connects, as an error message names it. */
+function describeTarget(client: Redis | Cluster): string {
+  if (client.isCluster) {
+    const nodes = (client as unknown as { startupNodes?: ClusterNode[] }).startupNodes ?? []
+    return `the cluster at ${nodes.map(nodeAddress).join(', ') || '(no startup nodes)'}`
+  }
+  const o = (client as Redis).options
+  if (o.sentinels && o.sentinels.length > 0) {
+    return `master "${o.name}" via the sentinels at ${o.sentinels.map(nodeAddress).join(', ')}`
+  }
+  return o.path ? o.path : `${o.host ?? 'localhost'}:${o.port ?? 6379}`
+}
+
+function nodeAddress(node: ClusterNode | Partial<{ host: string; port: number }>): string {
+  if (typeof node === 'number') return `127.0.0.1:${node}`
+  if (typeof node === 'string') return node
+  return `${node.host ?? '127.0.0.1'}:${node.port ?? 6379}`
+}
 
 /** Shared by every untagged hit (never mutated), so such a hit allocates no array. */
 const NO_VERSIONS: number[] = []
