@@ -14,6 +14,7 @@ import type { MaybePromise, SharedVersions, Store, StoreContext, StoreWrite, Ver
 import { type GuardedTier, type GuardOptions, guardStore } from '../guard.js'
 import { decodeEntry, encodeEntry, entryTags, GET_WITH_VERSIONS, TAGGED_ENTRY } from './entry.js'
 import { groupBySlot } from './key-slot.js'
+import { TickBatch } from './tick-batch.js'
 
 /** A Sentinel to ask for the master's address. */
 export interface SentinelAddress {
@@ -122,6 +123,8 @@ export class RedisStore implements Store<Uint8Array> {
   #connectUntil: number
   readonly #connectTimeout: number
   #connectWait: Promise<void> | undefined
+  /** This tick's reads and writes, sent together (standalone and Sentinel; `undefined` in a Cluster). */
+  readonly #tick: TickBatch | undefined
 
   /** @param options - see {@link RedisStoreOptions} */
   constructor(options: RedisStoreOptions) {
@@ -181,6 +184,7 @@ export class RedisStore implements Store<Uint8Array> {
       this.#owned = true
     }
     this.#isCluster = this.client.isCluster
+    this.#tick = this.#isCluster ? undefined : new TickBatch(this.client as Redis, (error) => this.#wrap('set', error))
     this.#target = describeTarget(this.client)
     const status = this.client.status
     // A client that is ready, closing or closed has no first connection to wait for.
@@ -255,45 +259,9 @@ export class RedisStore implements Store<Uint8Array> {
     return this.#read(this.prefix + key).then(decodeEntry, this.#failGet)
   }
 
-  /** Reads of this tick, sent as one `MGET` (standalone and Sentinel). */
-  #batch: { keys: string[]; done: { resolve(v: Buffer | null): void; reject(e: unknown): void }[] } | undefined
-
-  /**
-   * A `GET` that joins the other reads of the same tick: under concurrency
-   * one `MGET` replaces many `GET`s, which costs Redis (and the client's
-   * parser) far less per key; alone, it is sent as a plain `GET` at once
-   * (a microtask later, not a timer, so a lone read waits for nothing).
-   */
+  /** A `GET` that joins the other reads of this tick (one `MGET`); one by one in a Cluster. */
   #read(full: string): Promise<Buffer | null> {
-    if (this.#isCluster) return this.client.getBuffer(full)
-    let batch = this.#batch
-    if (batch === undefined) {
-      batch = { keys: [], done: [] }
-      this.#batch = batch
-      queueMicrotask(() => this.#flushReads())
-    }
-    const b = batch
-    return new Promise<Buffer | null>((resolve, reject) => {
-      b.keys.push(full)
-      b.done.push({ resolve, reject })
-    })
-  }
-
-  #flushReads(): void {
-    const { keys, done } = this.#batch!
-    this.#batch = undefined
-    if (keys.length === 1) {
-      this.client.getBuffer(keys[0]!).then(done[0]!.resolve, done[0]!.reject)
-      return
-    }
-    this.client.mgetBuffer(...keys).then(
-      (values) => {
-        for (let i = 0; i < done.length; i++) done[i]!.resolve(values[i] ?? null)
-      },
-      (error: unknown) => {
-        for (const d of done) d.reject(error)
-      },
-    )
+    return this.#tick === undefined ? this.client.getBuffer(full) : this.#tick.read(full)
   }
 
   /**
@@ -310,6 +278,7 @@ export class RedisStore implements Store<Uint8Array> {
     if (this.#isCluster || this.#tagReads === 'get' || (this.#tagReads === 'auto' && this.#taggedShare < AUTO_SCRIPT)) {
       return this.#read(full).then(this.#afterGet, this.#failGet)
     }
+    this.#tick?.flush()
     // evalshaBuffer, not callBuffer: ioredis' auto-pipelining drops the command name of call/callBuffer.
     return (this.client as unknown as ScriptClient)
       .evalshaBuffer(GET_WITH_VERSIONS_SHA, 1, full, this.#versionPrefix)
@@ -380,6 +349,7 @@ export class RedisStore implements Store<Uint8Array> {
   async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
     if (keys.length === 0) return []
     const full = keys.map((k) => this.prefix + k)
+    this.#tick?.flush()
     try {
       if (!this.#isCluster) return (await this.client.mgetBuffer(...full)).map(decodeEntry)
       // MGET needs one slot in a Cluster: one MGET per slot, all in flight at once.
@@ -399,17 +369,23 @@ export class RedisStore implements Store<Uint8Array> {
   set(key: string, value: Uint8Array, expiresAt: number, tags?: readonly string[]): Promise<void> {
     const ttl = expiresAt - this.#clock.now()
     const full = this.prefix + key
-    const op =
-      ttl === Number.POSITIVE_INFINITY
-        ? this.client.set(full, encodeEntry(value, tags))
-        : ttl > 0
-          ? this.client.set(full, encodeEntry(value, tags), 'PX', Math.ceil(ttl))
-          : this.client.unlink(full)
-    return op.then(noop, this.#failSet)
+    if (ttl <= 0) {
+      this.#tick?.flush()
+      return this.client.unlink(full).then(noop, this.#failSet)
+    }
+    const px = ttl === Number.POSITIVE_INFINITY ? 0 : Math.ceil(ttl)
+    if (this.#tick === undefined) return this.#setNow(full, encodeEntry(value, tags), px).then(noop, this.#failSet)
+    return this.#tick.write(full, encodeEntry(value, tags), px)
+  }
+
+  /** `SET key bytes [PX px]` (`px` 0: no expiry), at once. */
+  #setNow(full: string, bytes: Buffer, px: number): Promise<unknown> {
+    return px === 0 ? this.client.set(full, bytes) : this.client.set(full, bytes, 'PX', px)
   }
 
   async setMany(entries: readonly StoreWrite<Uint8Array>[]): Promise<void> {
     if (entries.length === 0) return
+    this.#tick?.flush()
     const now = this.#clock.now()
     const full = entries.map((e) => this.prefix + e.key)
     const groups = this.#isCluster ? groupBySlot(full) : [entries.map((_, i) => i)]
@@ -434,12 +410,14 @@ export class RedisStore implements Store<Uint8Array> {
   }
 
   delete(key: string): Promise<boolean> {
+    this.#tick?.flush()
     return this.client.unlink(this.prefix + key).then(isPositive, this.#failDelete)
   }
 
   async deleteMany(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return
     const full = keys.map((k) => this.prefix + k)
+    this.#tick?.flush()
     try {
       if (!this.#isCluster) await this.client.unlink(...full)
       else await Promise.all(groupBySlot(full).map((g) => this.client.unlink(...g.map((i) => full[i]!))))
@@ -455,6 +433,7 @@ export class RedisStore implements Store<Uint8Array> {
   async clear(prefix = ''): Promise<void> {
     const pattern = `${escapeGlob(this.prefix + prefix)}*`
     const nodes = this.#isCluster ? (this.client as Cluster).nodes('master') : [this.client as Redis]
+    this.#tick?.flush()
     try {
       await Promise.all(nodes.map((node) => this.#clearNode(node, pattern)))
     } catch (error) {
