@@ -9,8 +9,8 @@ import { createCache, isCacheError, manualClock, memoryStore } from '../../src/i
 import { redisBus, redisStore } from '../../src/redis.js'
 import { expressSessionStore } from '../../src/session.js'
 import { sqliteStore } from '../../src/sqlite.js'
+import { REDIS_URL, redisAvailable, redisClientFor, uniquePrefix } from '../helpers/redis.js'
 import { cookieOf, expressApp, sidOf, whoami } from './helpers.js'
-import { REDIS_URL, redisAvailable, redisClientFor, uniquePrefix } from './redis.js'
 
 const hasRedis = await redisAvailable()
 const prefix = uniquePrefix('session')

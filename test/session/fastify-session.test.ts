@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest'
 import { type Cache, createCache, manualClock, memoryStore } from '../../src/index.js'
 import { redisStore } from '../../src/redis.js'
 import { fastifySessionStore, type SessionInput } from '../../src/session.js'
+import { redisAvailable, redisClientFor, uniquePrefix } from '../helpers/redis.js'
 import { cookieOf, sidOf, whoami } from './helpers.js'
-import { redisAvailable, redisClientFor, uniquePrefix } from './redis.js'
 
 declare module 'fastify' {
   interface Session {

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
+import { REDIS_URL, redisAvailable, uniquePrefix } from '../helpers/redis.js'
 import { cookieOf, whoami } from './helpers.js'
-import { REDIS_URL, redisAvailable, uniquePrefix } from './redis.js'
 
 const hasRedis = await redisAvailable()
 const prefix = uniquePrefix('session-procs')
