@@ -331,6 +331,26 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore while its fir
     })
   }
 
+  it('a lazyConnect client: connectTimeout counts from its first command, which starts the connection', async () => {
+    const store = redisStore({
+      url: server.url,
+      prefix,
+      timeout: 200,
+      connectTimeout: 1000,
+      breaker: false,
+      redisOptions: { lazyConnect: true },
+    })
+    await sleep(1200) // longer than connectTimeout, before any command
+    const { call } = await whilePaused(async () => {
+      const call = store.get('lazy')
+      await sleep(600)
+      return { call }
+    })
+    expect(await call).toBeUndefined()
+    expect(store.health!()).toMatchObject({ timeouts: 0, failures: 0 })
+    await store.close()
+  })
+
   it('fails with ERR_CACHE_UNAVAILABLE naming the server once connectTimeout lapses; plain timeouts after', async () => {
     await whilePaused(async () => {
       const store = redisStore({ url: server.url, prefix, timeout: 200, connectTimeout: 300, breaker: false })

@@ -119,7 +119,10 @@ export class RedisStore implements Store<Uint8Array> {
   readonly #target: string
   /** The last connection error of a client the store created (`undefined` for a user's client). */
   #lastError: Error | undefined
-  /** Until when the first connection may still be waited for (`performance.now()` time); 0 once it is over. */
+  /**
+   * Until when the first connection may still be waited for (`performance.now()` time); 0 once it is over,
+   * `Infinity` until the first command of a lazyConnect client.
+   */
   #connectUntil: number
   readonly #connectTimeout: number
   #connectWait: Promise<void> | undefined
@@ -187,8 +190,10 @@ export class RedisStore implements Store<Uint8Array> {
     this.#tick = this.#isCluster ? undefined : new TickBatch(this.client as Redis, (error) => this.#wrap('set', error))
     this.#target = describeTarget(this.client)
     const status = this.client.status
-    // A client that is ready, closing or closed has no first connection to wait for.
-    this.#connectUntil = WAITING.has(status) ? performance.now() + this.#connectTimeout : 0
+    // A client that is ready, closing or closed has no first connection to wait for; a lazyConnect
+    // client ('wait') connects with its first command, and its connectTimeout starts then.
+    this.#connectUntil =
+      status === 'wait' ? Number.POSITIVE_INFINITY : WAITING.has(status) ? performance.now() + this.#connectTimeout : 0
     // `{…}` makes every counter hash to one slot, whatever the prefix holds; it
     // starts with "{" so no entry key (which starts with the prefix) can equal it.
     this.#versionPrefix = `{${this.prefix}v}:`
@@ -213,10 +218,7 @@ export class RedisStore implements Store<Uint8Array> {
     if (this.#connectWait !== undefined) return this.#connectWait
     if (this.#connectUntil === 0) return undefined
     const client = this.client
-    if (client.status === 'wait') {
-      // lazyConnect: the connection starts with the first command, and so does its time.
-      this.#connectUntil = performance.now() + this.#connectTimeout
-    }
+    if (this.#connectUntil === Number.POSITIVE_INFINITY) this.#connectUntil = performance.now() + this.#connectTimeout
     const left = this.#connectUntil - performance.now()
     if (client.status === 'ready' || left <= 0 || !WAITING.has(client.status)) {
       this.#connectUntil = 0
