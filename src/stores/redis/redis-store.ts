@@ -66,7 +66,8 @@ export interface RedisStoreOptions extends GuardOptions {
    * with `ERR_CACHE_UNAVAILABLE` naming the server, and later operations get
    * their plain `timeout`. Only the first connection: after it, a reconnect
    * counts against `timeout`, so a server that dies is skipped at once.
-   * (ioredis' own `redisOptions.connectTimeout` bounds one TCP attempt.)
+   * Counted from the store's creation (a `lazyConnect` client: from its first
+   * command). ioredis' own `redisOptions.connectTimeout` bounds one TCP attempt.
    * @defaultValue `'10s'`
    */
   connectTimeout?: Duration
