@@ -1,8 +1,11 @@
 /**
  * The Redis tier, on ioredis (chosen by measurement: see docs/stores-redis.md).
  * Standalone, Cluster and Sentinel: bytes under `prefix + key` with a PX
- * expiry; MGET and pipelines for many keys (split per slot in a Cluster),
- * UNLINK for deletes, SCAN (never KEYS) on every master for clear.
+ * expiry; the gets and sets of one tick sent as one command each
+ * (tick-batch.ts; not in a Cluster); MGET and pipelines for many keys (split
+ * per slot in a Cluster), UNLINK for deletes, SCAN (never KEYS) on every master
+ * for clear. Operations issued while the client first connects are timed from
+ * when it is ready (`connecting()`, bounded by `connectTimeout`).
  * @module
  */
 import { createHash, randomUUID } from 'node:crypto'
