@@ -53,8 +53,12 @@ export async function openRedis(url: string, prefix: string | undefined): Promis
     },
   })
   const client = store.client as Redis | Cluster
-  client.on('error', () => {
-    // Reported by the ping below, with the URL; ioredis would print it unasked.
+  // ioredis reports why it cannot connect only through 'error' events (the
+  // command itself fails with "Connection is closed."), and prints them unasked
+  // where nobody listens: keep the cause for the message below.
+  let cause: Error | undefined
+  client.on('error', (error: Error) => {
+    cause ??= error
   })
   try {
     await Promise.race([
@@ -63,11 +67,11 @@ export async function openRedis(url: string, prefix: string | undefined): Promis
     ])
   } catch (error) {
     client.disconnect()
-    const why = error instanceof Error ? error.message : String(error)
+    const why = cause?.message ?? (error instanceof Error ? error.message : String(error))
     throw new CacheError(
       'ERR_CACHE_UNAVAILABLE',
       `Cannot reach Redis at ${shown} (${why}): check the URL and that the server runs.`,
-      { cause: error },
+      { cause: cause ?? error },
     )
   }
   const cache = createCacheWith({ tiers: [store], strict: true }, () => [])

@@ -99,6 +99,15 @@ export interface Store<V = Envelope | Uint8Array> {
   lock?(key: string, ttl: number): Promise<(() => Promise<void>) | undefined>
   /** The store's health: circuit state and counters (see `guardStore`). */
   health?(): StoreHealth
+  /**
+   * For a store whose client connects in the background (Redis): while its
+   * first connection is being made, a promise that resolves once it is ready,
+   * or rejects with a `CacheError` (naming the server) when the store gives up
+   * on it; `undefined` once connected, and from then on. `guardStore` starts an
+   * operation's timeout only when this resolves, so connecting is not counted
+   * against the first operations. The store bounds the wait itself.
+   */
+  connecting?(): Promise<void> | undefined
 }
 
 /** What {@link Store.getWithVersions} returns for a hit. */

@@ -38,7 +38,9 @@ export interface GuardOptions {
    * (the cache then skips the tier: fail-open). `false` for none. A timed-out
    * call is not cancelled; its late answer is ignored. The timer fires up to
    * ~`timeout` late under load (one shared timer), never early. `clear`, which
-   * walks the whole keyspace, is exempt (the breaker still applies).
+   * walks the whole keyspace, is exempt (the breaker still applies). An
+   * operation issued while the store's first connection is being made (Redis:
+   * see its `connectTimeout`) starts its timeout once the store is connected.
    * @defaultValue `'1s'`
    */
   timeout?: Duration | false
@@ -90,10 +92,17 @@ export class Guard {
   #openUntil = 0
   #state: StoreHealth['circuit'] = 'closed'
   #probing = false
+  /** The store's {@link Store.connecting}, until it has said the store is connected. */
+  #connecting: (() => Promise<void> | undefined) | undefined
   readonly #health: StoreHealth = { circuit: 'closed', failures: 0, timeouts: 0, skipped: 0, opened: 0 }
 
-  constructor(name: string, options: GuardOptions = {}) {
+  /**
+   * @param connecting - the store's {@link Store.connecting}: operations issued
+   *   before the store is connected start their timeout once it is
+   */
+  constructor(name: string, options: GuardOptions = {}, connecting?: () => Promise<void> | undefined) {
     this.#name = name
+    this.#connecting = connecting
     this.#timeout =
       options.timeout === false ? Number.POSITIVE_INFINITY : parseDuration(options.timeout ?? 1000, 'timeout')
     if (options.breaker === false) {
@@ -153,10 +162,24 @@ export class Guard {
         },
       )
     }
+    const connect = this.#connecting === undefined ? undefined : this.#whileConnecting()
     return new Promise<R>((resolve, reject) => {
-      const op: Pending = { deadline: performance.now() + this.#timeout, done: false, reject, operation }
-      this.#queue.push(op)
-      if (this.#timer === undefined) this.#arm()
+      const op: Pending = { deadline: 0, done: false, reject, operation }
+      if (connect === undefined) this.#enqueue(op)
+      else {
+        // Connecting is not the operation's time: its timeout starts when the store is ready.
+        connect.then(
+          () => {
+            if (!op.done) this.#enqueue(op)
+          },
+          (error: unknown) => {
+            if (op.done) return
+            op.done = true
+            this.#failure(error)
+            reject(error)
+          },
+        )
+      }
       result.then(
         (value) => {
           if (op.done) return
@@ -172,6 +195,20 @@ export class Guard {
         },
       )
     })
+  }
+
+  /** The store's wait for its first connection, or `undefined` (for good) once it is connected. */
+  #whileConnecting(): Promise<void> | undefined {
+    const wait = this.#connecting!()
+    if (wait === undefined) this.#connecting = undefined
+    return wait
+  }
+
+  /** Starts `op`'s timeout now. Deadlines are pushed in the order they fall, which the single timer relies on. */
+  #enqueue(op: Pending): void {
+    op.deadline = performance.now() + this.#timeout
+    this.#queue.push(op)
+    if (this.#timer === undefined) this.#arm()
   }
 
   /** Throws `ERR_CACHE_CIRCUIT_OPEN` unless the circuit lets this call through. */
@@ -283,8 +320,8 @@ export function guardStore<V>(store: Store<V>, options: GuardOptions = {}): Stor
   if (options.strict !== undefined && typeof options.strict !== 'boolean') {
     throw invalidOption('strict', 'a boolean', options.strict)
   }
-  const guard = new Guard(store.name, options)
   const s = store
+  const guard = new Guard(s.name, options, s.connecting?.bind(s))
   const guarded: Store<V> & { strict: boolean } = {
     name: s.name,
     binary: s.binary,

@@ -222,6 +222,12 @@ class Managed {
     await this.kill()
     await this.start()
   }
+
+  /** Sends `signal` (SIGSTOP, SIGCONT) to the running process. */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.#child) throw new Error(`${this.name} is not running`)
+    this.#child.kill(signal)
+  }
 }
 
 /** What every start function returns. */
@@ -278,11 +284,22 @@ export async function redisCli(port: number, ...args: string[]): Promise<string>
   return stdout
 }
 
+/** A standalone redis-server that can also be frozen, as a server too loaded to answer. */
+export interface TestRedis extends TestServer {
+  /**
+   * SIGSTOP: the kernel still accepts connections (up to the backlog), but
+   * the server answers nothing until {@link TestRedis.resume}.
+   */
+  pause(): void
+  /** SIGCONT: the paused server answers again, queued requests first. */
+  resume(): void
+}
+
 /**
  * A standalone redis-server of this test's own, on a free port, with no
  * persistence (a restart comes back empty).
  */
-export async function startRedis(): Promise<TestServer> {
+export async function startRedis(): Promise<TestRedis> {
   const server = await startRedisProcess('redis')
   return {
     port: server.port,
@@ -290,6 +307,8 @@ export async function startRedis(): Promise<TestServer> {
     stop: () => server.stop(),
     kill: () => server.kill(),
     restart: () => server.restart(),
+    pause: () => server.signal('SIGSTOP'),
+    resume: () => server.signal('SIGCONT'),
   }
 }
 

@@ -79,8 +79,16 @@ describe('cachestack CLI: usage', { timeout: 60_000 }, () => {
   it('reports an unreachable server and a missing file clearly, with exit code 1', async () => {
     const down = await cli('stats', '--redis', 'redis://:hunter2@127.0.0.1:1')
     expect(down.code).toBe(1)
-    expect(down.stderr).toContain('Cannot reach Redis at redis://:***@127.0.0.1:1')
+    expect(down.stderr).toContain('Cannot reach Redis at redis://:***@127.0.0.1:1 (connect ECONNREFUSED')
     expect(down.stderr).not.toContain('hunter2')
+    // The client's own error events are turned into that message, not printed by ioredis.
+    expect(down.stderr).not.toContain('Unhandled error event')
+    const badHost = await cli('get', 'k', '--redis', 'redis://no-such-host.invalid:6379')
+    expect(badHost.code).toBe(1)
+    expect(badHost.stderr).toContain('Cannot reach Redis at redis://no-such-host.invalid:6379 (')
+    expect(badHost.stderr).toContain('no-such-host.invalid')
+    expect(badHost.stderr).not.toContain('Unhandled error event')
+    expect(badHost.stderr.trim().split('\n')).toHaveLength(1)
     const missing = await cli('stats', '--sqlite', '/nonexistent/dir/cache.db')
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain('No SQLite cache file at /nonexistent/dir/cache.db')

@@ -8,7 +8,7 @@ import {
   rateLimit,
   redisRateLimitStore,
 } from '../../src/ratelimit.js'
-import { redisAvailable, redisClientFor, uniquePrefix } from '../session/redis.js'
+import { redisAvailable, redisClientFor, uniquePrefix } from '../helpers/redis.js'
 import { Model } from './model.js'
 
 const hasRedis = await redisAvailable()

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
 import { type Algorithm, rateLimit } from '../../src/ratelimit.js'
-import { REDIS_URL, redisAvailable, redisClientFor, uniquePrefix } from '../session/redis.js'
+import { REDIS_URL, redisAvailable, redisClientFor, uniquePrefix } from '../helpers/redis.js'
 
 const hasRedis = await redisAvailable()
 const prefix = uniquePrefix('rl-shared')

@@ -76,6 +76,48 @@ describe('guardStore', () => {
     await expect(cache.get('k2')).rejects.toMatchObject({ code: 'ERR_CACHE_CIRCUIT_OPEN' })
   })
 
+  it('starts the timeout of calls made while the store connects once it is connected', async () => {
+    const inner = memoryStore()
+    let connected!: () => void
+    let wait: Promise<void> | undefined = new Promise<void>((resolve) => {
+      connected = resolve
+    })
+    const asked: string[] = []
+    // Like an ioredis client: calls made before the connection is ready are queued until it is.
+    const queued = <R>(fn: () => R): Promise<R> => (wait ?? Promise.resolve()).then(fn)
+    const store: Store<Envelope> = {
+      name: 'connecting',
+      binary: false,
+      get: (key) => queued(() => inner.get(key)),
+      set: (key, value, expiresAt) => queued(() => inner.set(key, value, expiresAt)),
+      delete: (key) => queued(() => inner.delete(key)),
+      clear: (prefix) => queued(() => inner.clear(prefix)),
+      connecting: () => {
+        asked.push('connecting')
+        return wait
+      },
+    }
+    const guarded = guardStore(store, { timeout: 20, breaker: false })
+    const calls = Promise.all([guarded.set('k', { value: 1 } as Envelope, Infinity), guarded.get('k')])
+    await new Promise((r) => setTimeout(r, 100)) // five timeouts' worth of connecting
+    connected()
+    wait = undefined
+    expect((await calls)[1]).toMatchObject({ value: 1 })
+    expect(guarded.health!()).toMatchObject({ timeouts: 0, failures: 0 })
+    await guarded.get('k')
+    await guarded.get('k')
+    expect(asked).toHaveLength(3) // asked until it said "connected", never after
+  })
+
+  it('fails the calls waiting for a connection with the error the store gives up with', async () => {
+    const { store, state } = chaosStore()
+    state.mode = 'hang'
+    const refused = new Error('could not connect to 10.0.0.1:6379')
+    const guarded = guardStore({ ...store, connecting: () => Promise.reject(refused) }, { timeout: 20 })
+    await expect(guarded.get('k')).rejects.toBe(refused)
+    expect(guarded.health!()).toMatchObject({ failures: 1, timeouts: 0 })
+  })
+
   it('validates its options', () => {
     const { store } = chaosStore()
     expect(() => guardStore(store, { timeout: -1 })).toThrow(/"timeout"/)

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CacheError, createCache, manualClock, memoryStore } from '../../src/index.js'
 import { type RedisTier, redisStore } from '../../src/redis.js'
-import { missingServers, startRedis, type TestServer } from '../helpers/servers.js'
+import { freePort, missingServers, startRedis, type TestRedis, type TestServer } from '../helpers/servers.js'
 
 const prefix = `cs-test-${process.pid}-${Math.random().toString(36).slice(2)}:`
 const bytes = (s: string) => new TextEncoder().encode(s)
@@ -182,6 +182,93 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore tag reads, on
   })
 })
 
+describe.skipIf(missingServers('redis') !== undefined)(
+  'redisStore writes of one tick, on a redis-server of its own',
+  () => {
+    let server: TestServer
+    beforeAll(async () => {
+      server = await startRedis()
+    })
+    afterAll(() => server.stop())
+    const statsOf = (store: RedisTier) => async () => {
+      const info = await store.client.info('commandstats')
+      const calls = (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0)
+      return { set: calls('set'), evalsha: calls('evalsha'), eval: calls('eval') }
+    }
+
+    it('go out as one command, each key with its own expiry (none for Infinity)', async () => {
+      const clock = manualClock(1_000_000)
+      const store = redisStore({ url: server.url, prefix })
+      store.init({ clock, onEvict() {} })
+      const stats = statsOf(store)
+      // The first batch on a fresh server finds no script (NOSCRIPT) and sends it: as after a restart or failover.
+      await store.client.config('RESETSTAT')
+      await Promise.all([store.set('w:0', bytes('0'), Infinity), store.set('w:00', bytes('00'), Infinity)])
+      expect(await stats()).toMatchObject({ evalsha: 1, eval: 1 })
+      await store.client.config('RESETSTAT')
+      await Promise.all([
+        store.set('w:1', bytes('one'), clock.now() + 60_000),
+        store.set('w:2', bytes('two'), clock.now() + 3_600_000),
+        store.set('w:3', bytes('three'), Number.POSITIVE_INFINITY, ['tag']),
+      ])
+      // One command from the client; the three SETs ran inside it (commandstats counts a script's calls too).
+      expect(await stats()).toEqual({ set: 3, evalsha: 1, eval: 0 })
+      const ttl = await Promise.all(['w:1', 'w:2', 'w:3'].map((k) => store.client.pttl(prefix + k)))
+      expect(ttl[0]).toBeGreaterThan(50_000)
+      expect(ttl[0]).toBeLessThanOrEqual(60_000)
+      expect(ttl[1]).toBeGreaterThan(3_000_000)
+      expect(ttl[2]).toBe(-1)
+      const keys = ['w:0', 'w:00', 'w:1', 'w:2', 'w:3']
+      expect(await Promise.all(keys.map((k) => store.get(k).then(text)))).toEqual(['0', '00', 'one', 'two', 'three'])
+      expect((await store.getWithVersions('w:3'))!.versions).toEqual([0])
+      // A lone write is a plain SET.
+      await store.client.config('RESETSTAT')
+      await store.set('w:4', bytes('four'), Number.POSITIVE_INFINITY)
+      expect(await stats()).toEqual({ set: 1, evalsha: 0, eval: 0 })
+      await store.close()
+    })
+
+    it('keep the order of calls on one key: a read or a delete after a write sees the write', async () => {
+      const store = redisStore({ url: server.url, prefix })
+      await store.set('o:1', bytes('old'), Number.POSITIVE_INFINITY)
+      await store.set('o:2', bytes('old'), Number.POSITIVE_INFINITY)
+      // A read batch is open before the write, so the read after it must not join that batch.
+      const [before, , after, , deleted, gone] = await Promise.all([
+        store.get('o:1').then(text),
+        store.set('o:1', bytes('new'), Number.POSITIVE_INFINITY),
+        store.get('o:1').then(text),
+        store.set('o:2', bytes('new'), Number.POSITIVE_INFINITY),
+        store.delete('o:2'),
+        store.get('o:2'),
+      ])
+      expect([before, after, deleted, gone]).toEqual(['old', 'new', true, undefined])
+      expect(await store.client.exists(`${prefix}o:2`)).toBe(0)
+      await store.close()
+    })
+
+    it('a failing batch rejects every writer with the typed error', async () => {
+      const store = redisStore({ url: server.url, prefix, breaker: false })
+      await store.client.config('SET', 'maxmemory-policy', 'noeviction')
+      await store.client.config('SET', 'maxmemory', '1')
+      try {
+        const results = await Promise.allSettled(
+          Array.from({ length: 5 }, (_, i) => store.set(`f:${i}`, bytes('v'), Number.POSITIVE_INFINITY)),
+        )
+        for (const r of results) {
+          expect(r.status).toBe('rejected')
+          const err = (r as PromiseRejectedResult).reason as CacheError
+          expect(err.code).toBe('ERR_CACHE_UNAVAILABLE')
+          expect(err.message).toMatch(/Redis set failed.*OOM/s)
+        }
+      } finally {
+        await store.client.config('SET', 'maxmemory', '0')
+      }
+      expect(await store.client.exists(`${prefix}f:0`)).toBe(0)
+      await store.close()
+    })
+  },
+)
+
 describe.skipIf(missingServers('redis') !== undefined)('redisStore when its server dies', () => {
   let server: TestServer
   beforeAll(async () => {
@@ -201,5 +288,94 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore when its serv
     await store.set('k', bytes('again'), Number.POSITIVE_INFINITY)
     expect(text(await store.get('k'))).toBe('again')
     await store.close()
+  })
+})
+
+describe.skipIf(missingServers('redis') !== undefined)('redisStore while its first connection is made', () => {
+  let server: TestRedis
+  beforeAll(async () => {
+    server = await startRedis()
+  })
+  afterAll(() => server.stop())
+  /** Runs `body` while the server is frozen (SIGSTOP): it accepts connections and answers nothing. */
+  const whilePaused = async <T>(body: () => Promise<T>): Promise<T> => {
+    server.pause()
+    try {
+      return await body()
+    } finally {
+      server.resume()
+    }
+  }
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+  for (const how of ['url', 'client'] as const) {
+    it(`times the first operations from when the client is ready, not from when they were issued (${how})`, async () => {
+      // The server is frozen for three times the timeout: connecting takes that long, as under load.
+      const client = how === 'client' ? new Redis(server.url) : undefined
+      const store = redisStore({
+        ...(client ? { client } : { url: server.url }),
+        prefix,
+        timeout: 200,
+        breaker: false,
+      })
+      const { calls } = await whilePaused(async () => {
+        const calls = Promise.all([store.set('first', bytes('v'), Number.POSITIVE_INFINITY), store.get('first')])
+        await sleep(600)
+        return { calls } // not the promise itself: returning it would wait for it before resuming
+      })
+      const [, got] = await calls
+      expect(text(got)).toBe('v')
+      expect(store.health!()).toMatchObject({ timeouts: 0, failures: 0 })
+      await store.close()
+      client?.disconnect()
+    })
+  }
+
+  it('a lazyConnect client: connectTimeout counts from its first command, which starts the connection', async () => {
+    const store = redisStore({
+      url: server.url,
+      prefix,
+      timeout: 200,
+      connectTimeout: 1000,
+      breaker: false,
+      redisOptions: { lazyConnect: true },
+    })
+    await sleep(1200) // longer than connectTimeout, before any command
+    const { call } = await whilePaused(async () => {
+      const call = store.get('lazy')
+      await sleep(600)
+      return { call }
+    })
+    expect(await call).toBeUndefined()
+    expect(store.health!()).toMatchObject({ timeouts: 0, failures: 0 })
+    await store.close()
+  })
+
+  it('fails with ERR_CACHE_UNAVAILABLE naming the server once connectTimeout lapses; plain timeouts after', async () => {
+    await whilePaused(async () => {
+      const store = redisStore({ url: server.url, prefix, timeout: 200, connectTimeout: 300, breaker: false })
+      const err = (await store.get('k').catch((e: unknown) => e)) as CacheError
+      expect(err).toBeInstanceOf(CacheError)
+      expect(err.code).toBe('ERR_CACHE_UNAVAILABLE')
+      expect(err.message).toContain(`could not connect to 127.0.0.1:${server.port} within 300 ms`)
+      expect(err.message).toContain('connectTimeout')
+      // The first connection is over: a call now gets the plain timeout, so a dead server is skipped quickly.
+      await expect(store.get('k')).rejects.toMatchObject({ code: 'ERR_CACHE_TIMEOUT' })
+      await store.close()
+    })
+  })
+
+  it('a refused connection fails with ERR_CACHE_UNAVAILABLE naming the server and the cause', async () => {
+    const port = await freePort()
+    const store = redisStore({ url: `redis://127.0.0.1:${port}`, prefix })
+    const err = (await store.get('k').catch((e: unknown) => e)) as CacheError
+    expect(err.code).toBe('ERR_CACHE_UNAVAILABLE')
+    expect(err.message).toContain(`127.0.0.1:${port}`)
+    expect(err.message).toContain('ECONNREFUSED')
+    await store.close()
+  })
+
+  it('validates connectTimeout', () => {
+    expect(() => redisStore({ url: server.url, connectTimeout: 'soon' as never })).toThrow(/connectTimeout/)
   })
 })

@@ -1,24 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { type Cache, createCache, memoryStore } from '../../src/index.js'
 import { redisBus } from '../../src/redis.js'
+import { REDIS_URL, redisAvailable } from '../helpers/redis.js'
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
-let reachable = false
-beforeAll(async () => {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
-  try {
-    await probe.connect()
-    await probe.ping()
-    reachable = true
-  } catch {
-    if (process.env.CI === 'true') throw new Error(`Redis is not reachable at ${REDIS_URL}; CI needs it`)
-    console.warn(`skipping bus tests: no Redis at ${REDIS_URL} (start redis-server)`)
-  } finally {
-    probe.disconnect()
-  }
-})
+const hasRedis = await redisAvailable()
 
 const opened: Cache[] = []
 afterAll(async () => {
@@ -49,9 +36,8 @@ async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Prom
   }
 }
 
-describe('redisBus', () => {
-  it('a set in one process drops the key from the other process L1', async (ctx) => {
-    if (!reachable) return ctx.skip()
+describe.skipIf(!hasRedis)('redisBus', () => {
+  it('a set in one process drops the key from the other process L1', async () => {
     const [a, b] = await pair()
     await a.set('user:1', 'seen by A')
     await b.set('user:1', 'old')
@@ -63,8 +49,7 @@ describe('redisBus', () => {
     expect(await a.get('user:1')).toBe('new')
   })
 
-  it('delete, deleteMany and setMany reach the other L1', async (ctx) => {
-    if (!reachable) return ctx.skip()
+  it('delete, deleteMany and setMany reach the other L1', async () => {
     const [a, b] = await pair()
     await b.setMany([
       ['k1', 1],
@@ -79,8 +64,7 @@ describe('redisBus', () => {
     expect(await b.getMany(['k1', 'k2', 'k3', 'k4'])).toEqual([undefined, undefined, undefined, 4])
   })
 
-  it('invalidateTags in one process makes tagged entries stale in the other', async (ctx) => {
-    if (!reachable) return ctx.skip()
+  it('invalidateTags in one process makes tagged entries stale in the other', async () => {
     const [a, b] = await pair()
     await b.set('p:1', 'price', { tags: ['products'] })
     await b.set('other', 'kept')
@@ -89,8 +73,7 @@ describe('redisBus', () => {
     expect(await b.get('other')).toBe('kept')
   })
 
-  it('a namespace clear reaches only that namespace in the other process', async (ctx) => {
-    if (!reachable) return ctx.skip()
+  it('a namespace clear reaches only that namespace in the other process', async () => {
     const [a, b] = await pair()
     await b.namespace('users').set('1', 'ann')
     await b.namespace('posts').set('1', 'hello')
@@ -99,8 +82,7 @@ describe('redisBus', () => {
     expect(await b.namespace('posts').get('1')).toBe('hello')
   })
 
-  it('ignores its own messages and batches one tick of changes into one message', async (ctx) => {
-    if (!reachable) return ctx.skip()
+  it('ignores its own messages and batches one tick of changes into one message', async () => {
     const [a, b] = await pair()
     const before = a.stats().bus!.published
     const receivedBefore = b.stats().bus!.received
@@ -110,8 +92,7 @@ describe('redisBus', () => {
     expect(b.stats().bus!.received - receivedBefore).toBe(1)
   })
 
-  it('drops the local tier after its connection comes back (resync)', async (ctx) => {
-    if (!reachable) return ctx.skip()
+  it('drops the local tier after its connection comes back (resync)', async () => {
     const channel = `cs-test-bus-${randomUUID()}`
     const admin = new Redis(REDIS_URL)
     const name = `cs-bus-${randomUUID()}`

@@ -1,18 +1,23 @@
 /**
  * The Redis tier, on ioredis (chosen by measurement: see docs/stores-redis.md).
  * Standalone, Cluster and Sentinel: bytes under `prefix + key` with a PX
- * expiry; MGET and pipelines for many keys (split per slot in a Cluster),
- * UNLINK for deletes, SCAN (never KEYS) on every master for clear.
+ * expiry; the gets and sets of one tick sent as one command each
+ * (tick-batch.ts; not in a Cluster); MGET and pipelines for many keys (split
+ * per slot in a Cluster), UNLINK for deletes, SCAN (never KEYS) on every master
+ * for clear. Operations issued while the client first connects are timed from
+ * when it is ready (`connecting()`, bounded by `connectTimeout`).
  * @module
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import type { Clock } from '../../core/clock.js'
+import { type Duration, parseDuration } from '../../core/duration.js'
 import { CacheError, invalidOption } from '../../core/errors.js'
 import type { MaybePromise, SharedVersions, Store, StoreContext, StoreWrite, VersionedEntry } from '../../core/store.js'
 import { type GuardedTier, type GuardOptions, guardStore } from '../guard.js'
 import { decodeEntry, encodeEntry, entryTags, GET_WITH_VERSIONS, TAGGED_ENTRY } from './entry.js'
 import { groupBySlot } from './key-slot.js'
+import { TickBatch } from './tick-batch.js'
 
 /** A Sentinel to ask for the master's address. */
 export interface SentinelAddress {
@@ -57,6 +62,18 @@ export interface RedisStoreOptions extends GuardOptions {
    * @defaultValue `'auto'`
    */
   tagReads?: 'auto' | 'script' | 'get'
+  /**
+   * How long the client's first connection may take (TCP, TLS, AUTH, the ready
+   * check and ioredis' retries, all together). Operations issued meanwhile wait
+   * for it, and their `timeout` starts once connected; when it lapses they fail
+   * with `ERR_CACHE_UNAVAILABLE` naming the server, and later operations get
+   * their plain `timeout`. Only the first connection: after it, a reconnect
+   * counts against `timeout`, so a server that dies is skipped at once.
+   * Counted from the store's creation (a `lazyConnect` client: from its first
+   * command). ioredis' own `redisOptions.connectTimeout` bounds one TCP attempt.
+   * @defaultValue `'10s'`
+   */
+  connectTimeout?: Duration
 }
 
 /** `tagReads: 'auto'` switches to the script above this share of tagged hits. */
@@ -102,6 +119,19 @@ export class RedisStore implements Store<Uint8Array> {
   readonly #owned: boolean
   #clock: Clock = systemClock
   #closed = false
+  /** Where the client connects, for errors: `host:port`, the cluster's nodes, the sentinels. */
+  readonly #target: string
+  /** The last connection error of a client the store created (`undefined` for a user's client). */
+  #lastError: Error | undefined
+  /**
+   * Until when the first connection may still be waited for (`performance.now()` time); 0 once it is over,
+   * `Infinity` until the first command of a lazyConnect client.
+   */
+  #connectUntil: number
+  readonly #connectTimeout: number
+  #connectWait: Promise<void> | undefined
+  /** This tick's reads and writes, sent together (standalone and Sentinel; `undefined` in a Cluster). */
+  readonly #tick: TickBatch | undefined
 
   /** @param options - see {@link RedisStoreOptions} */
   constructor(options: RedisStoreOptions) {
@@ -116,6 +146,12 @@ export class RedisStore implements Store<Uint8Array> {
     this.name = options.name ?? 'redis'
     this.prefix = options.prefix ?? 'cachestack:'
     if (typeof this.prefix !== 'string') throw invalidOption('prefix', 'a string', options.prefix)
+    // Every option is checked before a client is made: a bad one must not leave a connection behind.
+    this.#tagReads = options.tagReads ?? 'auto'
+    if (!['auto', 'script', 'get'].includes(this.#tagReads)) {
+      throw invalidOption('tagReads', "'auto', 'script' or 'get'", options.tagReads)
+    }
+    this.#connectTimeout = parseDuration(options.connectTimeout ?? 10_000, 'connectTimeout')
     const extra = { ...FAIL_FAST, ...options.redisOptions }
     if (options.client !== undefined) {
       // Duck-typed, not instanceof: the app may hold its own copy of ioredis.
@@ -155,17 +191,70 @@ export class RedisStore implements Store<Uint8Array> {
       this.#owned = true
     }
     this.#isCluster = this.client.isCluster
-    this.#tagReads = options.tagReads ?? 'auto'
-    if (!['auto', 'script', 'get'].includes(this.#tagReads)) {
-      throw invalidOption('tagReads', "'auto', 'script' or 'get'", options.tagReads)
-    }
+    this.#tick = this.#isCluster ? undefined : new TickBatch(this.client as Redis, (error) => this.#wrap('set', error))
+    this.#target = describeTarget(this.client)
+    const status = this.client.status
+    // A client that is ready, closing or closed has no first connection to wait for; a lazyConnect
+    // client ('wait') connects with its first command, and its connectTimeout starts then.
+    this.#connectUntil =
+      status === 'wait' ? Number.POSITIVE_INFINITY : WAITING.has(status) ? performance.now() + this.#connectTimeout : 0
     // `{…}` makes every counter hash to one slot, whatever the prefix holds; it
     // starts with "{" so no entry key (which starts with the prefix) can equal it.
     this.#versionPrefix = `{${this.prefix}v}:`
     this.versions = { read: (names) => this.#readVersions(names), bump: (names) => this.#bumpVersions(names) }
     // ioredis emits 'error' on every failed reconnect; without a listener Node
-    // would print each one. The failures reach the cache through the commands.
-    if (this.#owned) this.client.on('error', noop)
+    // would print each one. The failures reach the cache through the commands
+    // (their errors name the server and this last connection error).
+    if (this.#owned) {
+      this.client.on('error', (error: Error) => {
+        this.#lastError = error
+      })
+    }
+  }
+
+  /**
+   * While the client's first connection is being made (up to
+   * `connectTimeout`), a promise that resolves once it is ready and rejects
+   * with `ERR_CACHE_UNAVAILABLE` when it lapses or the client ends; then
+   * `undefined`. The guard starts operations' timeouts when it resolves.
+   */
+  connecting(): Promise<void> | undefined {
+    if (this.#connectWait !== undefined) return this.#connectWait
+    if (this.#connectUntil === 0) return undefined
+    const client = this.client
+    if (this.#connectUntil === Number.POSITIVE_INFINITY) this.#connectUntil = performance.now() + this.#connectTimeout
+    const left = this.#connectUntil - performance.now()
+    if (client.status === 'ready' || left <= 0 || !WAITING.has(client.status)) {
+      this.#connectUntil = 0
+      return undefined
+    }
+    this.#connectWait = new Promise<void>((resolve, reject) => {
+      const settle = (error?: CacheError) => {
+        clearTimeout(timer)
+        client.off('ready', onReady)
+        client.off('end', onEnd)
+        this.#connectUntil = 0
+        this.#connectWait = undefined
+        if (error === undefined) resolve()
+        else reject(error)
+      }
+      const onReady = () => settle()
+      const onEnd = () => settle(this.#unreachable('the client was closed before it connected'))
+      const timer = setTimeout(() => settle(this.#unreachable(`within ${this.#connectTimeout} ms`)), left)
+      timer.unref?.()
+      client.once('ready', onReady)
+      client.once('end', onEnd)
+    })
+    return this.#connectWait
+  }
+
+  #unreachable(why: string): CacheError {
+    const last = this.#lastError === undefined ? '' : ` (last error: ${this.#lastError.message})`
+    return new CacheError(
+      'ERR_CACHE_UNAVAILABLE',
+      `Redis (${this.name}) could not connect to ${this.#target} ${why}${last}: check that the server is up and reachable from this host, or raise connectTimeout.`,
+      { cause: this.#lastError },
+    )
   }
 
   init(ctx: StoreContext): void {
@@ -176,45 +265,9 @@ export class RedisStore implements Store<Uint8Array> {
     return this.#read(this.prefix + key).then(decodeEntry, this.#failGet)
   }
 
-  /** Reads of this tick, sent as one `MGET` (standalone and Sentinel). */
-  #batch: { keys: string[]; done: { resolve(v: Buffer | null): void; reject(e: unknown): void }[] } | undefined
-
-  /**
-   * A `GET` that joins the other reads of the same tick: under concurrency
-   * one `MGET` replaces many `GET`s, which costs Redis (and the client's
-   * parser) far less per key; alone, it is sent as a plain `GET` at once
-   * (a microtask later, not a timer, so a lone read waits for nothing).
-   */
+  /** A `GET` that joins the other reads of this tick (one `MGET`); one by one in a Cluster. */
   #read(full: string): Promise<Buffer | null> {
-    if (this.#isCluster) return this.client.getBuffer(full)
-    let batch = this.#batch
-    if (batch === undefined) {
-      batch = { keys: [], done: [] }
-      this.#batch = batch
-      queueMicrotask(() => this.#flushReads())
-    }
-    const b = batch
-    return new Promise<Buffer | null>((resolve, reject) => {
-      b.keys.push(full)
-      b.done.push({ resolve, reject })
-    })
-  }
-
-  #flushReads(): void {
-    const { keys, done } = this.#batch!
-    this.#batch = undefined
-    if (keys.length === 1) {
-      this.client.getBuffer(keys[0]!).then(done[0]!.resolve, done[0]!.reject)
-      return
-    }
-    this.client.mgetBuffer(...keys).then(
-      (values) => {
-        for (let i = 0; i < done.length; i++) done[i]!.resolve(values[i] ?? null)
-      },
-      (error: unknown) => {
-        for (const d of done) d.reject(error)
-      },
-    )
+    return this.#tick === undefined ? this.client.getBuffer(full) : this.#tick.read(full)
   }
 
   /**
@@ -231,6 +284,7 @@ export class RedisStore implements Store<Uint8Array> {
     if (this.#isCluster || this.#tagReads === 'get' || (this.#tagReads === 'auto' && this.#taggedShare < AUTO_SCRIPT)) {
       return this.#read(full).then(this.#afterGet, this.#failGet)
     }
+    this.#tick?.flush()
     // evalshaBuffer, not callBuffer: ioredis' auto-pipelining drops the command name of call/callBuffer.
     return (this.client as unknown as ScriptClient)
       .evalshaBuffer(GET_WITH_VERSIONS_SHA, 1, full, this.#versionPrefix)
@@ -301,6 +355,7 @@ export class RedisStore implements Store<Uint8Array> {
   async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
     if (keys.length === 0) return []
     const full = keys.map((k) => this.prefix + k)
+    this.#tick?.flush()
     try {
       if (!this.#isCluster) return (await this.client.mgetBuffer(...full)).map(decodeEntry)
       // MGET needs one slot in a Cluster: one MGET per slot, all in flight at once.
@@ -320,17 +375,23 @@ export class RedisStore implements Store<Uint8Array> {
   set(key: string, value: Uint8Array, expiresAt: number, tags?: readonly string[]): Promise<void> {
     const ttl = expiresAt - this.#clock.now()
     const full = this.prefix + key
-    const op =
-      ttl === Number.POSITIVE_INFINITY
-        ? this.client.set(full, encodeEntry(value, tags))
-        : ttl > 0
-          ? this.client.set(full, encodeEntry(value, tags), 'PX', Math.ceil(ttl))
-          : this.client.unlink(full)
-    return op.then(noop, this.#failSet)
+    if (ttl <= 0) {
+      this.#tick?.flush()
+      return this.client.unlink(full).then(noop, this.#failSet)
+    }
+    const px = ttl === Number.POSITIVE_INFINITY ? 0 : Math.ceil(ttl)
+    if (this.#tick === undefined) return this.#setNow(full, encodeEntry(value, tags), px).then(noop, this.#failSet)
+    return this.#tick.write(full, encodeEntry(value, tags), px)
+  }
+
+  /** `SET key bytes [PX px]` (`px` 0: no expiry), at once. */
+  #setNow(full: string, bytes: Buffer, px: number): Promise<unknown> {
+    return px === 0 ? this.client.set(full, bytes) : this.client.set(full, bytes, 'PX', px)
   }
 
   async setMany(entries: readonly StoreWrite<Uint8Array>[]): Promise<void> {
     if (entries.length === 0) return
+    this.#tick?.flush()
     const now = this.#clock.now()
     const full = entries.map((e) => this.prefix + e.key)
     const groups = this.#isCluster ? groupBySlot(full) : [entries.map((_, i) => i)]
@@ -355,12 +416,14 @@ export class RedisStore implements Store<Uint8Array> {
   }
 
   delete(key: string): Promise<boolean> {
+    this.#tick?.flush()
     return this.client.unlink(this.prefix + key).then(isPositive, this.#failDelete)
   }
 
   async deleteMany(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return
     const full = keys.map((k) => this.prefix + k)
+    this.#tick?.flush()
     try {
       if (!this.#isCluster) await this.client.unlink(...full)
       else await Promise.all(groupBySlot(full).map((g) => this.client.unlink(...g.map((i) => full[i]!))))
@@ -376,6 +439,7 @@ export class RedisStore implements Store<Uint8Array> {
   async clear(prefix = ''): Promise<void> {
     const pattern = `${escapeGlob(this.prefix + prefix)}*`
     const nodes = this.#isCluster ? (this.client as Cluster).nodes('master') : [this.client as Redis]
+    this.#tick?.flush()
     try {
       await Promise.all(nodes.map((node) => this.#clearNode(node, pattern)))
     } catch (error) {
@@ -434,7 +498,11 @@ export class RedisStore implements Store<Uint8Array> {
 
   #wrap(operation: string, error: unknown): CacheError {
     if (error instanceof CacheError) return error
-    const message = error instanceof Error ? error.message : String(error)
+    let message = error instanceof Error ? error.message : String(error)
+    if (this.client.status !== 'ready') {
+      const last = this.#lastError === undefined ? '' : `: ${this.#lastError.message}`
+      message += ` (not connected to ${this.#target}${last})`
+    }
     return new CacheError('ERR_CACHE_UNAVAILABLE', `Redis ${operation} failed (${this.name}): ${message}`, {
       cause: error,
     })
@@ -471,7 +539,14 @@ export class RedisStore implements Store<Uint8Array> {
  */
 export function redisStore(options: RedisStoreOptions): RedisTier {
   const store = new RedisStore(options)
-  return Object.assign(guardStore(store, options), {
+  let guarded: Store<Uint8Array>
+  try {
+    guarded = guardStore(store, options)
+  } catch (error) {
+    void store.close() // a bad timeout or breaker option must not leave a connection behind
+    throw error
+  }
+  return Object.assign(guarded, {
     client: store.client,
     prefix: store.prefix,
     store,
@@ -494,6 +569,28 @@ export interface RedisTier extends GuardedTier {
 }
 
 function noop(): void {}
+
+/** ioredis statuses of a client still making its (first) connection. */
+const WAITING: ReadonlySet<string> = new Set(['wait', 'connecting', 'connect', 'reconnecting'])
+
+/** Where a client connects, as an error message names it. */
+function describeTarget(client: Redis | Cluster): string {
+  if (client.isCluster) {
+    const nodes = (client as unknown as { startupNodes?: ClusterNode[] }).startupNodes ?? []
+    return `the cluster at ${nodes.map(nodeAddress).join(', ') || '(no startup nodes)'}`
+  }
+  const o = (client as Redis).options
+  if (o.sentinels && o.sentinels.length > 0) {
+    return `master "${o.name}" via the sentinels at ${o.sentinels.map(nodeAddress).join(', ')}`
+  }
+  return o.path ? o.path : `${o.host ?? 'localhost'}:${o.port ?? 6379}`
+}
+
+function nodeAddress(node: ClusterNode | Partial<{ host: string; port: number }>): string {
+  if (typeof node === 'number') return `127.0.0.1:${node}`
+  if (typeof node === 'string') return node
+  return `${node.host ?? '127.0.0.1'}:${node.port ?? 6379}`
+}
 
 /** Shared by every untagged hit (never mutated), so such a hit allocates no array. */
 const NO_VERSIONS: number[] = []

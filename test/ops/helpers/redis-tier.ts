@@ -3,10 +3,11 @@
  * prefix per call, with a `keys()` helper for assertions and a `close()` that
  * removes what the test wrote.
  */
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { redisStore, type RedisTier as Tier } from '../../../src/redis.js'
+import { REDIS_URL } from '../../helpers/redis.js'
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+export { REDIS_URL, redisAvailable } from '../../helpers/redis.js'
 
 export interface RedisTier extends Tier {
   /** Every key this tier holds, without the prefix. */
@@ -34,18 +35,4 @@ export async function redisTier(name = 'redis'): Promise<RedisTier> {
       await close()
     },
   })
-}
-
-/** Whether Redis answers at REDIS_URL (tests skip without it, or fail under CI=true). */
-export async function redisAvailable(): Promise<boolean> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
-  try {
-    await redis.connect()
-    await redis.ping()
-    return true
-  } catch {
-    return false
-  } finally {
-    redis.disconnect()
-  }
 }

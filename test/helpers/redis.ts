@@ -1,4 +1,11 @@
-/** Connects to the test Redis, or fails (under CI) / skips with a message naming what is missing. */
+/**
+ * The machine's test Redis (REDIS_URL, default 127.0.0.1:6379), shared by the
+ * tests of every area: whether it answers (under CI a missing Redis fails
+ * instead of skipping), a unique key prefix per test file, and a client that
+ * cleans up its prefix. Tests that stop or kill Redis start their own with
+ * `startRedis()` (servers.ts) instead.
+ * @module
+ */
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll } from 'vitest'
 
