@@ -1285,6 +1285,7 @@ export class Cache {
       tierHealth,
       inflight: this.#core.inflight.size,
       ...(this.#core.bus === undefined ? {} : { bus: this.#core.bus.stats() }),
+      ...(this.#core.shared === undefined ? {} : { versions: this.#core.shared.health }),
     }
   }
 
@@ -1312,6 +1313,7 @@ export class Cache {
     if (this.#core.closed) return
     this.#core.closed = true
     this.#core.discard(undefined)
+    this.#core.shared?.close()
     await this.#core.bus?.close()
     await this.#core.stack.close()
   }

@@ -5,6 +5,7 @@
  */
 
 import type { BusStats } from '../tiers/bus.js'
+import type { VersionsHealth } from './shared-tag-versions.js'
 import type { StoreHealth } from './store.js'
 
 /** The counters kept for the whole cache and for each namespace. */
@@ -57,6 +58,12 @@ export interface CacheStats extends CounterSnapshot {
   inflight: number
   /** The invalidation bus's counters, when the cache has a bus. */
   bus?: BusStats
+  /**
+   * The shared tag versions' state, when a tier holds them: `offline` while that
+   * tier cannot be reached (versions are this process's own), invalidations
+   * waiting to reach it, and names held in the local copy.
+   */
+  versions?: VersionsHealth
 }
 
 /** @internal */

@@ -137,6 +137,8 @@ export class TierStack {
       const tier = this.tiers[i]!
       let current: readonly number[] | undefined
       let raw: Envelope | Uint8Array | undefined
+      // A bus change heard during the round trip must not be undone by the versions it returns.
+      const seq = this.shared?.seq
       if (i === this.versionsTier && tier.getWithVersions !== undefined) {
         const got = await this.call<VersionedEntry<Envelope | Uint8Array> | undefined>(tier, 'get', key, () =>
           tier.getWithVersions!(key),
@@ -149,7 +151,7 @@ export class TierStack {
       const env = this.decode(tier, raw, key)
       if (env === undefined || env.staleUntil <= now) continue
       if (env.tags !== undefined && this.shared !== undefined && tier !== this.sync) {
-        if (current !== undefined && current.length === env.tags.length) this.shared.note(env.tags, current)
+        if (current !== undefined && current.length === env.tags.length) this.shared.note(env.tags, current, seq)
         else current = await this.shared.exact(env.tags)
       } else current = undefined
       if (usable(env, current)) {

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { type Cache, createCache, isCacheError, manualClock, memoryStore } from '../../src/index.js'
 import { redisStore } from '../../src/redis.js'
 import { sqliteStore } from '../../src/sqlite.js'
-import { REDIS_URL, redisAvailable, redisClientFor, uniquePrefix } from '../session/redis.js'
+import { REDIS_URL, redisAvailable, redisClientFor, uniquePrefix } from '../helpers/redis.js'
 
 const hasRedis = await redisAvailable()
 const prefix = uniquePrefix('races')
