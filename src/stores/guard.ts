@@ -94,6 +94,8 @@ export class Guard {
   #probing = false
   /** The store's {@link Store.connecting}, until it has said the store is connected. */
   #connecting: (() => Promise<void> | undefined) | undefined
+  /** Errors already counted: operations that failed together count once toward the breaker. */
+  readonly #counted = new WeakSet<object>()
   readonly #health: StoreHealth = { circuit: 'closed', failures: 0, timeouts: 0, skipped: 0, opened: 0 }
 
   /**
@@ -238,6 +240,11 @@ export class Guard {
       // A bad value says nothing about the store; a probe that hit one still proved nothing.
       this.#probing = false
       return
+    }
+    // One failure shared by many operations (a group commit, a batched command) is one failure of the store.
+    if (typeof error === 'object' && error !== null) {
+      if (this.#counted.has(error)) return
+      this.#counted.add(error)
     }
     this.#health.failures++
     if (isCacheError(error, 'ERR_CACHE_TIMEOUT')) this.#health.timeouts++

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import {
   type CacheError,
@@ -8,6 +12,7 @@ import {
   memoryStore,
   type Store,
 } from '../../src/index.js'
+import { sqliteStore } from '../../src/sqlite.js'
 
 /** A store that answers, throws, or never answers, as the test says (a chaos wrapper over memory). */
 function chaosStore(name = 'chaos') {
@@ -123,5 +128,29 @@ describe('guardStore', () => {
     expect(() => guardStore(store, { timeout: -1 })).toThrow(/"timeout"/)
     expect(() => guardStore(store, { breaker: { cooldown: 'soon' } })).toThrow(/"breaker.cooldown"/)
     expect(() => guardStore(store, { strict: 'yes' as never })).toThrow(/"strict"/)
+  })
+})
+
+describe('a failure shared by several operations', () => {
+  it('one failed SQLite group commit counts once toward the breaker; the file stays readable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cs-guard-'))
+    try {
+      const path = join(dir, 'c.db')
+      const store = sqliteStore({ path, busyTimeout: 5 })
+      const cache = createCache({ tiers: [memoryStore(), store] })
+      await cache.set('before', 1)
+      const other = new Database(path)
+      other.exec('BEGIN IMMEDIATE') // another process is writing: the next group commit fails
+      await Promise.all([1, 2, 3, 4, 5].map((i) => cache.set(`k${i}`, i)))
+      other.exec('COMMIT')
+      other.close()
+      expect(cache.stats().tierErrors.sqlite).toBe(5) // five operations failed…
+      expect(store.health!()).toMatchObject({ circuit: 'closed', failures: 1 }) // …in one failure of the store
+      const fresh = createCache({ tiers: [memoryStore(), store] })
+      expect(await fresh.get('before')).toBe(1)
+      await cache.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
