@@ -192,11 +192,11 @@ class CacheCore {
    * now on marks the returned reader (`discard`), so what was read before it is
    * not written back over it. Pair with {@link CacheCore.unwatch}.
    */
-  watch(key: string): Reader {
-    let reader = this.readers.get(key)
+  watch(key: string, map = this.readers): Reader {
+    let reader = map.get(key)
     if (reader === undefined) {
       reader = { discard: false, count: 0 }
-      this.readers.set(key, reader)
+      map.set(key, reader)
     }
     reader.count++
     return reader
@@ -212,13 +212,7 @@ class CacheCore {
    * reader. A bus message does not: it may tell of a remote write older than this one.
    */
   watchWrites(key: string): Reader {
-    let reader = this.writers.get(key)
-    if (reader === undefined) {
-      reader = { discard: false, count: 0 }
-      this.writers.set(key, reader)
-    }
-    reader.count++
-    return reader
+    return this.watch(key, this.writers)
   }
 
   /**

@@ -16,6 +16,7 @@ import { type Cache, createCache, manualClock, memoryStore } from '../../src/ind
 import { redisStore } from '../../src/redis.js'
 import { SqliteStore, sqliteStore } from '../../src/stores/sqlite.js'
 import { missingServers } from '../helpers/servers.js'
+import { lockFromAnotherProcess } from '../helpers/sqlite-lock.js'
 
 const REDIS_PORT = 6379
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -244,23 +245,29 @@ describe('the local copy of shared versions stays bounded (real SQLite file)', (
     expect(versions.health).toEqual({ offline: false, pendingBumps: 0, known: 2 })
   })
 
+  /** Versions whose reads answer only once `release()` is called: what the file held when the read began. */
+  const gated = (inner: SharedVersions) => {
+    let release!: () => void
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
+    const slow: SharedVersions = {
+      read: async (names) => {
+        const values = await inner.read(names)
+        await gate
+        return values
+      },
+      bump: (names) => inner.bump(names),
+    }
+    return { slow, release }
+  }
+
   for (const sweptBy of ['another read', 'the old read itself'] as const) {
     it(`keeps a changed name while a read that began before the change is in flight (swept by ${sweptBy})`, async () => {
       const clock = manualClock()
       const { mine, theirs } = files(`inflight-${sweptBy.replaceAll(' ', '-')}`)
-      let release!: () => void
-      const gate = new Promise<void>((r) => {
-        release = r
-      })
       // The read returns what the file held when it began, after the change below (a slow round trip).
-      const slow: SharedVersions = {
-        read: async (names) => {
-          const values = await mine.versions.read(names)
-          await gate
-          return values
-        },
-        bump: (names) => mine.versions.bump(names),
-      }
+      const { slow, release } = gated(mine.versions)
       const versions = new SharedTagVersions(slow, clock, 1000, call)
       const reading = versions.exact(['t'])
       await theirs.versions.bump(['t'])
@@ -291,18 +298,7 @@ describe('the local copy of shared versions stays bounded (real SQLite file)', (
 
   it('a version asked for after a change does not share a read that began before it', async () => {
     const { mine, theirs } = files('joined')
-    let release!: () => void
-    const gate = new Promise<void>((r) => {
-      release = r
-    })
-    const slow: SharedVersions = {
-      read: async (names) => {
-        const values = await mine.versions.read(names)
-        await gate
-        return values
-      },
-      bump: (names) => mine.versions.bump(names),
-    }
+    const { slow, release } = gated(mine.versions)
     const versions = new SharedTagVersions(slow, manualClock(), 1000, call)
     const before = versions.exact(['t'])
     await theirs.versions.bump(['t'])
@@ -336,17 +332,8 @@ describe('the local copy of shared versions stays bounded (real SQLite file)', (
 
 describe('shared versions while the SQLite file cannot be written (a real process holds its lock)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cs-tagver-lock-'))
-  const lockScript = fileURLToPath(new URL('../stores/fixtures/sqlite-lock.cjs', import.meta.url))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
-  const lock = (path: string): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, [lockScript, path], { stdio: ['ignore', 'pipe', 'pipe'] })
-    return new Promise((resolve, reject) => {
-      child.stdout!.on('data', (d) => {
-        if (String(d).includes('locked')) resolve(child)
-      })
-      child.on('error', reject)
-    })
-  }
+  const lock = lockFromAnotherProcess
   const unlock = (child: ChildProcess) =>
     new Promise<void>((resolve) => {
       child.once('exit', () => resolve())

@@ -12,26 +12,13 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { missingServers, startRedis, type TestServer } from '../helpers/servers.js'
 import { listen, type Reply, request } from '../http/helpers.js'
+import { startProxyCli } from './helpers.js'
 
 const missing = missingServers('redis')
-const cli = fileURLToPath(new URL('../../src/cli/proxy.ts', import.meta.url))
 /** How long the origin takes to answer: long enough for every client to arrive while the first fetch is out. */
 const SLOW = 300
 
-function startCli(args: string[]): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'proxy', ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  return new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString()
-      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out)
-      if (m !== null) resolve({ child, base: `http://127.0.0.1:${m[1]}` })
-    })
-    child.once('exit', (code) => reject(new Error(`cachestack proxy exited with ${code}: ${out}`)))
-  })
-}
+const startCli = (args: string[]) => startProxyCli(args)
 
 describe.skipIf(missing !== undefined)('three proxy processes sharing Redis coalesce a miss', () => {
   let redis: TestServer

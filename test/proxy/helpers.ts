@@ -1,4 +1,6 @@
+import { type ChildProcess, spawn } from 'node:child_process'
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import { fileURLToPath } from 'node:url'
 import { createCache, type ManualClock, manualClock, memoryStore } from '../../src/index.js'
 import { createProxy, type ProxyOptions, type ProxyServer } from '../../src/proxy.js'
 import { listen, type Reply, request } from '../http/helpers.js'
@@ -63,4 +65,26 @@ export function status(reply: Reply): string {
   const s = Array.isArray(v) ? v.join(', ') : (v ?? '')
   const mine = s.split(',').find((m) => m.trim().startsWith('cachestack'))
   return (mine ?? '').trim()
+}
+
+const proxyCli = fileURLToPath(new URL('../../src/cli/proxy.ts', import.meta.url))
+
+/** Starts `cachestack proxy` (the CLI, as users run it) in its own process; resolves once it listens. */
+export function startProxyCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ child: ChildProcess; base: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', proxyCli, 'proxy', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  })
+  return new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString()
+      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out)
+      if (m !== null) resolve({ child, base: `http://127.0.0.1:${m[1]}` })
+    })
+    child.once('exit', (code) => reject(new Error(`cachestack proxy exited with ${code}: ${out}`)))
+  })
 }

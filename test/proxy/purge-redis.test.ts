@@ -10,29 +10,15 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { missingServers, startRedis, type TestServer } from '../helpers/servers.js'
 import { listen, request } from '../http/helpers.js'
+import { startProxyCli } from './helpers.js'
 
 const missing = missingServers('redis')
-const cli = fileURLToPath(new URL('../../src/cli/proxy.ts', import.meta.url))
 const TOKEN = 'purge-token-for-tests'
 // The bus delivers a purge at once; a message sent before a fresh process has
 // subscribed is covered by the shared tag versions within versionsMaxAge (1 s).
 const WAIT = { timeout: 5000, interval: 50 }
 
-function startCli(args: string[]): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'proxy', ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, CACHESTACK_ADMIN_TOKEN: TOKEN },
-  })
-  return new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString()
-      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out)
-      if (m !== null) resolve({ child, base: `http://127.0.0.1:${m[1]}` })
-    })
-    child.once('exit', (code) => reject(new Error(`cachestack proxy exited with ${code}: ${out}`)))
-  })
-}
+const startCli = (args: string[]) => startProxyCli(args, { CACHESTACK_ADMIN_TOKEN: TOKEN })
 
 describe.skipIf(missing !== undefined)('two proxy processes sharing Redis', () => {
   let redis: TestServer

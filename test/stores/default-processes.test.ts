@@ -2,54 +2,22 @@
  * Workers of one app on the zero-config default (memory over a shared SQLite
  * file): two real processes, this one and a forked child, on one file.
  */
-import { type ChildProcess, fork } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Cache, createCache } from '../../src/index.js'
+import { CacheProcess } from '../tiers/processes.js'
 
 const script = fileURLToPath(new URL('./fixtures/default-process.ts', import.meta.url))
 
-/** The other worker: a child process holding its own default cache. */
-class Worker {
-  readonly child: ChildProcess
-  #next = 0
-  #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
-  #ready: Promise<void>
-
-  constructor() {
-    this.child = fork(script, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-    this.#ready = new Promise((resolve, reject) => {
-      this.child.once('error', reject)
-      this.child.on('message', (msg: { ready?: boolean; id?: number; result?: unknown; error?: string }) => {
-        if (msg.ready) return resolve()
-        const p = this.#pending.get(msg.id!)
-        if (p === undefined) return
-        this.#pending.delete(msg.id!)
-        if (msg.error !== undefined) p.reject(new Error(msg.error))
-        else p.resolve(msg.result)
-      })
-    })
-  }
-
-  async call<T = unknown>(op: string, ...args: unknown[]): Promise<T> {
-    await this.#ready
-    const id = this.#next++
-    return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
-      this.child.send({ id, op, args })
-    })
-  }
-}
-
 describe('createCache() default: workers of one app see each other’s changes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cs-default-workers-'))
-  let worker: Worker
+  let worker: CacheProcess
   let cache: Cache
   beforeAll(async () => {
-    worker = new Worker()
+    worker = new CacheProcess('worker', script)
     expect(await worker.call('init', dir)).toEqual(['memory', 'sqlite'])
     cache = createCache({ dir })
   }, 30_000)

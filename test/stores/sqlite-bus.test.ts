@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type Bus, type BusMessage, sqliteBus } from '../../src/sqlite.js'
+import { lockFromAnotherProcess } from '../helpers/sqlite-lock.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'cs-sqlite-bus-'))
 const fixtures = fileURLToPath(new URL('./fixtures', import.meta.url))
@@ -28,18 +29,6 @@ function listener(path: string, options: { retain?: string } = {}) {
   buses.push(bus)
   bus.join({ message: (m) => heard.push(m), resync: () => resyncs++ })
   return { bus, heard, resyncs: () => resyncs }
-}
-
-function lockFromAnotherProcess(path: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(fixtures, 'sqlite-lock.cjs'), path], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      if (String(d).includes('locked')) resolve(child)
-    })
-    child.on('error', reject)
-  })
 }
 
 describe('sqliteBus', () => {

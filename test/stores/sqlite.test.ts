@@ -6,24 +6,11 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { CacheError, createCache, manualClock, memoryStore } from '../../src/index.js'
 import { SqliteStore, sqliteStore } from '../../src/sqlite.js'
 import { storeContract } from '../contract/store-contract.js'
+import { lockFromAnotherProcess } from '../helpers/sqlite-lock.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'cs-sqlite-'))
 const fixtures = new URL('./fixtures/', import.meta.url).pathname
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
-/** Starts a process that holds the file's write lock; resolves once it holds it. */
-function lockFromAnotherProcess(path: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(fixtures, 'sqlite-lock.cjs'), path], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      if (String(d).includes('locked')) resolve(child)
-    })
-    child.on('error', reject)
-    child.on('exit', (code) => reject(new Error(`lock holder exited with ${code}`)))
-  })
-}
 
 function killed(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {

@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url'
 
 const script = fileURLToPath(new URL('./fixtures/cache-process.ts', import.meta.url))
 
-/** A child process holding one cache; `call` runs one of its ops and resolves its result. */
+/**
+ * A child process holding one cache; `call` runs one of its ops and resolves its result.
+ * `fixture` is the child's script (an IPC loop like fixtures/cache-process.ts).
+ */
 export class CacheProcess {
   readonly child: ChildProcess
   readonly name: string
@@ -12,9 +15,9 @@ export class CacheProcess {
   #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
   #ready: Promise<void>
 
-  constructor(name: string) {
+  constructor(name: string, fixture = script) {
     this.name = name
-    this.child = fork(script, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    this.child = fork(fixture, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     this.#ready = new Promise((resolve, reject) => {
       this.child.once('error', reject)
       this.child.on('message', (msg: { ready?: boolean; id?: number; result?: unknown; error?: string }) => {
