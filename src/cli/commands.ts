@@ -7,15 +7,10 @@ import { CacheError } from '../core/errors.js'
 import { inspectKey, type KeyLookup } from '../dashboard/inspect.js'
 import { serveDashboard } from '../dashboard/serve.js'
 import { flag, intFlag, type Parsed, UsageError } from './args.js'
+import type { Io } from './io.js'
 import { openTarget, type Target } from './target.js'
 
-/** @internal Where a command writes. */
-export interface Io {
-  out(text: string): void
-  err(text: string): void
-  /** Resolves when the user asks the process to stop (SIGINT/SIGTERM); used by `dashboard`. */
-  untilStopped(): Promise<void>
-}
+export type { Io } from './io.js'
 
 /** @internal */
 export interface Command {

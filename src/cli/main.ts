@@ -3,16 +3,9 @@
  * The `cachestack` command (package.json `bin`). See `cachestack --help`.
  * @module
  */
+import { processIo } from './io.js'
 import { runCli } from './run.js'
 
-void runCli(process.argv.slice(2), {
-  out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(`${text}\n`),
-  untilStopped: () =>
-    new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve())
-      process.once('SIGTERM', () => resolve())
-    }),
-}).then((code) => {
+void runCli(process.argv.slice(2), processIo).then((code) => {
   process.exitCode = code
 })

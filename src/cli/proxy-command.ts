@@ -20,6 +20,7 @@ import type { Cache } from '../core/cache.js'
 import { parseSize, type Size } from '../core/duration.js'
 import { createCache, memoryStore } from '../index.js'
 import { createProxy, type ProxyOptions, type ProxyServer } from '../proxy.js'
+import type { Io } from './io.js'
 
 /** What the CLI reads from flags and the config file. */
 export interface ProxyCliConfig extends Omit<ProxyOptions, 'cache' | 'clock' | 'origin'> {
@@ -140,14 +141,7 @@ export async function startProxy(cfg: ProxyCliConfig): Promise<ProxyServer> {
 }
 
 /** Where the command writes, and how it learns it should stop (the `cachestack` CLI's shape). */
-export interface ProxyCommandIo {
-  /** Writes a line to stdout. */
-  out(text: string): void
-  /** Writes a line to stderr. */
-  err(text: string): void
-  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
-  untilStopped(): Promise<void>
-}
+export type ProxyCommandIo = Io
 
 /**
  * Runs `cachestack proxy` with `argv` (the arguments after `proxy`) until

@@ -5,15 +5,8 @@
  * same code for `cachestack proxy …`.
  * @module
  */
+import { processIo } from './io.js'
 import { runProxyCommand } from './proxy-command.js'
 
 const args = process.argv.slice(2)
-void runProxyCommand(args[0] === 'proxy' ? args.slice(1) : args, {
-  out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(`${text}\n`),
-  untilStopped: () =>
-    new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve())
-      process.once('SIGTERM', () => resolve())
-    }),
-}).then((code) => process.exit(code))
+void runProxyCommand(args[0] === 'proxy' ? args.slice(1) : args, processIo).then((code) => process.exit(code))

@@ -270,6 +270,19 @@ function checkGetOrSetOptions(options: GetOrSetOptions<never>): void {
   if (lock !== undefined && typeof lock !== 'boolean') parseDuration(lock, 'lock')
 }
 
+/** Parsed per-call `earlyRefresh` objects: a hit that passes the same options object (refreshAhead does) parses it once. */
+const refreshPolicies = new WeakMap<object, RefreshPolicy>()
+
+function refreshPolicyOf(input: NonNullable<GetOrSetOptions<unknown>['earlyRefresh']>): RefreshPolicy {
+  if (typeof input !== 'object' || input === null) return parseEarlyRefresh(input)
+  let policy = refreshPolicies.get(input)
+  if (policy === undefined) {
+    policy = parseEarlyRefresh(input)
+    refreshPolicies.set(input, policy)
+  }
+  return policy
+}
+
 /** The events {@link Cache.on} accepts (a record, so a new event cannot be forgotten here). */
 const EVENT_NAMES: ReadonlySet<string> = new Set(
   Object.keys({
@@ -718,7 +731,7 @@ export class Cache {
     options: GetOrSetOptions<T> | undefined,
   ): void {
     const policy: RefreshPolicy =
-      options?.earlyRefresh === undefined ? this.#core.opts.refresh : parseEarlyRefresh(options.earlyRefresh)
+      options?.earlyRefresh === undefined ? this.#core.opts.refresh : refreshPolicyOf(options.earlyRefresh)
     if (policy.mode === 0 || env.freshUntil === Number.POSITIVE_INFINITY || this.#core.inflight.has(full)) return
     const due =
       policy.mode === 2

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCache, memoryStore } from '../../src/index.js'
 import { cachedQuery, describeStatement } from '../../src/strategies.js'
+import { postgresTable } from '../helpers/postgres.js'
 
 const newCache = () => createCache({ tiers: [memoryStore()] })
 
@@ -103,26 +103,14 @@ describe('cachedQuery with SQLite', () => {
 })
 
 describe('cachedQuery with PostgreSQL', () => {
-  const table = `cs_q_${process.pid}_${Math.floor(Math.random() * 1e6)}`
-  let pool: pg.Pool | undefined
-  beforeAll(async () => {
-    const p = new pg.Pool({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', max: 4 })
-    try {
-      await p.query(`create table ${table} (id int primary key, name text, at timestamptz)`)
-      await p.query(`insert into ${table} values (1, 'a', '2024-01-01T00:00:00Z'), (2, 'b', null)`)
-      pool = p
-    } catch (error) {
-      await p.end()
-      if (process.env.CI === 'true') throw error
-      console.warn(`PostgreSQL at 127.0.0.1:5432 is unreachable; skipping (${String(error)})`)
-    }
-  })
-  afterAll(async () => {
-    await pool?.query(`drop table if exists ${table}`)
-    await pool?.end()
-  })
+  const pgdb = postgresTable('cs_q', (table) => [
+    `create table ${table} (id int primary key, name text, at timestamptz)`,
+    `insert into ${table} values (1, 'a', '2024-01-01T00:00:00Z'), (2, 'b', null)`,
+  ])
+  const { table } = pgdb
 
   it('caches reads, keeps Dates, and invalidates on writes through the wrapper', async (ctx) => {
+    const pool = pgdb.pool
     if (pool === undefined) return ctx.skip()
     let queries = 0
     const counted = {
@@ -146,6 +134,7 @@ describe('cachedQuery with PostgreSQL', () => {
   })
 
   it('a pg Client transaction: invalidated again at COMMIT', async (ctx) => {
+    const pool = pgdb.pool
     if (pool === undefined) return ctx.skip()
     const client = await pool.connect()
     const cache = newCache()

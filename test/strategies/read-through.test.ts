@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CacheError, createCache, manualClock, memoryStore } from '../../src/index.js'
+import { postgresTable } from '../helpers/postgres.js'
 
 const deferred = <T>() => {
   let resolve!: (v: T) => void
@@ -288,28 +288,19 @@ describe('write-through against real databases', () => {
   })
 
   describe('PostgreSQL', () => {
-    const table = `cs_rt_${process.pid}_${Math.floor(Math.random() * 1e6)}`
-    let pool: pg.Pool | undefined
-    beforeAll(async () => {
-      const p = new pg.Pool({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', max: 8 })
-      try {
-        await p.query(`create table ${table} (id int primary key, name text)`)
-        await p.query(`insert into ${table} values (1, 'v0'), (2, 'v0'), (3, 'v0')`)
-        pool = p
-      } catch (error) {
-        await p.end()
-        if (process.env.CI === 'true') throw error
-        console.warn(`PostgreSQL at 127.0.0.1:5432 is unreachable; skipping (${String(error)})`)
-      }
-    })
-    afterAll(async () => {
-      await pool?.query(`drop table if exists ${table}`)
-      await pool?.end()
-    })
+    const pgdb = postgresTable(
+      'cs_rt',
+      (table) => [
+        `create table ${table} (id int primary key, name text)`,
+        `insert into ${table} values (1, 'v0'), (2, 'v0'), (3, 'v0')`,
+      ],
+      8,
+    )
+    const { table } = pgdb
 
     it('getMany loads with one query; concurrent writes leave cache = table', async (ctx) => {
-      if (pool === undefined) return ctx.skip()
-      const db = pool
+      const db = pgdb.pool
+      if (db === undefined) return ctx.skip()
       let queries = 0
       const cache = newCache()
       const users = cache.namespace('users', {

@@ -17,17 +17,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
 const journalFile = () => sqliteJournal({ path: join(dir, `j${++n}.db`) })
 const newCache = () => createCache({ tiers: [memoryStore()] })
+/** A queue over a fresh cache whose flushes only record their batches (and wait for close, or a full batch). */
+function recording() {
+  const cache = newCache()
+  const batches: WriteBehindEntry<number>[][] = []
+  const wb = writeBehind<number>({ cache, flush: (b) => void batches.push(b), journal: journalFile(), maxDelay: '1h' })
+  return { cache, batches, wb }
+}
 
 describe('writeBehind', () => {
   it('acknowledges into the cache at once; coalesces ten writes of a key into one flush of the last value', async () => {
-    const cache = newCache()
-    const batches: WriteBehindEntry<number>[][] = []
-    const wb = writeBehind<number>({
-      cache,
-      flush: (b) => void batches.push(b),
-      journal: journalFile(),
-      maxDelay: '1h',
-    })
+    const { cache, batches, wb } = recording()
     for (let i = 1; i <= 10; i++) await wb.write('a', i)
     await wb.write('b', 1)
     expect(await cache.get('a')).toBe(10)
@@ -173,14 +173,7 @@ describe('writeBehind', () => {
   })
 
   it('delete() removes from the cache now and reaches the source as a delete', async () => {
-    const cache = newCache()
-    const batches: WriteBehindEntry<number>[][] = []
-    const wb = writeBehind<number>({
-      cache,
-      flush: (b) => void batches.push(b),
-      journal: journalFile(),
-      maxDelay: '1h',
-    })
+    const { cache, batches, wb } = recording()
     await wb.write('a', 1)
     await wb.delete('a')
     expect(await cache.get('a')).toBeUndefined()
