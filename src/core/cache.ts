@@ -144,9 +144,22 @@ class CacheCore {
     this.versions.resync?.()
   }
 
-  /** The versions to record in an entry being written now. */
+  /**
+   * The versions to record in an entry being loaded now: the local copy may be
+   * older than the shared tier (a bus message not heard yet), which can only
+   * make the loaded value stale, never serve one past an invalidation.
+   */
   versionsFor(names: readonly string[]): number[] | Promise<number[]> {
     return this.shared === undefined ? readVersions(this.versions, names) : this.shared.forWrite(names)
+  }
+
+  /**
+   * The versions to record in an entry the caller writes (`set`, `setMany`):
+   * read from the shared tier, so a write made just after another process's
+   * invalidation, before its bus message arrives, is not born invalidated.
+   */
+  versionsForSet(names: readonly string[]): number[] | Promise<number[]> {
+    return this.shared === undefined ? readVersions(this.versions, names) : this.shared.exact(names)
   }
 
   /**
@@ -1050,7 +1063,7 @@ export class Cache {
     // This write overtakes loads in flight now; a later write or delete overtakes it
     // while it waits for tag versions (calls land in call order).
     core.discard(full)
-    let versions = tags === undefined ? undefined : core.versionsFor(tags)
+    let versions = tags === undefined ? undefined : core.versionsForSet(tags)
     if (versions !== undefined && !Array.isArray(versions)) {
       const watch = core.watchWrites(full)
       try {
@@ -1147,7 +1160,7 @@ export class Cache {
       core.discard(full)
       pairs.push([full, entry[1] as T])
     }
-    let versions = tags === undefined ? undefined : core.versionsFor(tags)
+    let versions = tags === undefined ? undefined : core.versionsForSet(tags)
     let watches: Reader[] | undefined
     if (versions !== undefined && !Array.isArray(versions)) {
       watches = pairs.map(([full]) => core.watchWrites(full))

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type Cache, createCache, isCacheError, manualClock, memoryStore } from '../../src/index.js'
-import { redisStore } from '../../src/redis.js'
+import { redisBus, redisStore } from '../../src/redis.js'
 import { sqliteStore } from '../../src/sqlite.js'
 import { REDIS_URL, redisAvailable, redisClientFor, uniquePrefix } from '../helpers/redis.js'
 
@@ -83,6 +83,28 @@ describe.skipIf(!hasRedis)('a write landing during a lower-tier read wins (memor
     await read
     await write
     expect(await reader.getMany(['m1', 'm2'])).toEqual(['new', 'old'])
+  })
+
+  it('a tagged set made just after another process invalidated the tag is readable everywhere', async () => {
+    const channel = `${prefix}bus`
+    const withBus = () =>
+      track(
+        createCache({
+          tiers: [memoryStore(), redisStore({ url: REDIS_URL, prefix })],
+          bus: redisBus({ url: REDIS_URL, channel }),
+          ttl: '1h',
+        }),
+      )
+    const [a, b] = [withBus(), withBus()]
+    const reader = track(createCache({ tiers: [redisStore({ url: REDIS_URL, prefix })] }))
+    await a.set('warm', 0, { tags: ['t'] }) // a now holds a copy of t's version
+    let lost = 0
+    for (let i = 0; i < 20; i++) {
+      await b.invalidateTags(['t'])
+      await a.set(`after${i}`, i, { tags: ['t'] }) // a may not have heard b's message yet
+      if ((await reader.get(`after${i}`)) !== i) lost++
+    }
+    expect(lost).toBe(0)
   })
 
   it('earlyRefresh fires on a hit from a tier that is not in memory', async () => {
