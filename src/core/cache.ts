@@ -1079,9 +1079,21 @@ export class Cache {
   }
 
   async #write(key: string, full: string, env: Envelope): Promise<void> {
-    this.#counters.sets++
     await this.#core.stack.write(full, env)
+    this.#wrote(key)
+  }
+
+  /** Counts a write of `key` and tells `set` listeners. */
+  #wrote(key: string): void {
+    this.#counters.sets++
     if (this.#core.emitter.listeners.set !== undefined) this.#core.emitter.emit('set', { key, namespace: this.#name })
+  }
+
+  /** Whether an entry read from a shared tier records the current versions of its tags, read from that tier now. */
+  async #tagsCurrentExact(env: Envelope): Promise<boolean> {
+    const shared = this.#core.shared
+    if (shared === undefined) return tagsCurrent(env, this.#core.versions)
+    return sameVersions(env.tagVersions, await shared.exact(env.tags!))
   }
 
   /** Whether a fresh value is stored under `key`. Counts neither a hit nor a miss. */
@@ -1194,6 +1206,14 @@ export class Cache {
   /**
    * Gives the value under `key` a new fresh time from now, without reloading it.
    * Resolves `false` when there is no value, or it was invalidated or is past its grace.
+   *
+   * A set or delete of `key` that lands while the touch runs wins, in this
+   * process and, where a tier offers `compareAndSet` (Redis, SQLite), in every
+   * other process too: the entry is read from the lowest such tier and
+   * rewritten only if it is still the one read, so a touch never brings back a
+   * value another process deleted (a logout) or replaces the value it wrote;
+   * the touch then resolves `false`. It also resolves `false`, changing
+   * nothing, when that tier cannot be reached.
    */
   async touch(key: string, options?: TouchOptions): Promise<boolean> {
     const full = this.#full(key)
@@ -1203,6 +1223,23 @@ export class Cache {
     const now = core.clock.now()
     // A set or delete landing while the entry is read wins: the touch then rewrites nothing.
     const watch = core.watch(full)
+    if (core.stack.casTier >= 0) {
+      try {
+        const touched = await core.stack.compareAndSet(
+          full,
+          now,
+          async (env) =>
+            env.tags !== undefined && !(await this.#tagsCurrentExact(env))
+              ? undefined
+              : { ...env, freshUntil: now + ttl, staleUntil: now + ttl + grace },
+          watch,
+        )
+        if (touched) this.#wrote(key)
+        return touched
+      } finally {
+        core.unwatch(full, watch)
+      }
+    }
     try {
       const { fresh, stale } = await core.stack.read(
         full,

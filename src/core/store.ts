@@ -54,6 +54,28 @@ export interface Store<V = Envelope | Uint8Array> {
   set(key: string, value: V, expiresAt: number, tags?: readonly string[]): MaybePromise<void>
   /** Stores several entries at once. */
   setMany?(entries: readonly StoreWrite<V>[]): MaybePromise<void>
+  /**
+   * Compare-and-set: stores `value` under `key` until `expiresAt` (as {@link Store.set},
+   * with its `tags`) only if the entry there is still `expected`, the very value
+   * {@link Store.get} returned for it; resolves whether it did. A missing or
+   * expired entry, or one that holds anything else, is left as it is (`false`).
+   *
+   * Contract: the comparison and the write are one atomic step for every
+   * process and instance sharing the backend (a Lua script in Redis, one
+   * `UPDATE … WHERE key = ? AND value = ?` in SQLite, gets + cas in Memcached).
+   *
+   * `cache.touch()` uses it on the lowest tier that offers it, so a touch never
+   * writes an entry back after another process deleted or overwrote it (a
+   * logout undone by a request touching the session). Tiers without it are
+   * written with a plain `set`, as before; an in-process store needs none (the
+   * cache orders its own process's writes).
+   * @example
+   * ```ts
+   * const before = await store.get('k')
+   * if (before !== undefined) await store.compareAndSet?.('k', before, next, Date.now() + 60_000)
+   * ```
+   */
+  compareAndSet?(key: string, expected: V, value: V, expiresAt: number, tags?: readonly string[]): MaybePromise<boolean>
   /** Removes `key`; resolves whether it was there (where the store can tell). */
   delete(key: string): MaybePromise<boolean>
   /** Removes several keys at once. */

@@ -32,6 +32,8 @@ export class TierStack {
   readonly errors: Record<string, number> = {}
   /** The index of the tier whose shared versions the cache uses, or -1. */
   readonly versionsTier: number
+  /** The index of the lowest tier that offers `compareAndSet` (the one `touch` compares against), or -1. */
+  readonly casTier: number
   /** Set by the cache when `versionsTier` ≥ 0. */
   shared: SharedTagVersions | undefined
   #serializer: Serializer
@@ -55,6 +57,7 @@ export class TierStack {
       }
     }
     this.versionsTier = v
+    this.casTier = tiers.findLastIndex((t) => typeof t.compareAndSet === 'function')
   }
 
   /** Runs `fn` against a tier; on failure counts, emits and returns `undefined` (or rethrows when strict). */
@@ -229,6 +232,62 @@ export class TierStack {
       )
     }
     await Promise.all(writes)
+  }
+
+  /**
+   * Rewrites `key` with what `next` makes of the stored envelope, only if the
+   * entry in {@link TierStack.casTier} is still the one read (compare-and-set,
+   * atomic across processes); then copies the result to the other tiers
+   * (compare-and-set against the same bytes where a tier offers it, a plain
+   * set elsewhere, nothing in any tier once `watch` is marked by a local write).
+   *
+   * Resolves `false`, writing nothing, when that tier holds no live entry, when
+   * `next` declines (`undefined`), when another writer got there first, and when
+   * the tier fails (counted and reported as any tier error; thrown when strict):
+   * a rewrite that cannot be checked against the shared copy is not made.
+   */
+  async compareAndSet(
+    key: string,
+    now: number,
+    next: (env: Envelope) => MaybePromise<Envelope | undefined>,
+    watch: { readonly discard: boolean },
+  ): Promise<boolean> {
+    const c = this.casTier
+    const tier = this.tiers[c]!
+    // Boxed, so that a miss (`raw` undefined) is told apart from a failure (`undefined`).
+    const got = await this.call(tier, 'get', key, async () => ({ raw: await tier.get(key) }))
+    const raw = got?.raw
+    if (raw === undefined) return false
+    const env = this.decode(tier, raw, key)
+    if (env === undefined || env.staleUntil <= now) return false
+    const updated = await next(env)
+    if (updated === undefined || watch.discard) return false
+    let bytes: Uint8Array | undefined
+    if (this.hasBinary) bytes = encodeEnvelope(updated, this.#serializer)
+    const value = (t: Store): Envelope | Uint8Array => (t.binary ? bytes! : updated)
+    const t = tier as Store<Envelope | Uint8Array>
+    const swapped = await this.call(tier, 'compareAndSet', key, () =>
+      t.compareAndSet!(key, raw, value(tier), updated.staleUntil, updated.tags),
+    )
+    if (swapped !== true) return false
+    // A local set or delete that landed meanwhile wrote (or removed) the other copies: keep them.
+    if (watch.discard) return true
+    const writes: Promise<unknown>[] = []
+    for (let i = 0; i < this.tiers.length; i++) {
+      if (i === c) continue
+      const other = this.tiers[i] as Store<Envelope | Uint8Array>
+      if (other.compareAndSet !== undefined && other.binary === tier.binary) {
+        writes.push(
+          this.call(other, 'compareAndSet', key, () =>
+            other.compareAndSet!(key, raw, value(other), updated.staleUntil, updated.tags),
+          ),
+        )
+      } else {
+        writes.push(this.call(other, 'set', key, () => other.set(key, value(other), updated.staleUntil, updated.tags)))
+      }
+    }
+    await Promise.all(writes)
+    return true
   }
 
   /** Writes several envelopes to every tier, batching where a tier can. */

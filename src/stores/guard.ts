@@ -349,6 +349,10 @@ export function guardStore<V>(store: Store<V>, options: GuardOptions = {}): Stor
   if (s.deleteMany !== undefined) guarded.deleteMany = (keys) => guard.run('deleteMany', () => s.deleteMany!(keys))
   if (s.size !== undefined) guarded.size = () => guard.run('size', () => s.size!())
   if (s.lock !== undefined) guarded.lock = async (key, ttl) => guard.run('lock', () => s.lock!(key, ttl))
+  if (s.compareAndSet !== undefined) {
+    guarded.compareAndSet = (key, expected, value, expiresAt, tags) =>
+      guard.run('compareAndSet', () => s.compareAndSet!(key, expected, value, expiresAt, tags))
+  }
   if (s.getWithVersions !== undefined) {
     guarded.getWithVersions = (key) => guard.run('get', () => s.getWithVersions!(key))
   }

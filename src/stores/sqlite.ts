@@ -91,6 +91,7 @@ type Statements = Record<
   | 'version'
   | 'bump'
   | 'touch'
+  | 'replace'
   | 'expire'
   | 'evict'
   | 'lock'
@@ -279,6 +280,12 @@ export class SqliteStore implements Store<Uint8Array> {
         )
         .pluck(),
       touch: db.prepare(`UPDATE ${t} SET accessed_at = ? WHERE key = ?`),
+      // Compare-and-set: one statement, so atomic across processes; an expired row counts as gone.
+      replace: db.prepare(
+        `UPDATE ${t} SET value = @value, expires_at = @expires, expires_min = @min, size = @size,
+           accessed_at = @at, tags = @tags
+         WHERE key = @key AND value = @expected AND (expires_at IS NULL OR expires_at > @now)`,
+      ),
       // Takes the lock when it is free or its holder's time is up; one statement, so atomic across processes.
       lock: db.prepare(
         `INSERT INTO ${t}_locks (name, owner, expires_at) VALUES (@name, @owner, @until)
@@ -434,6 +441,41 @@ export class SqliteStore implements Store<Uint8Array> {
     } catch {
       // Eviction under contention is retried on the next write or sweep; the writes themselves succeeded.
     }
+  }
+
+  /**
+   * Replaces the row under `key` only while it still holds `expected` (the
+   * bytes `get` returned) and has not expired: one `UPDATE … WHERE key = ? AND
+   * value = ?`, atomic across every process on the file. A write of `key` made
+   * in this tick and not yet committed is committed first, so it is compared.
+   * A value larger than `maxBytes` is refused (`false`, the row left as it is).
+   */
+  compareAndSet(
+    key: string,
+    expected: Uint8Array,
+    value: Uint8Array,
+    expiresAt: number,
+    tags?: readonly string[],
+  ): boolean {
+    this.#open()
+    if (this.#pending.has(key)) this.flush()
+    const size = entrySize(key, value)
+    if (size > this.#maxBytes) return false
+    const expires = Number.isFinite(expiresAt) ? Math.ceil(expiresAt) : null
+    const replaced =
+      this.#s.replace.run({
+        key,
+        expected,
+        value,
+        expires,
+        min: expires === null ? null : Math.floor(expires / MINUTE),
+        size,
+        at: accessTime(),
+        tags: tags === undefined || tags.length === 0 ? null : JSON.stringify(tags),
+        now: this.#clock.now(),
+      }).changes > 0
+    if (replaced) this.#touches.delete(key)
+    return replaced
   }
 
   delete(key: string): boolean {

@@ -365,6 +365,111 @@ export function storeContract(name: string, options: StoreContractOptions): void
       }
     })
 
+    it.skipIf(!shared)(
+      'store.compareAndSet replaces only the value it was given, across instances; never revives a deleted key',
+      async () => {
+        const s1 = await store()
+        const s2 = await store()
+        // A shared store without it lets a touch revive what another process deleted.
+        expect(typeof s1.compareAndSet).toBe('function')
+        for (const s of [s1, s2]) s.init?.({ clock: { now: Date.now }, onEvict() {} })
+        const p = unique('cas')
+        const later = () => Date.now() + 60_000
+        // A plain key, and one Memcached stores under its hash.
+        for (const k of [`${p}:k`, `${p}:long key ${'x'.repeat(300)}`]) {
+          await s1.set(k, raw(s1, 'one') as never, later(), [`${p}-tag`])
+          const one = (await s2.get(k))!
+          expect(await s2.compareAndSet!(k, one, raw(s2, 'two') as never, later(), [`${p}-tag`])).toBe(true)
+          expect(text(await s1.get(k))).toBe('two')
+          if (s1.getWithVersions !== undefined) expect((await s1.getWithVersions(k))?.versions).toHaveLength(1)
+          // `one` is gone: comparing against it changes nothing.
+          expect(await s1.compareAndSet!(k, one, raw(s1, 'three') as never, later())).toBe(false)
+          expect(text(await s2.get(k))).toBe('two')
+          const two = (await s1.get(k))!
+          await s2.delete(k)
+          expect(await s1.compareAndSet!(k, two, raw(s1, 'back') as never, later())).toBe(false)
+          expect(await s2.get(k)).toBeUndefined()
+          expect(await s1.get(k)).toBeUndefined()
+          // No expiry, and an expiry already past (the entry goes, as with set).
+          await s1.set(k, raw(s1, 'four') as never, later())
+          const four = (await s2.get(k))!
+          expect(await s2.compareAndSet!(k, four, raw(s2, 'forever') as never, Number.POSITIVE_INFINITY)).toBe(true)
+          expect(text(await s1.get(k))).toBe('forever')
+          const forever = (await s1.get(k))!
+          expect(await s1.compareAndSet!(k, forever, raw(s1, 'gone') as never, Date.now() - 1)).toBe(true)
+          expect(await s2.get(k)).toBeUndefined()
+        }
+      },
+    )
+
+    it.skipIf(!shared)(
+      'a touch resolves false, and writes nothing back, when another instance deletes or overwrites the entry after the touch read it',
+      async () => {
+        const p = unique('touch')
+        const b = await cacheOver()
+        // A's tier pauses after one read, so that B writes between A's read and A's write.
+        const inner = await store()
+        let between: (() => Promise<unknown>) | undefined
+        const paused =
+          <A extends unknown[], R>(read: (...args: A) => R) =>
+          async (...args: A): Promise<Awaited<R>> => {
+            const got = await read(...args)
+            const run = between
+            between = undefined
+            if (run !== undefined) await run()
+            return got
+          }
+        const gated = new Proxy(inner, {
+          get(target, prop) {
+            const v = Reflect.get(target, prop) as unknown
+            if (typeof v !== 'function') return v
+            const bound = (v as (...args: unknown[]) => unknown).bind(target)
+            return prop === 'get' || prop === 'getWithVersions' ? paused(bound) : bound
+          },
+        })
+        const a = createCache({ tiers: [gated] })
+        caches.push(a)
+
+        await b.set(`${p}:deleted`, 'session', { tags: [`${p}-tag`] })
+        between = () => b.delete(`${p}:deleted`)
+        expect(await a.touch(`${p}:deleted`, { ttl: 120_000 })).toBe(false)
+        expect(await b.get(`${p}:deleted`)).toBeUndefined()
+        expect(await a.get(`${p}:deleted`)).toBeUndefined()
+
+        await b.set(`${p}:overwritten`, 'old')
+        between = () => b.set(`${p}:overwritten`, 'new')
+        expect(await a.touch(`${p}:overwritten`, { ttl: 120_000 })).toBe(false)
+        expect(await b.get(`${p}:overwritten`)).toBe('new')
+        expect(await a.get(`${p}:overwritten`)).toBe('new')
+
+        // Without a race the touch goes through.
+        expect(await a.touch(`${p}:overwritten`, { ttl: 120_000 })).toBe(true)
+        expect(await b.get(`${p}:overwritten`)).toBe('new')
+        // An entry whose tag another instance invalidated is not touched.
+        await b.set(`${p}:tagged`, 'v', { tags: [`${p}-tag`] })
+        await b.invalidateTags([`${p}-tag`])
+        expect(await a.touch(`${p}:tagged`)).toBe(false)
+      },
+    )
+
+    it.skipIf(!shared)(
+      'a touch through an in-process tier does not bring back an entry another instance deleted from the shared tier',
+      async () => {
+        const p = unique('touch-l1')
+        const a = await layered()
+        const b = await cacheOver()
+        await a.set(`${p}:k`, 'v')
+        // No bus: A's memory tier still holds the entry B deleted.
+        await b.delete(`${p}:k`)
+        expect(await a.touch(`${p}:k`, { ttl: 120_000 })).toBe(false)
+        expect(await b.get(`${p}:k`)).toBeUndefined()
+        await b.set(`${p}:k`, 'from b')
+        expect(await a.touch(`${p}:k`, { ttl: 120_000 })).toBe(true)
+        expect(await b.get(`${p}:k`)).toBe('from b')
+        expect(await a.get(`${p}:k`)).toBe('from b')
+      },
+    )
+
     it('concurrent getOrSet of one key runs the loader once per cache', async () => {
       const cache = await cacheOver()
       const p = unique('stampede')

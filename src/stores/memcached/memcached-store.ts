@@ -52,6 +52,13 @@ export interface MemcachedStoreOptions extends GuardOptions {
 const ITEM_OVERHEAD = 64
 /** 30 days: Memcached reads a larger expiry as an absolute Unix time. */
 const RELATIVE_LIMIT_S = 30 * 24 * 3600
+/** Binary-protocol opcodes and statuses used by `compareAndSet`. */
+const OP_GET = 0x00
+const OP_SET = 0x01
+const OP_DELETE = 0x04
+const STATUS_NOT_FOUND = 0x01
+const STATUS_EXISTS = 0x02
+const EMPTY = Buffer.alloc(0)
 const systemClock: Clock = { now: Date.now }
 const silent = { log() {} }
 
@@ -132,6 +139,67 @@ export class MemcachedStore implements Store<Uint8Array> {
     } catch (error) {
       throw this.#wrap('set', error, key)
     }
+  }
+
+  /**
+   * Replaces the item under `key` only while it still holds `expected` (the
+   * payload `get` returned): a get that returns the item's CAS value, then a
+   * set (or, for an expiry already past, a delete) carrying it, which
+   * Memcached refuses if anyone wrote or deleted the item in between.
+   */
+  async compareAndSet(key: string, expected: Uint8Array, value: Uint8Array, expiresAt: number): Promise<boolean> {
+    const full = this.prefix + key
+    const plain = validKey(full)
+    const item = plain ? full : hashedKey(this.prefix, key)
+    try {
+      const found = await this.#perform(item, OP_GET, EMPTY, EMPTY, undefined)
+      if (found === undefined) return false
+      const now = this.#clock.now()
+      const payload = decodeItem(found.value, now, plain ? undefined : key)
+      if (payload === undefined || Buffer.compare(payload, expected) !== 0) return false
+      if (expiresAt <= now) return (await this.#perform(item, OP_DELETE, EMPTY, EMPTY, found.cas)) !== undefined
+      const bytes = encodeItem(value, expiresAt, plain ? undefined : key)
+      if (bytes.byteLength + Buffer.byteLength(item) + ITEM_OVERHEAD > this.#maxItem) throw this.#tooLarge(key, bytes)
+      const extras = Buffer.alloc(8)
+      extras.writeUInt32BE(expirySeconds(expiresAt - now), 4)
+      return (await this.#perform(item, OP_SET, extras, bytes, found.cas)) !== undefined
+    } catch (error) {
+      throw this.#wrap('compareAndSet', error, key)
+    }
+  }
+
+  /**
+   * One binary-protocol request through memjs' own connections (memjs sends
+   * no CAS value and returns none): resolves the reply's value and CAS, or
+   * `undefined` for "not found" and "exists" (a CAS that no longer matches).
+   */
+  #perform(
+    item: string,
+    opcode: number,
+    extras: Buffer,
+    body: Uint8Array,
+    cas: Buffer | undefined,
+  ): Promise<{ value: Buffer; cas: Buffer } | undefined> {
+    const client = this.client
+    client.incrSeq()
+    const seq = client.seq
+    const request = memjs.Utils.makeRequestBuffer(
+      opcode,
+      item,
+      extras,
+      Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+      seq,
+    )
+    if (cas !== undefined) cas.copy(request, 16)
+    return new Promise((resolve, reject) => {
+      client.perform(item, request, seq, (error: Error | null, response: memjs.Response) => {
+        if (error !== null && error !== undefined) return reject(error)
+        const status = response.header.status
+        if (status === 0) resolve({ value: response.val, cas: response.header.cas })
+        else if (status === STATUS_NOT_FOUND || status === STATUS_EXISTS) resolve(undefined)
+        else reject(new Error(`Memcached replied with status ${status}`))
+      })
+    })
   }
 
   async setMany(entries: readonly StoreWrite<Uint8Array>[]): Promise<void> {

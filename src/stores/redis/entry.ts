@@ -101,3 +101,33 @@ local out = {v}
 for i = 1, n do out[i + 1] = tonumber(counts[i]) or 0 end
 return out
 `
+
+/**
+ * The Lua script of `compareAndSet`: when the entry under `KEYS[1]` holds the
+ * payload `ARGV[1]` (whatever names its header records), replaces it with the
+ * whole entry `ARGV[2]`, with `PX ARGV[3]` (`'0'`: no expiry; `'-1'`: delete
+ * it instead). Returns 1 when it did, 0 otherwise. One key: Cluster-safe.
+ */
+export const COMPARE_AND_SET = `
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+local kind = string.byte(v, 1)
+local p = 2
+if kind == 1 then
+  local b1, b2 = string.byte(v, 2, 3)
+  if not b2 then return 0 end
+  p = 4
+  for i = 1, b1 * 256 + b2 do
+    local c1, c2, c3, c4 = string.byte(v, p, p + 3)
+    if not c4 then return 0 end
+    p = p + 4 + ((c1 * 256 + c2) * 256 + c3) * 256 + c4
+  end
+elseif kind ~= 0 then
+  return 0
+end
+if string.sub(v, p) ~= ARGV[1] then return 0 end
+if ARGV[3] == '-1' then redis.call('DEL', KEYS[1])
+elseif ARGV[3] == '0' then redis.call('SET', KEYS[1], ARGV[2])
+else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+return 1
+`

@@ -15,7 +15,7 @@ import { type Duration, parseDuration } from '../../core/duration.js'
 import { CacheError, invalidOption } from '../../core/errors.js'
 import type { MaybePromise, SharedVersions, Store, StoreContext, StoreWrite, VersionedEntry } from '../../core/store.js'
 import { type GuardedTier, type GuardOptions, guardStore } from '../guard.js'
-import { decodeEntry, encodeEntry, entryTags, GET_WITH_VERSIONS, TAGGED_ENTRY } from './entry.js'
+import { COMPARE_AND_SET, decodeEntry, encodeEntry, entryTags, GET_WITH_VERSIONS, TAGGED_ENTRY } from './entry.js'
 import { groupBySlot } from './key-slot.js'
 import { TickBatch } from './tick-batch.js'
 
@@ -85,11 +85,14 @@ const AUTO_WEIGHT = 0.02
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
 
 const GET_WITH_VERSIONS_SHA = createHash('sha1').update(GET_WITH_VERSIONS).digest('hex')
+const COMPARE_AND_SET_SHA = createHash('sha1').update(COMPARE_AND_SET).digest('hex')
 
 /** ioredis' Buffer-replying script commands, present on every client but missing from its types. */
 interface ScriptClient {
   evalshaBuffer(sha: string, keys: number, ...args: string[]): Promise<unknown>
   evalBuffer(script: string, keys: number, ...args: string[]): Promise<unknown>
+  evalsha(sha: string, keys: number, ...args: (string | Buffer)[]): Promise<unknown>
+  eval(script: string, keys: number, ...args: (string | Buffer)[]): Promise<unknown>
 }
 
 /** Options ioredis gets for clients the store creates: fail fast while the server is down, so the cache fails open. */
@@ -384,6 +387,37 @@ export class RedisStore implements Store<Uint8Array> {
     return this.#tick.write(full, encodeEntry(value, tags), px)
   }
 
+  /**
+   * Replaces the entry under `key` only while it still holds `expected` (the
+   * payload `get` returned), in one Lua script: compare, then `SET … PX` (or
+   * `UNLINK` when `expiresAt` is past). Sent after this tick's batched reads and
+   * writes, so it never overtakes an earlier write of this process.
+   */
+  compareAndSet(
+    key: string,
+    expected: Uint8Array,
+    value: Uint8Array,
+    expiresAt: number,
+    tags?: readonly string[],
+  ): Promise<boolean> {
+    const ttl = expiresAt - this.#clock.now()
+    const px = ttl <= 0 ? '-1' : ttl === Number.POSITIVE_INFINITY ? '0' : String(Math.ceil(ttl))
+    const args = [this.prefix + key, asBuffer(expected), encodeEntry(value, tags), px] as const
+    this.#tick?.flush()
+    const script = this.client as unknown as ScriptClient
+    return script
+      .evalsha(COMPARE_AND_SET_SHA, 1, ...args)
+      .catch((error: unknown) => {
+        // The script cache is empty after a restart or failover: send the script once.
+        if (error instanceof Error && error.message.startsWith('NOSCRIPT'))
+          return script.eval(COMPARE_AND_SET, 1, ...args)
+        throw error
+      })
+      .then(isPositive, (error: unknown) => {
+        throw this.#wrap('compareAndSet', error)
+      })
+  }
+
   /** `SET key bytes [PX px]` (`px` 0: no expiry), at once. */
   #setNow(full: string, bytes: Buffer, px: number): Promise<unknown> {
     return px === 0 ? this.client.set(full, bytes) : this.client.set(full, bytes, 'PX', px)
@@ -595,8 +629,13 @@ function nodeAddress(node: ClusterNode | Partial<{ host: string; port: number }>
 /** Shared by every untagged hit (never mutated), so such a hit allocates no array. */
 const NO_VERSIONS: number[] = []
 
-function isPositive(n: number): boolean {
-  return n > 0
+function isPositive(n: unknown): boolean {
+  return (n as number) > 0
+}
+
+/** A Buffer view of `bytes` (no copy), as ioredis sends Buffers as they are. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
 /** Escapes SCAN MATCH's glob characters so a prefix matches only itself. */
