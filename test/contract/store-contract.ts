@@ -26,6 +26,7 @@ import {
   memoryStore,
   type Store,
 } from '../../src/index.js'
+import { pausedStore } from '../helpers/paused-store.js'
 
 /** How a store's test file plugs into the contract. */
 export interface StoreContractOptions {
@@ -408,36 +409,18 @@ export function storeContract(name: string, options: StoreContractOptions): void
         const p = unique('touch')
         const b = await cacheOver()
         // A's tier pauses after one read, so that B writes between A's read and A's write.
-        const inner = await store()
-        let between: (() => Promise<unknown>) | undefined
-        const paused =
-          <A extends unknown[], R>(read: (...args: A) => R) =>
-          async (...args: A): Promise<Awaited<R>> => {
-            const got = await read(...args)
-            const run = between
-            between = undefined
-            if (run !== undefined) await run()
-            return got
-          }
-        const gated = new Proxy(inner, {
-          get(target, prop) {
-            const v = Reflect.get(target, prop) as unknown
-            if (typeof v !== 'function') return v
-            const bound = (v as (...args: unknown[]) => unknown).bind(target)
-            return prop === 'get' || prop === 'getWithVersions' ? paused(bound) : bound
-          },
-        })
-        const a = createCache({ tiers: [gated] })
+        const gated = pausedStore(await store())
+        const a = createCache({ tiers: [gated.store] })
         caches.push(a)
 
         await b.set(`${p}:deleted`, 'session', { tags: [`${p}-tag`] })
-        between = () => b.delete(`${p}:deleted`)
+        gated.after(() => b.delete(`${p}:deleted`))
         expect(await a.touch(`${p}:deleted`, { ttl: 120_000 })).toBe(false)
         expect(await b.get(`${p}:deleted`)).toBeUndefined()
         expect(await a.get(`${p}:deleted`)).toBeUndefined()
 
         await b.set(`${p}:overwritten`, 'old')
-        between = () => b.set(`${p}:overwritten`, 'new')
+        gated.after(() => b.set(`${p}:overwritten`, 'new'))
         expect(await a.touch(`${p}:overwritten`, { ttl: 120_000 })).toBe(false)
         expect(await b.get(`${p}:overwritten`)).toBe('new')
         expect(await a.get(`${p}:overwritten`)).toBe('new')

@@ -9,6 +9,7 @@ import { createCache, isCacheError, manualClock, memoryStore } from '../../src/i
 import { redisBus, redisStore } from '../../src/redis.js'
 import { expressSessionStore } from '../../src/session.js'
 import { sqliteStore } from '../../src/sqlite.js'
+import { pausedStore } from '../helpers/paused-store.js'
 import { REDIS_URL, redisAvailable, redisClientFor, uniquePrefix } from '../helpers/redis.js'
 import { cookieOf, expressApp, sidOf, whoami } from './helpers.js'
 
@@ -152,6 +153,24 @@ describe.skipIf(!hasRedis)('express-session over real Redis', () => {
     } finally {
       await Promise.all(servers.map((s) => s.close()))
     }
+  })
+
+  it('a rolling touch racing a logout in another process does not bring the session back', async () => {
+    const other = expressSessionStore(session, { cache: redisCache() })
+    // This process's tier answers its read only after the other process's logout.
+    const tier = pausedStore(redisStore({ client: redis.client, prefix }))
+    const store = expressSessionStore(session, { cache: createCache({ tiers: [tier.store], strict: true }) })
+    const data = { cookie: { maxAge: 3_600_000 }, user: 'ada' }
+    const call = (fn: (done: (err?: unknown) => void) => void) =>
+      new Promise<void>((done, fail) => fn((err) => (err ? fail(err) : done())))
+    await call((done) => other.set('sid-race', data, done))
+    tier.after(() => call((done) => other.destroy('sid-race', done)))
+    await call((done) => store.touch('sid-race', data, done))
+    const after = await new Promise((done) => other.get('sid-race', (_err, s) => done(s)))
+    expect(after ?? undefined).toBeUndefined()
+    expect(
+      await redis.client.exists(`${prefix}sess:${createHash('sha256').update('sid-race').digest('base64url')}`),
+    ).toBe(0)
   })
 
   it("with an L1 and a bus, logout in one process drops the session from the others' L1", async () => {
