@@ -52,6 +52,27 @@ describe.skipIf(!hasRedis)('a write landing during a lower-tier read wins (memor
     expect(stale).toBe(0)
   })
 
+  it('touch: a set or a delete in this process while the touch reads Redis wins', async () => {
+    const writer = layered()
+    const shared = track(createCache({ tiers: [redisStore({ url: REDIS_URL, prefix })] }))
+    let lost = 0
+    for (let i = 0; i < 20; i++) {
+      const reader = layered()
+      await writer.set(`t${i}`, 'v1')
+      await writer.set(`u${i}`, 'in')
+      await reader.get('warm-up') // connected
+      const touched = reader.touch(`t${i}`, { ttl: '2h' })
+      const touching = reader.touch(`u${i}`, { ttl: '2h' })
+      await turns(i % 4)
+      await reader.set(`t${i}`, 'v2')
+      await reader.delete(`u${i}`) // logout
+      await Promise.all([touched, touching])
+      if ((await reader.get(`t${i}`)) !== 'v2' || (await shared.get(`t${i}`)) !== 'v2') lost++
+      if ((await reader.get(`u${i}`)) !== undefined || (await shared.get(`u${i}`)) !== undefined) lost++
+    }
+    expect(lost).toBe(0)
+  })
+
   it('getOrSet and has: a delete during the Redis read is not undone', async () => {
     const writer = layered()
     let resurrected = 0

@@ -101,3 +101,50 @@ describe('several tiers', () => {
     expect(defaultSerializer).toBeDefined()
   })
 })
+
+describe('touch over a tier with compareAndSet', () => {
+  /** `bytesTier` with a compare-and-set on its map. */
+  function casTier() {
+    const tier = bytesTier('shared')
+    return Object.assign(tier, {
+      compareAndSet(key: string, expected: Uint8Array, value: Uint8Array) {
+        if (tier.failing) return Promise.reject(new Error('shared down'))
+        const now = tier.raw.get(key)
+        if (now === undefined || !Buffer.from(now).equals(Buffer.from(expected))) return Promise.resolve(false)
+        tier.raw.set(key, value)
+        return Promise.resolve(true)
+      },
+    })
+  }
+
+  it('rewrites the shared entry and copies it up; resolves false when the shared tier no longer has it', async () => {
+    const clock = manualClock()
+    const l1 = memoryStore()
+    const l2 = casTier()
+    const cache = createCache({ clock, tiers: [l1, l2], ttl: '1m', grace: 0 })
+    await cache.set('k', 'v')
+    clock.advance('50s')
+    expect(await cache.touch('k', { ttl: '1m' })).toBe(true)
+    expect(l1.peek('k')?.freshUntil).toBe(clock.now() + 60_000)
+    clock.advance('50s')
+    expect(await cache.get('k')).toBe('v')
+    l2.raw.delete('k') // another process deleted it; this process's L1 has not heard
+    expect(await cache.touch('k', { ttl: '1h' })).toBe(false)
+    expect(l2.raw.has('k')).toBe(false)
+    expect(l1.peek('k')?.freshUntil).toBeLessThan(clock.now() + 60_000)
+  })
+
+  it('a failing shared tier: false, nothing rewritten, the error counted; strict rejects', async () => {
+    const l1 = memoryStore()
+    const l2 = casTier()
+    const cache = createCache({ tiers: [l1, l2], ttl: '1m' })
+    await cache.set('k', 'v')
+    const before = l1.peek('k')?.freshUntil
+    l2.failing = true
+    expect(await cache.touch('k', { ttl: '1h' })).toBe(false)
+    expect(l1.peek('k')?.freshUntil).toBe(before)
+    expect(cache.stats().tierErrors.shared).toBe(1)
+    const strict = createCache({ tiers: [memoryStore(), l2], strict: true })
+    await expect(strict.touch('k')).rejects.toThrow('shared down')
+  })
+})
