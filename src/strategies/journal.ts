@@ -56,7 +56,11 @@ export interface SqliteJournalOptions {
   path?: string
   /**
    * The journal's name, so several write-behind queues of one process can
-   * share one file (they share its connection too).
+   * share one file (they share its connection too). Each queue needs its own
+   * name: a second journal opened with the same path and name in one process
+   * fails with `ERR_CACHE_JOURNAL` until the first is closed (after a restart
+   * each would replay the other's writes). Names are kept as letters, digits
+   * and `_` (others become `_`), so `'a-b'` and `'a_b'` are the same name.
    * @defaultValue `'default'`
    */
   name?: string
@@ -92,7 +96,8 @@ function defaultJournalPath(): string {
  */
 export function sqliteJournal(options: SqliteJournalOptions = {}): WriteJournal {
   const path = options.path ?? defaultJournalPath()
-  const table = `cachestack_journal_${(options.name ?? 'default').replace(/[^A-Za-z0-9_]/g, '_')}`
+  const name = options.name ?? 'default'
+  const table = `cachestack_journal_${name.replace(/[^A-Za-z0-9_]/g, '_')}`
   let file: SharedFile | undefined
   let insert: Statement<[Buffer]> | undefined
   let ackRows: ((rows: readonly number[]) => void) | undefined
@@ -124,6 +129,16 @@ export function sqliteJournal(options: SqliteJournalOptions = {}): WriteJournal 
         })
       }
       const d = file.db
+      // One journal per table: two queues on one table would each replay the other's writes after a restart.
+      const holder = file.tables.get(table)
+      if (holder !== undefined) {
+        releaseShared(file)
+        file = undefined
+        throw new CacheError(
+          'ERR_CACHE_JOURNAL',
+          `The write-behind journal "${name}" at ${path} is already open in this process${holder === name ? '' : ` (as "${holder}": both names give the table ${table})`}: give each write-behind queue its own journal name (sqliteJournal({ path, name })), or close the other queue first.`,
+        )
+      }
       try {
         prepareTable(d, table, path)
         insert = d.prepare(`insert into "${table}" (records) values (?)`)
@@ -135,7 +150,7 @@ export function sqliteJournal(options: SqliteJournalOptions = {}): WriteJournal 
         const clear = d.prepare(`delete from "${table}"`)
         clearRows = () => void clear.run()
         knowsAllRows = d.prepare(`select 1 from "${table}" limit 1`).get() === undefined
-        file.tables.set(table, (file.tables.get(table) ?? 0) + 1)
+        file.tables.set(table, name)
       } catch (cause) {
         releaseShared(file)
         file = undefined
@@ -169,9 +184,8 @@ export function sqliteJournal(options: SqliteJournalOptions = {}): WriteJournal 
         }
       }
       if (done.length === 0) return
-      // Nothing left to keep (the usual end of a flush that caught up), and no other journal of this
-      // process on the table: empty it in one go.
-      if (remaining.size === 0 && knowsAllRows && file!.tables.get(table) === 1) clearRows!()
+      // Nothing left to keep (the usual end of a flush that caught up): empty the table in one go.
+      if (remaining.size === 0 && knowsAllRows) clearRows!()
       else ackRows!(done)
     },
     replay() {
@@ -190,9 +204,7 @@ export function sqliteJournal(options: SqliteJournalOptions = {}): WriteJournal 
     },
     close() {
       if (file !== undefined) {
-        const users = (file.tables.get(table) ?? 1) - 1
-        if (users > 0) file.tables.set(table, users)
-        else file.tables.delete(table)
+        file.tables.delete(table)
         releaseShared(file)
       }
       file = undefined
@@ -212,8 +224,8 @@ interface SharedFile {
   key: string
   db: Database
   users: number
-  /** Journals of this process on each table of the file. */
-  tables: Map<string, number>
+  /** The journal of this process open on each table of the file, by the name it was given. */
+  tables: Map<string, string>
 }
 
 /** Journal files open in this process, by absolute path: an exclusively locked file admits one connection. */

@@ -42,8 +42,11 @@ export interface WriteBehindOptions<V> {
   maxDelay?: Duration
   /**
    * Where acknowledged writes wait. A {@link WriteJournal}, for example
-   * `sqliteJournal({ path })` or `redisJournal({ client })`.
-   * @defaultValue `sqliteJournal()`: the file `.cachestack/write-behind.db`
+   * `sqliteJournal({ path })` or `redisJournal({ client })`. Each queue of a
+   * process needs its own journal: a second queue on the same SQLite path and
+   * `name` fails (`ready` and its writes reject with `ERR_CACHE_JOURNAL`) until
+   * the first is closed, so give several queues `sqliteJournal({ name })`.
+   * @defaultValue `sqliteJournal()`: the file `.cachestack/write-behind.db`, name `'default'`
    */
   journal?: WriteJournal
   /** Backoff between retries of a failed flush: doubling from `min` to `max`, with jitter. @defaultValue `{ min: '100ms', max: '30s' }` */

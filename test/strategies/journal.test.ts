@@ -69,14 +69,72 @@ describe('sqliteJournal', () => {
     const second = sqliteJournal({ path })
     await second.open()
     await second.ack(await second.append(rec('mine')))
-    // Two journals of one process on one table: each keeps the other's rows.
+    await second.ack(await second.append(rec('mine again')))
+    await second.close()
     const third = sqliteJournal({ path })
     await third.open()
-    await third.append(rec('theirs'))
-    await second.ack(await second.append(rec('mine again')))
-    expect((await third.replay()).map((e) => e.key)).toEqual(['left-by-a-crash', 'theirs'])
-    await second.close()
+    expect((await third.replay()).map((e) => e.key)).toEqual(['left-by-a-crash'])
     await third.close()
+  })
+
+  it('refuses a second journal with the same path and name in one process, naming both; closing the first frees it', async () => {
+    const path = join(dir, 'same-name.db')
+    const first = sqliteJournal({ path, name: 'orders' })
+    await first.open()
+    await first.append([{ key: 'k', op: 'set', value: bytes(1) }])
+    const second = sqliteJournal({ path, name: 'orders' })
+    const error = await rejection(second.open())
+    expect(error.code).toBe('ERR_CACHE_JOURNAL')
+    expect(error.message).toContain(path)
+    expect(error.message).toContain('"orders"')
+    await second.close() // never opened: nothing to release
+    // Names that differ only where the table name cannot hold them are the same table.
+    const dashed = sqliteJournal({ path, name: 'eu-orders' })
+    await dashed.open()
+    const underscored = await rejection(sqliteJournal({ path, name: 'eu_orders' }).open())
+    expect(underscored.message).toContain('"eu_orders"')
+    expect(underscored.message).toContain('"eu-orders"')
+    await dashed.close()
+    // Another name on the same file opens beside it, and the first keeps working.
+    const other = sqliteJournal({ path, name: 'invoices' })
+    await other.open()
+    await first.append([{ key: 'k2', op: 'set', value: bytes(2) }])
+    await first.close()
+    const reopened = sqliteJournal({ path, name: 'orders' })
+    await reopened.open()
+    expect((await reopened.replay()).map((e) => e.key)).toEqual(['k', 'k2'])
+    expect(await other.replay()).toEqual([])
+    await reopened.close()
+    await other.close()
+  })
+
+  it('a second write-behind queue on the same journal path and name fails with ERR_CACHE_JOURNAL; the first is unharmed', async () => {
+    const path = join(dir, 'same-queue.db')
+    const flushed: WriteBehindEntry<number>[] = []
+    const make = () =>
+      writeBehind<number>({
+        cache: newCache(),
+        journal: sqliteJournal({ path, name: 'stock' }),
+        flush: (batch) => void flushed.push(...batch),
+        maxDelay: '1h',
+      })
+    const first = make()
+    await first.write('a', 1)
+    const second = make()
+    expect(await rejection(second.ready)).toMatchObject({ code: 'ERR_CACHE_JOURNAL' })
+    expect(await rejection(second.write('b', 2))).toMatchObject({ code: 'ERR_CACHE_JOURNAL' })
+    await second.close().catch(() => {})
+    await first.write('c', 3)
+    await first.close()
+    expect(flushed).toEqual([
+      { key: 'a', op: 'set', value: 1 },
+      { key: 'c', op: 'set', value: 3 },
+    ])
+    const third = make() // the name is free again
+    await third.ready
+    await third.write('d', 4)
+    await third.close()
+    expect(flushed.map((e) => e.key)).toEqual(['a', 'c', 'd'])
   })
 
   it('two journals (names) of one process share one file', async () => {
