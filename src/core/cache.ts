@@ -1208,12 +1208,13 @@ export class Cache {
    * Resolves `false` when there is no value, or it was invalidated or is past its grace.
    *
    * A set or delete of `key` that lands while the touch runs wins, in this
-   * process and, where a tier offers `compareAndSet` (Redis, SQLite), in every
+   * process and, where a tier offers `compareAndSet` (Redis, SQLite, Memcached), in every
    * other process too: the entry is read from the lowest such tier and
    * rewritten only if it is still the one read, so a touch never brings back a
    * value another process deleted (a logout) or replaces the value it wrote;
    * the touch then resolves `false`. It also resolves `false`, changing
-   * nothing, when that tier cannot be reached.
+   * nothing, when that tier cannot be reached (rejects, when strict).
+   * @see docs/tiers.md, "Touch across processes"
    */
   async touch(key: string, options?: TouchOptions): Promise<boolean> {
     const full = this.#full(key)
