@@ -36,7 +36,7 @@ const SET_MANY_SHA = createHash('sha1').update(SET_MANY).digest('hex')
 
 /**
  * The most calls (reads and writes) one batch holds before it is sent. Measured
- * (bench notes in docs/stores-redis.md): write throughput is flat from about
+ * (bench/redis-batch.ts): write throughput is flat from about
  * 100 keys per script call, while the time Redis spends blocked in one call
  * grows with its keys (about 3 ms for 500 `SET`s on the reference machine):
  * 500 keeps a call well under Redis' default slowlog threshold (10 ms).
