@@ -49,7 +49,9 @@ async function rawRound(client: Redis, n: number): Promise<{ rate: number; usec:
   }
   await Promise.all(calls)
   const rate = TOTAL / ((performance.now() - t0) / 1000)
-  const usec = Number(/cmdstat_evalsha:calls=\d+,usec=\d+,usec_per_call=([\d.]+)/.exec(await client.info('commandstats'))?.[1])
+  const usec = Number(
+    /cmdstat_evalsha:calls=\d+,usec=\d+,usec_per_call=([\d.]+)/.exec(await client.info('commandstats'))?.[1],
+  )
   await client.flushall()
   return { rate, usec }
 }
@@ -58,7 +60,9 @@ const server = await startRedis()
 const store = redisStore({ url: server.url, prefix: 'rb:', timeout: false })
 const client = store.client as Redis
 await client.script('LOAD', SET_MANY)
-console.log(`${machineLine()}\n\nRedis tick batch: ${TOTAL} sets of ${VALUE.length} bytes per round, ${ROUNDS} rounds.\n`)
+console.log(
+  `${machineLine()}\n\nRedis tick batch: ${TOTAL} sets of ${VALUE.length} bytes per round, ${ROUNDS} rounds.\n`,
+)
 
 const raw = new Map<number, { rate: number[]; usec: number[] }>(SIZES.map((n) => [n, { rate: [], usec: [] }]))
 const viaStore: { rate: number[]; usec: number[] } = { rate: [], usec: [] }
@@ -81,7 +85,8 @@ const k = (x: number) => `${(x / 1000).toFixed(0)} k/s`
 const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`
 console.log('| keys per call | sets/s (median) | Redis time per call (median) |')
 console.log('|---|---|---|')
-for (const n of SIZES) console.log(`| ${n} (raw EVALSHA) | ${k(median(raw.get(n)!.rate))} | ${ms(median(raw.get(n)!.usec))} |`)
+for (const n of SIZES)
+  console.log(`| ${n} (raw EVALSHA) | ${k(median(raw.get(n)!.rate))} | ${ms(median(raw.get(n)!.usec))} |`)
 console.log(
   `| ${BATCH_MAX_CALLS} (redisStore().set, capped) | ${k(median(viaStore.rate))} | ${ms(median(viaStore.usec))} |`,
 )
