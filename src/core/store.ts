@@ -122,8 +122,8 @@ export interface Store<V = Envelope | Uint8Array> {
   /** The store's health: circuit state and counters (see `guardStore`). */
   health?(): StoreHealth
   /**
-   * For a store whose client connects in the background (Redis): while its
-   * first connection is being made, a promise that resolves once it is ready,
+   * For a store whose client connects in the background (Redis, Memcached):
+   * while its first connection is being made, a promise that resolves once it is ready,
    * or rejects with a `CacheError` (naming the server) when the store gives up
    * on it; `undefined` once connected, and from then on. `guardStore` starts an
    * operation's timeout only when this resolves, so connecting is not counted

@@ -39,8 +39,9 @@ export interface GuardOptions {
    * call is not cancelled; its late answer is ignored. The timer fires up to
    * ~`timeout` late under load (one shared timer), never early. `clear`, which
    * walks the whole keyspace, is exempt (the breaker still applies). An
-   * operation issued while the store's first connection is being made (Redis:
-   * see its `connectTimeout`) starts its timeout once the store is connected.
+   * operation issued while the store's first connection is being made (Redis,
+   * Memcached: see their `connectTimeout`) starts its timeout once the store is
+   * connected.
    * @defaultValue `'1s'`
    */
   timeout?: Duration | false

@@ -460,6 +460,10 @@ export async function startSentinel(): Promise<TestSentinel> {
 export interface TestMemcached extends TestServer {
   /** The largest item the server accepts, in bytes (`-I`). */
   itemSize: number
+  /** SIGSTOP: connections are still accepted by the kernel, but nothing is answered until {@link TestMemcached.resume}. */
+  pause(): void
+  /** SIGCONT: the paused server answers again. */
+  resume(): void
 }
 
 /** A memcached on a free port; `itemSize` sets `-I` (default 1 MiB). */
@@ -480,5 +484,7 @@ export async function startMemcached(options: { itemSize?: number; memoryMb?: nu
     stop: () => server.stop(),
     kill: () => server.kill(),
     restart: () => server.restart(),
+    pause: () => server.signal('SIGSTOP'),
+    resume: () => server.signal('SIGCONT'),
   }
 }

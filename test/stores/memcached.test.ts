@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
+import memjs from 'memjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CacheError, createCache } from '../../src/index.js'
 import { type MemcachedTier, memcachedStore } from '../../src/memcached.js'
-import { missingServers, startMemcached, type TestMemcached } from '../helpers/servers.js'
+import { freePort, missingServers, startMemcached, type TestMemcached } from '../helpers/servers.js'
 
 const bytes = (s: string) => new TextEncoder().encode(s)
 const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : new TextDecoder().decode(b))
@@ -93,5 +94,125 @@ describe.skipIf(missingServers('memcached') !== undefined)('memcachedStore on it
     await owner.clear()
     expect(await owner.get('k')).toBeUndefined()
     await owner.close()
+  })
+})
+
+describe.skipIf(missingServers('memcached') !== undefined)('memcachedStore while its first connection is made', () => {
+  let server: TestMemcached
+  let other: TestMemcached
+  const prefix = 'mc-connect:'
+  beforeAll(async () => {
+    server = await startMemcached()
+    other = await startMemcached()
+  })
+  afterAll(async () => {
+    await server.stop()
+    await other.stop()
+  })
+  /** Runs `body` while `which` is frozen (SIGSTOP): it accepts connections and answers nothing. */
+  const whilePaused = async <T>(body: () => Promise<T>, which = server): Promise<T> => {
+    which.pause()
+    try {
+      return await body()
+    } finally {
+      which.resume()
+    }
+  }
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+  for (const how of ['servers', 'client'] as const) {
+    it(`times the first operations from when the server answers, not from when they were issued (${how})`, async () => {
+      // The server is frozen for three times the timeout: connecting takes that long, as under load.
+      const client = how === 'client' ? memjs.Client.create(server.url, { logger: { log() {} } }) : undefined
+      const store = memcachedStore({
+        ...(client ? { client } : { servers: server.url }),
+        prefix,
+        timeout: 200,
+        breaker: false,
+      })
+      const { calls } = await whilePaused(async () => {
+        const calls = Promise.all([
+          store.set(`first-${how}`, bytes('v'), Number.POSITIVE_INFINITY),
+          store.get(`first-${how}`),
+          store.versions.read(['users']),
+        ])
+        await sleep(600)
+        return { calls } // not the promise itself: returning it would wait for it before resuming
+      })
+      const [, got, versions] = await calls
+      expect(text(got)).toBe('v')
+      expect(versions).toHaveLength(1)
+      expect(store.health!()).toMatchObject({ timeouts: 0, failures: 0 })
+      // Once connected, operations go straight out.
+      expect(store.store.connecting()).toBeUndefined()
+      await store.close()
+      client?.close()
+    })
+  }
+
+  it('connectTimeout counts from the first operation, which starts the connection', async () => {
+    const store = memcachedStore({ servers: server.url, prefix, timeout: 200, connectTimeout: 1000, breaker: false })
+    await sleep(1200) // longer than connectTimeout, before any operation
+    const { call } = await whilePaused(async () => {
+      const call = store.get('lazy')
+      await sleep(600)
+      return { call }
+    })
+    expect(await call).toBeUndefined()
+    expect(store.health!()).toMatchObject({ timeouts: 0, failures: 0 })
+    await store.close()
+  })
+
+  it('fails with ERR_CACHE_UNAVAILABLE naming the server once connectTimeout lapses (counted once); plain timeouts after', async () => {
+    await whilePaused(async () => {
+      const store = memcachedStore({ servers: server.url, prefix, timeout: 200, connectTimeout: 300, breaker: false })
+      const results = await Promise.allSettled([store.get('a'), store.get('b')])
+      for (const r of results) {
+        const err = (r as PromiseRejectedResult).reason as CacheError
+        expect(err).toBeInstanceOf(CacheError)
+        expect(err.code).toBe('ERR_CACHE_UNAVAILABLE')
+        expect(err.message).toContain(`could not connect to 127.0.0.1:${server.port} within 300 ms`)
+        expect(err.message).toContain('connectTimeout')
+      }
+      // One server that never answered is one failure, not one per waiting operation.
+      expect(store.health!()).toMatchObject({ failures: 1, timeouts: 0 })
+      // The first connection is over: a call now gets the plain timeout, so a dead server is skipped quickly.
+      await expect(store.get('k')).rejects.toMatchObject({ code: 'ERR_CACHE_TIMEOUT' })
+      await store.close()
+    })
+  })
+
+  it('with two servers, keys on the one that answers do not wait for the silent one', async () => {
+    const store = memcachedStore({ servers: [server.url, other.url], prefix, timeout: 200, breaker: false })
+    const on = (port: number) => {
+      for (let i = 0; ; i++) if (store.client.server(`${prefix}k${i}`)?.port === port) return `k${i}`
+    }
+    const onServer = on(server.port)
+    const onOther = on(other.port)
+    const { waiting } = await whilePaused(async () => {
+      const waiting = store.set(onOther, bytes('later'), Number.POSITIVE_INFINITY)
+      await store.set(onServer, bytes('now'), Number.POSITIVE_INFINITY)
+      expect(text(await store.get(onServer))).toBe('now') // answered while the other server is frozen
+      await sleep(600)
+      return { waiting }
+    }, other)
+    await waiting
+    expect(text(await store.get(onOther))).toBe('later')
+    expect(store.health!()).toMatchObject({ timeouts: 0, failures: 0 })
+    await store.close()
+  })
+
+  it('a refused connection fails at once with the server and the cause, without waiting for connectTimeout', async () => {
+    const port = await freePort()
+    const store = memcachedStore({ servers: `127.0.0.1:${port}`, prefix, connectTimeout: '1h' })
+    const err = (await store.get('k').catch((e: unknown) => e)) as CacheError
+    expect(err.code).toBe('ERR_CACHE_UNAVAILABLE')
+    expect(err.message).toContain(`127.0.0.1:${port}`)
+    expect(err.message).toContain('ECONNREFUSED')
+    await store.close()
+  })
+
+  it('validates connectTimeout', () => {
+    expect(() => memcachedStore({ servers: server.url, connectTimeout: 'soon' as never })).toThrow(/connectTimeout/)
   })
 })

@@ -43,6 +43,28 @@ describe.skipIf(missingServers('cluster') !== undefined)('redisStore on a three-
     expect(await store.get('other:1')).toBeUndefined()
   })
 
+  it('sends a big tick one command per key (no script batch per node); every value lands', async () => {
+    const masters = (store.client as Cluster).nodes('master')
+    await Promise.all(masters.map((n) => n.config('RESETSTAT')))
+    const n = 5000
+    const big = new Uint8Array(3 * 1024 * 1024).fill(7)
+    await Promise.all([
+      ...Array.from({ length: n }, (_, i) => store.set(`tick:${i}`, bytes(`v${i}`), Number.POSITIVE_INFINITY)),
+      store.set('tick:big', big, Number.POSITIVE_INFINITY),
+    ])
+    const calls = async (cmd: string) => {
+      let sum = 0
+      for (const node of masters) {
+        sum += Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(await node.info('commandstats'))?.[1] ?? 0)
+      }
+      return sum
+    }
+    expect({ evalsha: await calls('evalsha'), set: await calls('set') }).toEqual({ evalsha: 0, set: n + 1 })
+    const got = await store.getMany(Array.from({ length: n }, (_, i) => `tick:${i}`))
+    expect(got.map(text).filter((v, i) => v !== `v${i}`)).toEqual([])
+    expect(Buffer.from((await store.get('tick:big'))!).equals(Buffer.from(big))).toBe(true)
+  })
+
   it('serves a cache: values written by one instance are read by another', async () => {
     const a = createCache({ tiers: [memoryStore(), redisStore({ cluster: cluster.nodes, prefix: 'cs-cluster:' })] })
     const b = createCache({ tiers: [memoryStore(), redisStore({ cluster: cluster.nodes, prefix: 'cs-cluster:' })] })

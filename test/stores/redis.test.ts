@@ -2,11 +2,27 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CacheError, createCache, manualClock, memoryStore } from '../../src/index.js'
 import { type RedisTier, redisStore } from '../../src/redis.js'
+import { BATCH_MAX_BYTES, BATCH_MAX_CALLS } from '../../src/stores/redis/tick-batch.js'
 import { freePort, missingServers, startRedis, type TestRedis, type TestServer } from '../helpers/servers.js'
 
 const prefix = `cs-test-${process.pid}-${Math.random().toString(36).slice(2)}:`
 const bytes = (s: string) => new TextEncoder().encode(s)
 const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : new TextDecoder().decode(b))
+const MIB = 1024 * 1024
+
+/** Counts the client's `evalsha`, `eval` and `set` calls (the tick batch's commands) from now on. */
+function countCommands(client: Redis): { evalsha: number; eval: number; set: number } {
+  const calls = { evalsha: 0, eval: 0, set: 0 }
+  const c = client as unknown as Record<string, (...args: unknown[]) => unknown>
+  for (const name of ['evalsha', 'eval', 'set'] as const) {
+    const original = c[name]!.bind(client)
+    c[name] = (...args: unknown[]) => {
+      calls[name]++
+      return original(...args)
+    }
+  }
+  return calls
+}
 
 describe('redisStore options', () => {
   it('needs exactly one way to connect, and says which', () => {
@@ -117,6 +133,47 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore on the machin
     expect(cache.stats().tierErrors.redis).toBe(0)
     await client.del(`{${prefix}v}:${prefix}ap`)
     client.disconnect()
+  })
+
+  it('splits a tick of 20,000 sets into capped script calls; every value lands', async () => {
+    expect(BATCH_MAX_CALLS).toBe(500)
+    const own = redisStore({ url: 'redis://127.0.0.1:6379', prefix })
+    await own.client.ping()
+    const calls = countCommands(own.client as Redis)
+    const n = 20_000
+    const keys = Array.from({ length: n }, (_, i) => `many:${i}`)
+    await Promise.all(keys.map((k, i) => own.set(k, bytes(`v${i}`), Number.POSITIVE_INFINITY)))
+    // 40 script calls of 500 keys each, not one of 20,000.
+    expect(calls.evalsha).toBe(n / BATCH_MAX_CALLS)
+    expect(calls.set).toBe(0)
+    const got = (await own.getMany(keys)).map(text)
+    expect(got.filter((v, i) => v !== `v${i}`)).toEqual([])
+    await own.close()
+  })
+
+  it('sends values of several MB each on their own, small ones still batched; all read back whole', async () => {
+    const own = redisStore({ url: 'redis://127.0.0.1:6379', prefix })
+    await own.client.ping()
+    const calls = countCommands(own.client as Redis)
+    const big = (fill: number) => new Uint8Array(3 * MIB).fill(fill)
+    expect(3 * MIB).toBeGreaterThan(BATCH_MAX_BYTES)
+    // Small a, b; big 1; small c, d; big 2, big 3; small e: all in one tick.
+    const values: [string, Uint8Array][] = [
+      ['mb:a', bytes('a')],
+      ['mb:b', bytes('b')],
+      ['mb:1', big(1)],
+      ['mb:c', bytes('c')],
+      ['mb:d', bytes('d')],
+      ['mb:2', big(2)],
+      ['mb:3', big(3)],
+      ['mb:e', bytes('e')],
+    ]
+    await Promise.all(values.map(([k, v]) => own.set(k, v, Number.POSITIVE_INFINITY)))
+    // [a, b] and [c, d] as scripts; each big value and the lone e as a plain SET.
+    expect(calls).toMatchObject({ evalsha: 2, set: 4 })
+    const got = await Promise.all(values.map(([k]) => own.get(k)))
+    for (let i = 0; i < values.length; i++) expect(Buffer.from(got[i]!).equals(Buffer.from(values[i]![1]))).toBe(true)
+    await own.close()
   })
 
   it('works as a cache tier under memory', async () => {
@@ -243,6 +300,32 @@ describe.skipIf(missingServers('redis') !== undefined)(
       ])
       expect([before, after, deleted, gone]).toEqual(['old', 'new', true, undefined])
       expect(await store.client.exists(`${prefix}o:2`)).toBe(0)
+      await store.close()
+    })
+
+    it('a tick over the caps goes out as several script calls, in call order within and across keys', async () => {
+      const store = redisStore({ url: server.url, prefix })
+      const stats = statsOf(store)
+      await Promise.all([store.set('c:warm', bytes('1'), Infinity), store.set('c:warm2', bytes('2'), Infinity)])
+      await store.client.config('RESETSTAT')
+      // 20,000 sets in one tick: 40 calls on the server, 20,000 SETs run inside them.
+      const n = 20_000
+      await Promise.all(Array.from({ length: n }, (_, i) => store.set(`c:${i}`, bytes(`v${i}`), Infinity)))
+      expect(await stats()).toEqual({ set: n, evalsha: n / BATCH_MAX_CALLS, eval: 0 })
+      // Writes to a few keys, with reads among them, across several batch splits: each read sees the write before it.
+      const writes = 3 * BATCH_MAX_CALLS
+      const reads: Promise<[string, string | undefined]>[] = []
+      const sets: Promise<void>[] = []
+      const last: string[] = []
+      for (let i = 0; i < writes; i++) {
+        const key = `ord:${i % 7}`
+        sets.push(store.set(key, bytes(String(i)), Infinity))
+        last[i % 7] = String(i)
+        if (i % 97 === 0) reads.push(store.get(key).then((v) => [String(i), text(v)]))
+      }
+      await Promise.all(sets)
+      for (const [wrote, read] of await Promise.all(reads)) expect(read).toBe(wrote)
+      expect((await store.getMany(Array.from({ length: 7 }, (_, j) => `ord:${j}`))).map(text)).toEqual(last)
       await store.close()
     })
 

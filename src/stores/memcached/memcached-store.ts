@@ -3,16 +3,19 @@
  * hashed, with the original kept in the store's header so a collision is a
  * miss; values over the server's item size are refused with
  * `ERR_CACHE_TOO_LARGE`; tag and namespace versions are shared counters
- * (`incr`), so invalidation reaches every process.
+ * (`incr`), so invalidation reaches every process. Operations issued while
+ * the client first connects wait for their server and are timed from when it
+ * has answered (`connecting()`, bounded by `connectTimeout`; first-connection.ts).
  * @module
  */
 import { createHash } from 'node:crypto'
 import memjs from 'memjs'
 import type { Clock } from '../../core/clock.js'
-import { parseSize, type Size } from '../../core/duration.js'
+import { type Duration, parseDuration, parseSize, type Size } from '../../core/duration.js'
 import { CacheError, invalidOption } from '../../core/errors.js'
 import type { MaybePromise, SharedVersions, Store, StoreContext, StoreWrite } from '../../core/store.js'
 import { type GuardedTier, type GuardOptions, guardStore } from '../guard.js'
+import { FirstConnection } from './first-connection.js'
 import { decodeItem, encodeItem, hashedKey, validKey } from './memcached-entry.js'
 
 /** A memjs client, as `memjs.Client.create()` returns it. */
@@ -46,6 +49,21 @@ export interface MemcachedStoreOptions extends GuardOptions {
   memjsOptions?: memjs.ClientOptions & memjs.ServerOptions
   /** The tier's name in stats and errors. @defaultValue `'memcached'` */
   name?: string
+  /**
+   * How long the client's first connection may take: memjs connects to a
+   * server with the first command for it, so this is counted from the store's
+   * first operation, and covers TCP, SASL and the server's first answer (a
+   * `NOOP` to every server, sent again while a server stays silent).
+   * Operations issued meanwhile wait for their server, and their `timeout`
+   * starts once every server has answered; when `connectTimeout` lapses first
+   * they fail with `ERR_CACHE_UNAVAILABLE` naming the silent servers, and later
+   * operations get their plain `timeout`. A refused connection ends the wait at
+   * once (the operations then fail with `ECONNREFUSED`). Only the first
+   * connection: after it, a reconnect counts against `timeout`. memjs' own
+   * `memjsOptions.timeout` still bounds each request it sends.
+   * @defaultValue `'10s'`
+   */
+  connectTimeout?: Duration
 }
 
 /** Memcached's per-item bookkeeping (item header, CAS, suffix), kept free below `maxItemSize`. */
@@ -76,6 +94,8 @@ export class MemcachedStore implements Store<Uint8Array> {
   readonly #flushOnClear: boolean
   readonly #owned: boolean
   #clock: Clock = systemClock
+  /** The client's first connection: operations wait for it, the guard times them from its end. */
+  readonly #first: FirstConnection
 
   /** @param options - see {@link MemcachedStoreOptions} */
   constructor(options: MemcachedStoreOptions) {
@@ -89,6 +109,7 @@ export class MemcachedStore implements Store<Uint8Array> {
     }
     this.#maxItem = parseSize(options.maxItemSize ?? 1024 * 1024, 'maxItemSize')
     this.#flushOnClear = options.flushOnClear ?? false
+    const connectTimeout = parseDuration(options.connectTimeout ?? 10_000, 'connectTimeout')
     if (options.client !== undefined) {
       this.client = options.client
       this.#owned = false
@@ -101,6 +122,18 @@ export class MemcachedStore implements Store<Uint8Array> {
       this.#owned = true
     }
     this.versions = { read: (names) => this.#readVersions(names), bump: (names) => this.#bumpVersions(names) }
+    this.#first = new FirstConnection(this.client, connectTimeout, this.name)
+  }
+
+  /**
+   * While the client's first connection is being made (from the first
+   * operation, up to `connectTimeout`), a promise that resolves once every
+   * server has answered and rejects with `ERR_CACHE_UNAVAILABLE` naming the
+   * silent servers when it lapses or the store is closed; then `undefined`.
+   * The guard starts operations' timeouts when it resolves.
+   */
+  connecting(): Promise<void> | undefined {
+    return this.#first.over ? undefined : this.#first.all()
   }
 
   init(ctx: StoreContext): void {
@@ -110,8 +143,10 @@ export class MemcachedStore implements Store<Uint8Array> {
   async get(key: string): Promise<Uint8Array | undefined> {
     const full = this.prefix + key
     const plain = validKey(full)
+    const item = plain ? full : hashedKey(this.prefix, key)
     try {
-      const { value } = await this.client.get(plain ? full : hashedKey(this.prefix, key))
+      if (!this.#first.over) await this.#first.forKey(item)
+      const { value } = await this.client.get(item)
       return decodeItem(value, this.#clock.now(), plain ? undefined : key)
     } catch (error) {
       throw this.#wrap('get', error)
@@ -129,6 +164,7 @@ export class MemcachedStore implements Store<Uint8Array> {
     const now = this.#clock.now()
     const item = plain ? full : hashedKey(this.prefix, key)
     try {
+      if (!this.#first.over) await this.#first.forKey(item)
       if (expiresAt <= now) {
         await this.client.delete(item)
         return
@@ -208,8 +244,10 @@ export class MemcachedStore implements Store<Uint8Array> {
 
   async delete(key: string): Promise<boolean> {
     const full = this.prefix + key
+    const item = validKey(full) ? full : hashedKey(this.prefix, key)
     try {
-      return await this.client.delete(validKey(full) ? full : hashedKey(this.prefix, key))
+      if (!this.#first.over) await this.#first.forKey(item)
+      return await this.client.delete(item)
     } catch (error) {
       throw this.#wrap('delete', error)
     }
@@ -235,6 +273,7 @@ export class MemcachedStore implements Store<Uint8Array> {
       )
     }
     try {
+      if (!this.#first.over) await this.#first.all()
       await this.client.flush()
     } catch (error) {
       throw this.#wrap('clear', error)
@@ -243,6 +282,7 @@ export class MemcachedStore implements Store<Uint8Array> {
 
   /** Closes the connections the store opened; a client you passed in is left open. */
   close(): void {
+    this.#first.close()
     if (this.#owned) this.client.close()
   }
 
@@ -275,7 +315,9 @@ export class MemcachedStore implements Store<Uint8Array> {
 
   async #incr(name: string, by: number): Promise<number> {
     const initial = 1 + Math.floor(Math.random() * 2 ** 31)
-    const { value } = await this.client.increment(this.#counterKey(name), by, { initial, expires: 0 })
+    const item = this.#counterKey(name)
+    if (!this.#first.over) await this.#first.forKey(item)
+    const { value } = await this.client.increment(item, by, { initial, expires: 0 })
     return value ?? initial
   }
 

@@ -6,8 +6,17 @@
  * less per key than a command each; a lone read or write still goes out as a
  * plain `GET` or `SET`, a microtask later (no timer: nothing waits).
  *
+ * Size: a batch is sent as soon as it holds {@link BATCH_MAX_CALLS} calls or
+ * {@link BATCH_MAX_BYTES} bytes, without waiting for the tick to end, and the
+ * tick's later calls start a new batch; a value larger than the byte cap goes
+ * alone, as a plain `SET`. So a tick of 100,000 sets is 200 commands of a few
+ * milliseconds each, not one script that blocks Redis for hundreds of
+ * milliseconds (and can outgrow its query buffer).
+ *
  * Order: a key read and written in the same tick keeps the order of the calls
- * (the tick is then sent in runs of reads and writes). Commands sent outside
+ * (the tick is then sent in runs of reads and writes). Batches go out on the
+ * one connection in the order they were filled, so splitting keeps the order
+ * of calls within a key and across keys. Commands sent outside
  * the batch (`UNLINK`, `MGET` of `getMany`, scripts) call {@link TickBatch.flush}
  * first, so they never overtake an earlier write. Not for a Cluster, whose
  * keys sit on several nodes: the store sends those one by one.
@@ -24,6 +33,21 @@ const SET_MANY = `for i = 1, #KEYS do
 end
 return #KEYS`
 const SET_MANY_SHA = createHash('sha1').update(SET_MANY).digest('hex')
+
+/**
+ * The most calls (reads and writes) one batch holds before it is sent. Measured
+ * (bench/redis-batch.ts): write throughput is flat from about
+ * 100 keys per script call, while the time Redis spends blocked in one call
+ * grows with its keys (about 3 ms for 500 `SET`s on the reference machine):
+ * 500 keeps a call well under Redis' default slowlog threshold (10 ms).
+ */
+export const BATCH_MAX_CALLS = 500
+/**
+ * The most bytes (values and keys written) one batch holds before it is sent:
+ * 1 MiB. Keeps one script call's arguments, which Redis holds in its query
+ * buffer all at once, small; a larger value is sent alone.
+ */
+export const BATCH_MAX_BYTES = 1024 * 1024
 
 const READ = 0
 const WRITE = 1
@@ -48,6 +72,8 @@ interface Pending {
   writeDone: Settle<void>[]
   /** READ or WRITE per call, in call order (only looked at when a key is both read and written). */
   order: number[]
+  /** Bytes of the writes' keys and values so far. */
+  bytes: number
 }
 
 /** @internal The per-tick read and write batch of one {@link RedisStore}. */
@@ -68,21 +94,30 @@ export class TickBatch {
   /** `GET full` with the other reads of this tick. Rejects with the client's error. */
   read(full: string): Promise<Buffer | null> {
     const p = this.#pending ?? this.#start()
-    return new Promise<Buffer | null>((resolve, reject) => {
+    const done = new Promise<Buffer | null>((resolve, reject) => {
       p.reads.push(full)
       p.readDone.push({ resolve, reject })
       p.order.push(READ)
     })
+    if (p.order.length >= BATCH_MAX_CALLS) this.flush()
+    return done
   }
 
   /** `SET full bytes [PX px]` (`px` 0: no expiry) with the other writes of this tick. Rejects with `failWrite(error)`. */
   write(full: string, bytes: Buffer, px: number): Promise<void> {
+    const size = bytes.byteLength + full.length
+    const open = this.#pending
+    // A write that would take the batch over the byte cap starts the next one (alone, when it is that large).
+    if (open !== undefined && open.bytes > 0 && open.bytes + size > BATCH_MAX_BYTES) this.flush()
     const p = this.#pending ?? this.#start()
-    return new Promise<void>((resolve, reject) => {
+    p.bytes += size
+    const done = new Promise<void>((resolve, reject) => {
       p.writes.push(full, bytes, px)
       p.writeDone.push({ resolve, reject })
       p.order.push(WRITE)
     })
+    if (p.order.length >= BATCH_MAX_CALLS || p.bytes >= BATCH_MAX_BYTES) this.flush()
+    return done
   }
 
   /** Sends what this tick holds now: before a command that must not overtake it. */
@@ -116,7 +151,7 @@ export class TickBatch {
   }
 
   #start(): Pending {
-    const p: Pending = { reads: [], readDone: [], writes: [], writeDone: [], order: [] }
+    const p: Pending = { reads: [], readDone: [], writes: [], writeDone: [], order: [], bytes: 0 }
     this.#pending = p
     queueMicrotask(() => {
       if (this.#pending === p) this.flush()
