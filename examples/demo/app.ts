@@ -67,6 +67,11 @@ export interface DemoOptions {
   loginLimit?: number
   /** Delay of the pricing service, ms. @defaultValue PRICING_DELAY_MS or 40 */
   pricingDelay?: number
+  /**
+   * Names this instance when several share one `dataDir`: each keeps its own write-behind
+   * journal (a journal belongs to one process). @defaultValue DEMO_INSTANCE or `''`
+   */
+  instance?: string
 }
 
 export interface Demo {
@@ -96,6 +101,7 @@ declare module 'express-session' {
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const caching = options.caching ?? process.env.CACHE !== 'off'
   const dataDir = options.dataDir ?? process.env.CACHESTACK_DEMO_DIR ?? join(tmpdir(), 'cachestack-demo')
+  const instance = (options.instance ?? process.env.DEMO_INSTANCE ?? '').replace(/[^A-Za-z0-9_-]/g, '_')
   const db = await openDatabase(dataDir)
   const pricing = await startPricing(options.pricingDelay)
   const caches = await openCaches(dataDir, options.redisUrl ?? process.env.REDIS_URL, options.redisPrefix)
@@ -145,7 +151,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     maxBatch: 500,
     maxDelay: '1s',
     // Counts survive a crash: the journal is replayed at the next start (counts are absolute, so a replay is harmless).
-    journal: sqliteJournal({ path: join(dataDir, 'views-journal.db') }),
+    journal: sqliteJournal({
+      path: join(dataDir, instance === '' ? 'views-journal.db' : `views-journal-${instance}.db`),
+    }),
   })
   const viewQueue = new Map<number, Promise<number>>()
   // Increments of one product are chained, so concurrent views in this process are never lost.

@@ -162,8 +162,9 @@ describe.skipIf(!redisUp)('two demo processes on one Redis', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cachestack-demo-redis-'))
     const redisPrefix = `cs-test-${process.pid}-${Math.random().toString(36).slice(2)}:`
     const common = { port: 0, dataDir: dir, caching: true, redisUrl: 'redis://127.0.0.1:6379', redisPrefix }
-    const a = await startDemo(common)
-    const b = await startDemo(common)
+    // Two instances on one data folder, as two processes would run: each has its own write-behind journal.
+    const a = await startDemo({ ...common, instance: 'a' })
+    const b = await startDemo({ ...common, instance: 'b' })
     try {
       expect(a.tiers).toContain('Redis')
       // Both processes have product 5 in their memory tier and route cache.
