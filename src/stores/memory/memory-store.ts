@@ -80,6 +80,19 @@ const PROBATION = 1
 const PROTECTED = 2
 /** A candidate at least this warm is admitted over a hotter victim 1 time in 128, so crafted collisions cannot pin the main space. */
 const WARM_CANDIDATE = 6
+/**
+ * The shift detector (TinyLFU only) works in blocks of this many accesses
+ * (hits plus misses). A block whose hit ratio falls this far below the running
+ * average (15 points) is a suspected shift of the hot set.
+ */
+const SHIFT_BLOCK = 1000
+const SHIFT_DROP = 0.15
+/** How far back (in blocks) an entry counts as "was in use just before the shift". */
+const SHIFT_LOOKBACK = 16
+/** Blocks after a detected shift before another can be detected. */
+const SHIFT_COOLDOWN = 20
+/** The hit clock is rebased (every stamp lowered by this much) before it outgrows a Uint32. */
+const CLOCK_REBASE = 2 ** 30
 /** Where a victim is sought when no candidate is pending. */
 const SEARCH_ORDER = [PROBATION, PROTECTED, WINDOW] as const
 
@@ -124,6 +137,34 @@ export class MemoryStore implements SyncStore {
   /** Key hashes, kept so a hit feeds the sketch without hashing the key again (`'tinylfu'` only). */
   #hashes: Int32Array | undefined
   #sketch: FrequencySketch | undefined
+  /**
+   * The shift detector's state (`'tinylfu'` only). `#hitClock` counts hits;
+   * `#lastHit[slot]` is the clock at the entry's last hit (or its write). See
+   * {@link MemoryStore.#endBlock}.
+   */
+  #lastHit: Uint32Array | undefined
+  /** The hit clock when each entry was written. */
+  #born: Uint32Array | undefined
+  /** Hits on entries written since this clock count as young. */
+  #youngFrom = 0
+  #hitClock = 0
+  #misses = 0
+  #blockEnd = SHIFT_BLOCK
+  #blockStartAccesses = 0
+  #blockStartHits = 0
+  /** Hits in this block on entries written since `#youngFrom`: new entries proving themselves. */
+  #young = 0
+  #avgHitRatio = -1
+  #avgYoung = 0
+  /** The hit clock when a suspected shift's block began, until the next block confirms or clears it; -1 for none. */
+  #suspect = -1
+  #cooldown = 0
+  /** The hit clock at the start of each of the last blocks, newest at `#startsAt`. */
+  #starts = new Float64Array(SHIFT_LOOKBACK + 1)
+  #startsAt = 0
+  /** Entries demoted by the last detected shift: last hit in [#deadFrom, #deadBefore), and not hit since. */
+  #deadFrom = 0
+  #deadBefore = 0
   #random = 0x2545f491
   #bytes = 0
   #refused = 0
@@ -163,6 +204,8 @@ export class MemoryStore implements SyncStore {
       this.#protectedMax = Math.floor((max - this.#windowMax) * 0.8)
       this.#hashes = new Int32Array(slots)
       this.#sketch = new FrequencySketch(max)
+      this.#lastHit = new Uint32Array(slots)
+      this.#born = new Uint32Array(slots)
     } else {
       this.#windowMax = max
       this.#protectedMax = 0
@@ -203,6 +246,8 @@ export class MemoryStore implements SyncStore {
       // same on bench/hit-ratio.ts's traces but loops (a few points lower, still far above LRU).
       if (this.#where[i] === WINDOW) this.#sketch.increment(this.#hashes![i]!)
       else this.#sketch.pass()
+      if (this.#born![i]! >= this.#youngFrom) this.#young++
+      this.#lastHit![i] = ++this.#hitClock
       this.#touch(i)
     } else if (this.#next[this.#base] !== i) {
       this.#unlink(i)
@@ -243,6 +288,7 @@ export class MemoryStore implements SyncStore {
       if (this.#sketch !== undefined) {
         if (this.#where[i] === WINDOW) this.#sketch.increment(this.#hashes![i]!)
         else this.#sketch.pass()
+        this.#lastHit![i] = this.#hitClock
         this.#touch(i)
       } else if (this.#next[this.#base] !== i) {
         this.#unlink(i)
@@ -270,6 +316,9 @@ export class MemoryStore implements SyncStore {
     const h = hashKey(key)
     this.#hashes![i] = h
     this.#sketch.increment(h)
+    this.#lastHit![i] = this.#hitClock
+    this.#born![i] = this.#hitClock
+    if (++this.#misses + this.#hitClock >= this.#blockEnd) this.#endBlock()
     // The window's overflow moves to probation; the first moved is the first candidate.
     let candidate = -1
     let candidates = 0
@@ -315,6 +364,7 @@ export class MemoryStore implements SyncStore {
       this.#sizes?.fill(0)
       this.#resetLinks()
       this.#sketch?.clear()
+      this.#resetShiftDetector()
       this.#windowCount = 0
       this.#protectedCount = 0
       this.#freeTop = 0
@@ -445,9 +495,116 @@ export class MemoryStore implements SyncStore {
     }
   }
 
+  /**
+   * Ends a block of the shift detector. Run from the miss path only (a hit costs
+   * one clock stamp), so a block may run a little past {@link SHIFT_BLOCK}.
+   *
+   * Why: W-TinyLFU's protected segment shields yesterday's hot set, so when the
+   * whole hot set moves, the dead one keeps most of the main space and the new
+   * keys must squeeze through probation. A shift shows as a sudden drop of the hit
+   * ratio (a block {@link SHIFT_DROP} below its running average) while *new* entries
+   * are re-read (window hits and promotions rise). A scan drops the hit ratio too,
+   * but its keys are never re-read, so it is not confirmed and nothing moves.
+   * On a confirmed shift, protected entries that were hit in the
+   * {@link SHIFT_LOOKBACK} blocks before the drop and not since are moved to the
+   * old end of probation, where they are the next victims and lose admission
+   * contests until hit again; entries that were idle already (rarely read but alive)
+   * stay where they are.
+   */
+  #endBlock(): void {
+    const accesses = this.#misses + this.#hitClock
+    const n = accesses - this.#blockStartAccesses
+    const ratio = (this.#hitClock - this.#blockStartHits) / n
+    const young = this.#young / n
+    if (this.#avgHitRatio < 0) {
+      this.#avgHitRatio = ratio
+      this.#avgYoung = young
+    }
+    if (this.#suspect >= 0) {
+      if (young > 2 * this.#avgYoung + 0.03) {
+        this.#retire(this.#suspect)
+        this.#cooldown = SHIFT_COOLDOWN
+      }
+      this.#suspect = -1
+    } else if (this.#cooldown > 0) {
+      this.#cooldown--
+    } else if (ratio < this.#avgHitRatio - SHIFT_DROP) {
+      this.#suspect = this.#blockStartHits
+    }
+    // Young: written since the suspected block began, or else since the block just ended began.
+    this.#youngFrom = this.#suspect >= 0 ? this.#suspect : this.#blockStartHits
+    this.#avgHitRatio = 0.9 * this.#avgHitRatio + 0.1 * ratio
+    this.#avgYoung = 0.9 * this.#avgYoung + 0.1 * young
+    this.#young = 0
+    if (this.#hitClock >= 2 ** 32 - CLOCK_REBASE) this.#rebaseClock()
+    this.#blockStartAccesses = accesses
+    this.#blockStartHits = this.#hitClock
+    this.#blockEnd = accesses + SHIFT_BLOCK
+    this.#startsAt = (this.#startsAt + 1) % this.#starts.length
+    this.#starts[this.#startsAt] = this.#hitClock
+  }
+
+  /** Moves protected entries last hit in [start of the lookback, `before`) to the old end of probation. */
+  #retire(before: number): void {
+    // The oldest start in the ring: SHIFT_LOOKBACK blocks back.
+    const from = this.#starts[(this.#startsAt + 1) % this.#starts.length]!
+    this.#deadFrom = from
+    this.#deadBefore = before
+    const s = this.#base + PROTECTED
+    const probationList = this.#base + PROBATION
+    // Most recent first, each appended at probation's old end: the least recent ends last, next to go.
+    for (let i = this.#next[s]!; i !== s; ) {
+      const next = this.#next[i]!
+      const last = this.#lastHit![i]!
+      if (last < before && last >= from) {
+        this.#unlink(i)
+        this.#where[i] = PROBATION
+        this.#linkAfter(i, this.#prev[probationList]!)
+        this.#protectedCount--
+      }
+      i = next
+    }
+  }
+
+  /** Lowers every stamp of the hit clock, so it never outgrows its Uint32 slots. */
+  #rebaseClock(): void {
+    for (const stamps of [this.#lastHit!, this.#born!]) {
+      for (let i = 0; i < this.#base; i++) stamps[i] = stamps[i]! > CLOCK_REBASE ? stamps[i]! - CLOCK_REBASE : 0
+    }
+    this.#youngFrom = Math.max(0, this.#youngFrom - CLOCK_REBASE)
+    for (let i = 0; i < this.#starts.length; i++) this.#starts[i] = Math.max(0, this.#starts[i]! - CLOCK_REBASE)
+    this.#hitClock -= CLOCK_REBASE
+    this.#misses += CLOCK_REBASE // accesses (misses + hits) keep counting on
+    this.#deadFrom = Math.max(0, this.#deadFrom - CLOCK_REBASE)
+    this.#deadBefore = Math.max(0, this.#deadBefore - CLOCK_REBASE)
+  }
+
+  #resetShiftDetector(): void {
+    this.#lastHit?.fill(0)
+    this.#born?.fill(0)
+    this.#youngFrom = 0
+    this.#hitClock = 0
+    this.#misses = 0
+    this.#blockEnd = SHIFT_BLOCK
+    this.#blockStartAccesses = 0
+    this.#blockStartHits = 0
+    this.#young = 0
+    this.#avgHitRatio = -1
+    this.#avgYoung = 0
+    this.#suspect = -1
+    this.#cooldown = 0
+    this.#starts.fill(0)
+    this.#deadFrom = 0
+    this.#deadBefore = 0
+  }
+
   /** Whether `candidate` should replace `victim`: it must be more frequent (or, rarely, warm). */
   #admit(candidate: number, victim: number): boolean {
     const sketch = this.#sketch!
+    // A victim the shift detector demoted (in use just before the shift, not since)
+    // keeps no claim from its old popularity.
+    const last = this.#lastHit![victim]!
+    if (last < this.#deadBefore && last >= this.#deadFrom) return true
     const c = sketch.frequency(this.#hashes![candidate]!)
     const v = sketch.frequency(this.#hashes![victim]!)
     if (c > v) return true
