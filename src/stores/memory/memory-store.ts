@@ -143,16 +143,14 @@ export class MemoryStore implements SyncStore {
    * {@link MemoryStore.#endBlock}.
    */
   #lastHit: Uint32Array | undefined
-  /** The hit clock when each entry was written. */
-  #born: Uint32Array | undefined
-  /** Hits on entries written since this clock count as young. */
+  /** Hits in the window, and in probation on entries written or hit since this clock, count as young. */
   #youngFrom = 0
   #hitClock = 0
   #misses = 0
   #blockEnd = SHIFT_BLOCK
   #blockStartAccesses = 0
   #blockStartHits = 0
-  /** Hits in this block on entries written since `#youngFrom`: new entries proving themselves. */
+  /** Young hits in this block (see `#youngFrom`): new entries proving themselves. */
   #young = 0
   #avgHitRatio = -1
   #avgYoung = 0
@@ -205,7 +203,6 @@ export class MemoryStore implements SyncStore {
       this.#hashes = new Int32Array(slots)
       this.#sketch = new FrequencySketch(max)
       this.#lastHit = new Uint32Array(slots)
-      this.#born = new Uint32Array(slots)
     } else {
       this.#windowMax = max
       this.#protectedMax = 0
@@ -244,11 +241,16 @@ export class MemoryStore implements SyncStore {
       // hit as cheap as LRU's. Those hits still count toward aging, so the sketch
       // ages by requests, as TinyLFU's sample window intends. Hit ratios were the
       // same on bench/hit-ratio.ts's traces but loops (a few points lower, still far above LRU).
-      if (this.#where[i] === WINDOW) this.#sketch.increment(this.#hashes![i]!)
-      else this.#sketch.pass()
-      if (this.#born![i]! >= this.#youngFrom) this.#young++
+      const seg = this.#where[i]!
+      if (seg === WINDOW) {
+        this.#sketch.increment(this.#hashes![i]!)
+        this.#young++
+      } else {
+        this.#sketch.pass()
+        if (seg === PROBATION && this.#lastHit![i]! >= this.#youngFrom) this.#young++
+      }
       this.#lastHit![i] = ++this.#hitClock
-      this.#touch(i)
+      this.#touch(i, seg)
     } else if (this.#next[this.#base] !== i) {
       this.#unlink(i)
       this.#linkAfter(i, this.#base)
@@ -289,7 +291,7 @@ export class MemoryStore implements SyncStore {
         if (this.#where[i] === WINDOW) this.#sketch.increment(this.#hashes![i]!)
         else this.#sketch.pass()
         this.#lastHit![i] = this.#hitClock
-        this.#touch(i)
+        this.#touch(i, this.#where[i]!)
       } else if (this.#next[this.#base] !== i) {
         this.#unlink(i)
         this.#linkAfter(i, this.#base)
@@ -317,7 +319,6 @@ export class MemoryStore implements SyncStore {
     this.#hashes![i] = h
     this.#sketch.increment(h)
     this.#lastHit![i] = this.#hitClock
-    this.#born![i] = this.#hitClock
     if (++this.#misses + this.#hitClock >= this.#blockEnd) this.#endBlock()
     // The window's overflow moves to probation; the first moved is the first candidate.
     let candidate = -1
@@ -438,8 +439,7 @@ export class MemoryStore implements SyncStore {
   }
 
   /** A TinyLFU hit: probation entries earn the protected segment; the rest move to their segment's head. */
-  #touch(i: number): void {
-    const seg = this.#where[i]!
+  #touch(i: number, seg: number): void {
     if (seg === PROBATION) {
       const protectedList = this.#base + PROTECTED
       this.#unlink(i)
@@ -568,9 +568,8 @@ export class MemoryStore implements SyncStore {
 
   /** Lowers every stamp of the hit clock, so it never outgrows its Uint32 slots. */
   #rebaseClock(): void {
-    for (const stamps of [this.#lastHit!, this.#born!]) {
-      for (let i = 0; i < this.#base; i++) stamps[i] = stamps[i]! > CLOCK_REBASE ? stamps[i]! - CLOCK_REBASE : 0
-    }
+    const stamps = this.#lastHit!
+    for (let i = 0; i < this.#base; i++) stamps[i] = stamps[i]! > CLOCK_REBASE ? stamps[i]! - CLOCK_REBASE : 0
     this.#youngFrom = Math.max(0, this.#youngFrom - CLOCK_REBASE)
     for (let i = 0; i < this.#starts.length; i++) this.#starts[i] = Math.max(0, this.#starts[i]! - CLOCK_REBASE)
     this.#hitClock -= CLOCK_REBASE
@@ -581,7 +580,6 @@ export class MemoryStore implements SyncStore {
 
   #resetShiftDetector(): void {
     this.#lastHit?.fill(0)
-    this.#born?.fill(0)
     this.#youngFrom = 0
     this.#hitClock = 0
     this.#misses = 0
