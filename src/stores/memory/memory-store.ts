@@ -82,14 +82,18 @@ const PROTECTED = 2
 const WARM_CANDIDATE = 6
 /**
  * The shift detector (TinyLFU only) works in blocks of this many accesses
- * (hits plus misses). A block whose hit ratio falls this far below the running
- * average (15 points) is a suspected shift of the hot set.
+ * (hits plus misses); a block whose hit ratio falls `SHIFT_DROP` (15 points)
+ * below the running average is a suspected shift of the hot set.
  */
-const SHIFT_BLOCK = 1000
+const SHIFT_BLOCK = 500
 const SHIFT_DROP = 0.15
-/** How far back (in blocks) an entry counts as "was in use just before the shift". */
-const SHIFT_LOOKBACK = 16
-/** Blocks after a detected shift before another can be detected. */
+/** How far back (in blocks: 16,000 accesses) an entry counts as "in use just before the shift". */
+const SHIFT_LOOKBACK = 32
+/**
+ * Blocks after a detected shift before another can be detected: at least 20, and
+ * at least `maxEntries` accesses, so the walk of the protected segment a shift
+ * costs is at most one step per access.
+ */
 const SHIFT_COOLDOWN = 20
 /** The hit clock is rebased (every stamp lowered by this much) before it outgrows a Uint32. */
 const CLOCK_REBASE = 2 ** 30
@@ -157,6 +161,7 @@ export class MemoryStore implements SyncStore {
   /** The hit clock when a suspected shift's block began, until the next block confirms or clears it; -1 for none. */
   #suspect = -1
   #cooldown = 0
+  #cooldownBlocks = SHIFT_COOLDOWN
   /** The hit clock at the start of each of the last blocks, newest at `#startsAt`. */
   #starts = new Float64Array(SHIFT_LOOKBACK + 1)
   #startsAt = 0
@@ -203,6 +208,7 @@ export class MemoryStore implements SyncStore {
       this.#hashes = new Int32Array(slots)
       this.#sketch = new FrequencySketch(max)
       this.#lastHit = new Uint32Array(slots)
+      this.#cooldownBlocks = Math.max(SHIFT_COOLDOWN, Math.ceil(max / SHIFT_BLOCK))
     } else {
       this.#windowMax = max
       this.#protectedMax = 0
@@ -523,7 +529,7 @@ export class MemoryStore implements SyncStore {
     if (this.#suspect >= 0) {
       if (young > 2 * this.#avgYoung + 0.03) {
         this.#retire(this.#suspect)
-        this.#cooldown = SHIFT_COOLDOWN
+        this.#cooldown = this.#cooldownBlocks
       }
       this.#suspect = -1
     } else if (this.#cooldown > 0) {

@@ -250,8 +250,9 @@ describe('memoryStore (tinylfu): a hot set that moves', () => {
     for (let i = 0; i < 6_000; i++) access(s, key('b'))
     // Without retiring, about 380 dead keys keep their protected slots (the background's
     // protected entries are older, so they are demoted first) and the new set must squeeze
-    // through probation.
-    expect(held(s, 'a:')).toBeLessThan(50)
+    // through probation. With it, the old keys read in the 16,000 accesses before the move
+    // are retired; the rarest ones (last read before that) stay, as rarely read keys do.
+    expect(held(s, 'a:')).toBeLessThan(200)
     expect(held(s, 'b:')).toBeGreaterThan(340)
   })
 
