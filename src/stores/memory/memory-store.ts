@@ -147,30 +147,28 @@ export class MemoryStore implements SyncStore {
   #hashes: Int32Array | undefined
   #sketch: FrequencySketch | undefined
   /**
-   * The shift detector's state (`'tinylfu'` only). `#hitClock` counts hits;
-   * `#lastHit[slot]` is the clock at the entry's last hit (or its write). See
+   * The shift detector's state (`'tinylfu'` only), in blocks of
+   * {@link SHIFT_BLOCK} accesses: `#block` is the current block's number and
+   * `#lastHit[slot]` the block of the entry's last hit (or its write). See
    * {@link MemoryStore.#endBlock}.
    */
-  #lastHit: Float64Array | undefined
-  /** Hits in the window, and in probation on entries written or hit since this clock, count as young. */
-  #youngFrom = 0
-  #hitClock = 0
+  #lastHit: Int32Array | undefined
+  #block = 0
+  /** Hits, of them hits in the window, and misses (new entries written) in the current block. */
+  #hits = 0
+  #windowHits = 0
   #misses = 0
-  #blockEnd = SHIFT_BLOCK
-  #blockStartAccesses = 0
-  #blockStartHits = 0
+  /** Hits in the window, and in probation on entries written or hit since this block, count as young. */
+  #youngFrom = 0
   /** Young hits in this block (see `#youngFrom`): new entries proving themselves. */
   #young = 0
   #avgHitRatio = -1
   #avgYoung = 0
-  /** The hit clock when a suspected shift's block began, until the next block confirms or clears it; -1 for none. */
+  /** The block of a suspected shift, until the next block confirms or clears it; -1 for none. */
   #suspect = -1
   #cooldown = 0
   #cooldownBlocks = SHIFT_COOLDOWN
-  /** The hit clock at the start of each of the last blocks, newest at `#startsAt`. */
-  #starts = new Float64Array(SHIFT_LOOKBACK + 1)
-  #startsAt = 0
-  /** Entries demoted by the last detected shift: last hit in [#deadFrom, #deadBefore), and not hit since. */
+  /** Entries demoted by the last detected shift: last hit in blocks [#deadFrom, #deadBefore), and not hit since. */
   #deadFrom = 0
   #deadBefore = 0
   #random = 0x2545f491
@@ -212,8 +210,7 @@ export class MemoryStore implements SyncStore {
       this.#protectedMax = Math.floor((max - this.#windowMax) * 0.8)
       this.#hashes = new Int32Array(slots)
       this.#sketch = new FrequencySketch(max)
-      // Doubles: the clock counts every hit of the process's life without wrapping.
-      this.#lastHit = new Float64Array(slots)
+      this.#lastHit = new Int32Array(slots)
       this.#cooldownBlocks = Math.max(SHIFT_COOLDOWN, Math.ceil(max / SHIFT_BLOCK))
     } else {
       this.#windowMax = max
@@ -242,32 +239,37 @@ export class MemoryStore implements SyncStore {
     const i = this.#map.get(key)
     if (i === undefined) return undefined
     const exp = this.#expires[i]!
-    if (exp !== NO_EXPIRY && exp <= this.#clock.now()) {
-      this.#remove(i)
-      this.#onEvict(key, 'expired')
-      return undefined
-    }
+    if (exp !== NO_EXPIRY && exp <= this.#clock.now()) return this.#expire(i, key)
     if (this.#sketch !== undefined) {
       // Only window hits are counted (with misses, counted by `set`): an entry in the
       // main space has already won admission, and skipping the sketch keeps the common
-      // hit as cheap as LRU's. Those hits still count toward aging, so the sketch
-      // ages by requests, as TinyLFU's sample window intends. Hit ratios were the
-      // same on bench/hit-ratio.ts's traces but loops (a few points lower, still far above LRU).
+      // hit as cheap as LRU's. Those hits still count toward aging (in one step per
+      // block of the shift detector), so the sketch ages by requests, as TinyLFU's
+      // sample window intends. Hit ratios were the same on bench/hit-ratio.ts's traces
+      // but loops (a few points lower, still far above LRU).
       const seg = this.#where[i]!
-      if (seg === WINDOW) {
-        this.#sketch.increment(this.#hashes![i]!)
-        this.#young++
-      } else {
-        this.#sketch.pass()
-        if (seg === PROBATION && this.#lastHit![i]! >= this.#youngFrom) this.#young++
-      }
-      this.#lastHit![i] = ++this.#hitClock
+      if (seg === WINDOW) this.#windowHit(i)
+      this.#hits++
       this.#touch(i, seg)
     } else if (this.#next[this.#base] !== i) {
       this.#unlink(i)
       this.#linkAfter(i, this.#base)
     }
     return this.#vals[i]
+  }
+
+  /** Drops an entry found expired by a read (out of line: the hit path stays small enough to inline). */
+  #expire(i: number, key: string): undefined {
+    this.#remove(i)
+    this.#onEvict(key, 'expired')
+    return undefined
+  }
+
+  /** A hit in the TinyLFU window counts in the sketch, and as a young hit. */
+  #windowHit(i: number): void {
+    this.#sketch!.increment(this.#hashes![i]!)
+    this.#windowHits++
+    this.#young++
   }
 
   /** The entry under `key` without touching recency, frequency or expiry. */
@@ -302,7 +304,6 @@ export class MemoryStore implements SyncStore {
       if (this.#sketch !== undefined) {
         if (this.#where[i] === WINDOW) this.#sketch.increment(this.#hashes![i]!)
         else this.#sketch.pass()
-        this.#lastHit![i] = this.#hitClock
         this.#touch(i, this.#where[i]!)
       } else if (this.#next[this.#base] !== i) {
         this.#unlink(i)
@@ -330,8 +331,8 @@ export class MemoryStore implements SyncStore {
     const h = hashKey(key)
     this.#hashes![i] = h
     this.#sketch.increment(h)
-    this.#lastHit![i] = this.#hitClock
-    if (++this.#misses + this.#hitClock >= this.#blockEnd) this.#endBlock()
+    this.#lastHit![i] = this.#block
+    if (++this.#misses + this.#hits >= SHIFT_BLOCK) this.#endBlock()
     // The window's overflow moves to probation; the first moved is the first candidate.
     let candidate = -1
     let candidates = 0
@@ -452,7 +453,10 @@ export class MemoryStore implements SyncStore {
 
   /** A TinyLFU hit: probation entries earn the protected segment; the rest move to their segment's head. */
   #touch(i: number, seg: number): void {
+    const stamps = this.#lastHit!
     if (seg === PROBATION) {
+      // A new entry proving itself (written or hit lately) is a sign of a shift.
+      if (stamps[i]! >= this.#youngFrom) this.#young++
       const protectedList = this.#base + PROTECTED
       this.#unlink(i)
       this.#where[i] = PROTECTED
@@ -471,6 +475,7 @@ export class MemoryStore implements SyncStore {
         this.#linkAfter(i, s)
       }
     }
+    stamps[i] = this.#block
   }
 
   /**
@@ -524,9 +529,9 @@ export class MemoryStore implements SyncStore {
    * stay where they are.
    */
   #endBlock(): void {
-    const accesses = this.#misses + this.#hitClock
-    const n = accesses - this.#blockStartAccesses
-    const ratio = (this.#hitClock - this.#blockStartHits) / n
+    const block = this.#block
+    const n = this.#hits + this.#misses
+    const ratio = this.#hits / n
     const young = this.#young / n
     if (this.#avgHitRatio < 0) {
       this.#avgHitRatio = ratio
@@ -541,24 +546,25 @@ export class MemoryStore implements SyncStore {
     } else if (this.#cooldown > 0) {
       this.#cooldown--
     } else if (ratio < this.#avgHitRatio - SHIFT_DROP) {
-      this.#suspect = this.#blockStartHits
+      this.#suspect = block
     }
-    // Young: written since the suspected block began, or else since the block just ended began.
-    this.#youngFrom = this.#suspect >= 0 ? this.#suspect : this.#blockStartHits
+    // Young next block: written or hit since the suspected block began, or else since this one began.
+    this.#youngFrom = this.#suspect >= 0 ? this.#suspect : block
     this.#avgHitRatio = 0.9 * this.#avgHitRatio + 0.1 * ratio
     this.#avgYoung = 0.9 * this.#avgYoung + 0.1 * young
+    // Main-space hits count toward the sketch's aging here, in one step per block:
+    // the hit path stays free of it.
+    this.#sketch!.pass(this.#hits - this.#windowHits)
     this.#young = 0
-    this.#blockStartAccesses = accesses
-    this.#blockStartHits = this.#hitClock
-    this.#blockEnd = accesses + SHIFT_BLOCK
-    this.#startsAt = (this.#startsAt + 1) % this.#starts.length
-    this.#starts[this.#startsAt] = this.#hitClock
+    this.#hits = 0
+    this.#windowHits = 0
+    this.#misses = 0
+    this.#block = block + 1
   }
 
-  /** Moves protected entries last hit in [start of the lookback, `before`) to the old end of probation. */
+  /** Moves protected entries last hit in the {@link SHIFT_LOOKBACK} blocks before block `before` to the old end of probation. */
   #retire(before: number): void {
-    // The oldest start in the ring: SHIFT_LOOKBACK blocks back.
-    const from = this.#starts[(this.#startsAt + 1) % this.#starts.length]!
+    const from = before - SHIFT_LOOKBACK
     this.#deadFrom = from
     this.#deadBefore = before
     const s = this.#base + PROTECTED
@@ -579,18 +585,16 @@ export class MemoryStore implements SyncStore {
 
   #resetShiftDetector(): void {
     this.#lastHit?.fill(0)
-    this.#youngFrom = 0
-    this.#hitClock = 0
+    this.#block = 0
+    this.#hits = 0
+    this.#windowHits = 0
     this.#misses = 0
-    this.#blockEnd = SHIFT_BLOCK
-    this.#blockStartAccesses = 0
-    this.#blockStartHits = 0
+    this.#youngFrom = 0
     this.#young = 0
     this.#avgHitRatio = -1
     this.#avgYoung = 0
     this.#suspect = -1
     this.#cooldown = 0
-    this.#starts.fill(0)
     this.#deadFrom = 0
     this.#deadBefore = 0
   }
