@@ -40,7 +40,7 @@ export type MemoryPolicy = 'tinylfu' | 'lru'
 export interface MemoryStoreOptions {
   /**
    * The most entries held; never exceeded. Memory for the slots (about 37 bytes
-   * per slot with `'lru'`, 57–65 with `'tinylfu'`, plus 8 with `maxBytes`) is
+   * per slot with `'lru'`, 53–61 with `'tinylfu'`, plus 8 with `maxBytes`) is
    * allocated up front.
    * @defaultValue 10_000
    */
@@ -64,7 +64,7 @@ export interface MemoryStoreOptions {
    *   loops and one-off bursts; on skewed (Zipf-like) traffic it holds as many
    *   hits as LRU or more. Costs a frequency-sketch update per miss and per hit in
    *   its small admission window (no allocation), a clock stamp per hit, and
-   *   20–28 bytes per slot. When the whole hot set moves at once, a shift
+   *   16–24 bytes per slot. When the whole hot set moves at once, a shift
    *   detector retires the old one, and the new one is held within a few thousand
    *   requests (LRU: about half that).
    * - `'lru'`: least recently used. Slightly faster per operation; best when the
