@@ -245,9 +245,20 @@ if (values.trace !== undefined) {
     ['requests after shift', ...names],
     shown,
   )
+  // First reads of a key are misses for every policy, OPT included: they bound how
+  // fast any cache can get back. The hit ratio on re-reads (requests for a key read
+  // before) leaves them out, so it shows what the policy itself adds.
+  const firsts = new Float64Array(series[0]!.length)
+  const seen = new Set<string>()
+  shifting.keys.forEach((k, i) => {
+    if (seen.has(k)) return
+    seen.add(k)
+    if (i < firsts.length * BLOCK) firsts[Math.floor(i / BLOCK)]!++
+  })
+  const rereads = series.map((s) => s.map((ratio, b) => (ratio * BLOCK) / Math.max(1, BLOCK - firsts[b]!)))
   // Recovery: requests after a shift until a 1,000-request block is back within
   // 5 points of the 20,000 requests before it. Median over every shift.
-  const recovery = series.map((s) => {
+  const recoveryOf = (s: number[]) => {
     const times: number[] = []
     for (let shift = shiftEvery; shift + shiftEvery <= s.length * BLOCK; shift += shiftEvery) {
       const b = shift / BLOCK
@@ -258,16 +269,18 @@ if (values.trace !== undefined) {
     }
     times.sort((x, y) => x - y)
     return times[times.length >> 1]!
-  })
+  }
+  const recovery = series.map(recoveryOf)
+  const rereadRecovery = rereads.map(recoveryOf)
   console.log()
   names.forEach((name, i) => {
     console.log(
-      `- ${name}: back within 5 points of its pre-shift hit ratio after ${recovery[i]!.toLocaleString('en')} requests (median over shifts)`,
+      `- ${name}: back within 5 points of its pre-shift hit ratio after ${recovery[i]!.toLocaleString('en')} requests; on re-reads, after ${rereadRecovery[i]!.toLocaleString('en')} (medians over shifts)`,
     )
   })
   check(
-    'tinylfu adapts to a shifted working set within a few thousand requests',
-    recovery[0]! <= 5_000,
-    `${recovery[0]!.toLocaleString('en')} requests (LRU ${recovery[1]!.toLocaleString('en')}, OPT ${recovery[3]!.toLocaleString('en')}: the new keys' first reads are misses for every policy)`,
+    'tinylfu adapts to a shifted working set within a few thousand requests (hit ratio on re-reads)',
+    rereadRecovery[0]! <= 5_000,
+    `${rereadRecovery[0]!.toLocaleString('en')} requests (LRU ${rereadRecovery[1]!.toLocaleString('en')}). Counting first reads too, which every policy misses: ${recovery[0]!.toLocaleString('en')} (LRU ${recovery[1]!.toLocaleString('en')}, OPT ${recovery[3]!.toLocaleString('en')})`,
   )
 }

@@ -97,11 +97,13 @@ export class FrequencySketch {
   }
 
   /**
-   * Counts an access toward the next halving without counting it for any key:
-   * for accesses whose key is not tracked, so the sketch still ages by requests.
+   * Counts `n` accesses (default 1) toward the next halving without counting them
+   * for any key: for accesses whose key is not tracked, so the sketch still ages
+   * by requests.
    */
-  pass(): void {
-    if (++this.#additions >= this.#sampleSize) this.#age()
+  pass(n = 1): void {
+    this.#additions += n
+    if (this.#additions >= this.#sampleSize) this.#age()
   }
 
   /** Forgets every count. */

@@ -49,6 +49,16 @@ describe('FrequencySketch', () => {
     expect(sketch.frequency(h)).toBe(4)
   })
 
+  it('pass(n) counts n accesses at once toward aging', () => {
+    const sketch = new FrequencySketch(100)
+    const h = hashKey('k')
+    for (let i = 0; i < 8; i++) sketch.increment(h)
+    sketch.pass(500)
+    expect(sketch.frequency(h)).toBe(8)
+    sketch.pass(500)
+    expect(sketch.frequency(h)).toBe(4)
+  })
+
   it('clear forgets every count', () => {
     const sketch = new FrequencySketch(16)
     const h = hashKey('k')

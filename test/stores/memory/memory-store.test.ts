@@ -221,3 +221,48 @@ describe('memoryStore (tinylfu): admission and eviction order', () => {
     expect(keys[9]).toBe('k0')
   })
 })
+
+describe('memoryStore (tinylfu): a hot set that moves', () => {
+  /** A seeded stream of draws in [0, n). */
+  function draws(seed: number) {
+    let a = seed >>> 0
+    return (n: number) => {
+      a = (Math.imul(a, 1664525) + 1013904223) >>> 0
+      return (a >>> 8) % n
+    }
+  }
+  /** 70 % of reads go to a hot set of 400 keys, the rest to 20,000 background keys; both skewed. */
+  function traffic(seed: number) {
+    const next = draws(seed)
+    return (hot: string) =>
+      next(10) < 7 ? `${hot}:${Math.min(next(400), next(400))}` : `bg:${Math.min(next(20_000), next(20_000))}`
+  }
+  const held = (s: ReturnType<typeof memoryStore>, prefix: string) =>
+    [...s.keys()].filter((k) => k.startsWith(prefix)).length
+
+  it('retires the old hot set soon after the whole hot set moves', () => {
+    const s = memoryStore({ maxEntries: 1000 })
+    attach(s)
+    const key = traffic(1)
+    for (let i = 0; i < 50_000; i++) access(s, key('a'))
+    expect(held(s, 'a:')).toBeGreaterThan(350)
+    // The hot set moves to 400 new keys.
+    for (let i = 0; i < 6_000; i++) access(s, key('b'))
+    // Without retiring, about 380 dead keys keep their protected slots (the background's
+    // protected entries are older, so they are demoted first) and the new set must squeeze
+    // through probation. With it, the old keys read in the 16,000 accesses before the move
+    // are retired; the rarest ones (last read before that) stay, as rarely read keys do.
+    expect(held(s, 'a:')).toBeLessThan(200)
+    expect(held(s, 'b:')).toBeGreaterThan(340)
+  })
+
+  it('a scan does not retire the hot set: its keys are never read again', () => {
+    const s = memoryStore({ maxEntries: 1000 })
+    attach(s)
+    const key = traffic(2)
+    for (let i = 0; i < 50_000; i++) access(s, key('a'))
+    const before = held(s, 'a:')
+    for (let i = 0; i < 6_000; i++) access(s, `scan:${i}`)
+    expect(held(s, 'a:')).toBeGreaterThanOrEqual(before - 5)
+  })
+})
