@@ -1,0 +1,83 @@
+/**
+ * Defects found in review, each reproduced against real servers.
+ */
+import http from 'node:http'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type Rig, request, rig, status } from './helpers.js'
+
+let r: Rig | undefined
+afterEach(async () => {
+  await r?.close()
+  r = undefined
+})
+
+describe('cache poisoning through unkeyed forwarding headers', () => {
+  it.fails('a client X-Forwarded-Host never reaches a response that is stored for everyone', async () => {
+    r = await rig((q, res) => {
+      res.writeHead(200, { 'cache-control': 'max-age=60', 'content-type': 'text/html' })
+      res.end(`<script src="//${q.headers['x-forwarded-host'] ?? q.headers.host}/app.js"></script>`)
+    })
+    await r.get('/page', { 'x-forwarded-host': 'evil.example' })
+    const victim = await r.get('/page')
+    expect(victim.body).not.toContain('evil.example')
+  })
+
+  it.fails('a client X-Forwarded-Proto / Forwarded is not passed on either', async () => {
+    r = await rig((q, res) => {
+      res.writeHead(200, { 'cache-control': 'max-age=60' })
+      res.end(`${q.headers['x-forwarded-proto']}|${q.headers.forwarded ?? ''}`)
+    })
+    await r.get('/p', { 'x-forwarded-proto': 'https', forwarded: 'host=evil.example' })
+    const victim = await r.get('/p')
+    expect(victim.body).toBe('http|')
+  })
+})
+
+describe('pass-through failures', () => {
+  it.fails('an origin that dies mid-body on a POST ends the client response with an error, not a hang', async () => {
+    r = await rig((_q, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      res.write('partial')
+      setTimeout(() => res.socket?.destroy(), 20)
+    })
+    const outcome = await new Promise<string>((resolve) => {
+      const url = new URL(r!.proxy)
+      const req = http.request({ host: url.hostname, port: url.port, path: '/x', method: 'POST', agent: false }, (res) => {
+        res.on('data', () => {})
+        res.on('end', () => resolve(res.complete ? 'complete' : 'incomplete'))
+        res.on('error', () => resolve('error'))
+        res.on('aborted', () => resolve('aborted'))
+        res.on('close', () => resolve(res.complete ? 'complete' : 'closed'))
+      })
+      req.on('error', () => resolve('error'))
+      req.end('body')
+    })
+    expect(outcome).not.toBe('complete')
+  }, 3000)
+})
+
+describe('grace', () => {
+  it.fails('does not serve, stale, a response that was never fresh (no freshness, no validators)', async () => {
+    r = await rig((_q, res, n) => {
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      res.end(`dynamic ${n}`)
+    }, { grace: '1m' })
+    const a = await r.get('/cart')
+    const b = await r.get('/cart')
+    expect(a.body).toBe('dynamic 1')
+    expect(b.body).toBe('dynamic 2')
+    expect(status(b)).not.toMatch(/hit/)
+  })
+})
+
+describe('originTimeout', () => {
+  it.fails('bounds the wait for headers only: a body that pauses longer still arrives whole', async () => {
+    r = await rig((_q, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      res.write('a')
+      setTimeout(() => res.end('b'), 300)
+    }, { originTimeout: 100 })
+    const reply = await request(r.proxy, '/slow').catch((e: Error) => ({ status: -1, headers: {}, body: e.message }))
+    expect(reply.body).toBe('ab')
+  })
+})
