@@ -1,9 +1,14 @@
 /**
  * Defects found in review, each reproduced against real servers.
  */
+import { type ChildProcess, spawn } from 'node:child_process'
 import http from 'node:http'
-import { afterEach, describe, expect, it } from 'vitest'
+import { fileURLToPath } from 'node:url'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { REDIS_URL, redisAvailable } from '../helpers/redis.js'
 import { type Rig, request, rig, status } from './helpers.js'
+
+const hasRedis = await redisAvailable()
 
 let r: Rig | undefined
 afterEach(async () => {
@@ -80,4 +85,36 @@ describe('originTimeout', () => {
     const reply = await request(r.proxy, '/slow').catch((e: Error) => ({ status: -1, headers: {}, body: e.message }))
     expect(reply.body).toBe('ab')
   })
+})
+
+describe('cachestack proxy start-up errors', () => {
+  const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
+  const children: ChildProcess[] = []
+  afterAll(() => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL')
+  })
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; err: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', cli, 'proxy', ...args], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      })
+      children.push(child)
+      let err = ''
+      child.stderr!.on('data', (c: Buffer) => {
+        err += c.toString()
+      })
+      child.once('exit', (code) => resolve({ code, err }))
+    })
+
+  it.fails.skipIf(!hasRedis)('exits after a bad option even with a Redis store open', async () => {
+    const { code, err } = await run(['--origin', 'notaurl', '--store', REDIS_URL])
+    expect(err).toMatch(/origin/)
+    expect(code).toBe(1)
+  }, 10_000)
+
+  it.fails('a port that is not a number is a usage error naming the flag', async () => {
+    const { code, err } = await run(['--origin', 'http://127.0.0.1:9', '--port', 'abc'])
+    expect(err).toMatch(/--port/)
+    expect(code).toBe(2)
+  }, 10_000)
 })
