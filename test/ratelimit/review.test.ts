@@ -1,8 +1,11 @@
 /**
  * Rate-limit defects found in review, reproduced on the real Redis.
  */
+import http from 'node:http'
+import express from 'express'
 import { describe, expect, it } from 'vitest'
-import { rateLimit } from '../../src/ratelimit.js'
+import { expressRateLimit, rateLimit } from '../../src/ratelimit.js'
+import { listen, request } from '../http/helpers.js'
 import { redisAvailable, redisClientFor, uniquePrefix } from '../helpers/redis.js'
 
 const hasRedis = await redisAvailable()
@@ -21,6 +24,28 @@ describe.skipIf(!hasRedis)('limiters sharing one Redis', () => {
     } finally {
       await login.reset(ip)
       await signup.reset(ip)
+    }
+  })
+})
+
+describe('the default key', () => {
+  it.fails('counts an IPv6 client by its /64, so rotating addresses in its prefix does not evade the limit', async () => {
+    const app = express()
+    app.set('trust proxy', true)
+    app.use(expressRateLimit(rateLimit({ limit: 2, window: '1m' })))
+    app.get('/', (_req, res) => {
+      res.send('ok')
+    })
+    const { base, close } = await listen(http.createServer(app))
+    try {
+      const statuses: number[] = []
+      for (let i = 1; i <= 4; i++) {
+        const reply = await request(base, '/', { headers: { 'x-forwarded-for': `2001:db8:1:2::${i}` } })
+        statuses.push(reply.status)
+      }
+      expect(statuses).toEqual([200, 200, 429, 429])
+    } finally {
+      await close()
     }
   })
 })
