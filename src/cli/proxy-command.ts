@@ -52,6 +52,8 @@ const USAGE = `Usage: cachestack proxy --origin URL [options]
   --stale-if-error DUR     serve stale when the origin fails (default 0)
   --collapse-wait DUR      with a redis store, wait this long for another instance's fetch
                            of the same URL rather than fetch it again (default 5s; 0: off)
+  --trust-forwarded        pass X-Forwarded-* / Forwarded from a trusted proxy in front
+                           (keyed on); without it a client's values are dropped
   --admin-token TOKEN      enable POST /.cachestack/purge (or CACHESTACK_ADMIN_TOKEN)
   --dashboard-port N       serve the live dashboard on 127.0.0.1:N (token-protected when set)
   --config FILE            JSON file with the same options (flags win)
@@ -74,6 +76,7 @@ export function parseProxyArgs(argv: readonly string[]): ProxyCliConfig & { help
       'stale-if-error': { type: 'string' },
       'collapse-wait': { type: 'string' },
       'admin-token': { type: 'string' },
+      'trust-forwarded': { type: 'boolean' },
       'dashboard-port': { type: 'string' },
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -93,6 +96,7 @@ export function parseProxyArgs(argv: readonly string[]): ProxyCliConfig & { help
   if (values.keep !== undefined) cfg.keep = values.keep
   if (values['stale-if-error'] !== undefined) cfg.staleIfError = values['stale-if-error']
   if (values['collapse-wait'] !== undefined) cfg.collapseWait = values['collapse-wait']
+  if (values['trust-forwarded'] === true) cfg.trustForwarded = true
   if (values['dashboard-port'] !== undefined) cfg.dashboardPort = Number(values['dashboard-port'])
   const token = values['admin-token'] ?? process.env.CACHESTACK_ADMIN_TOKEN
   if (token !== undefined && token !== '') cfg.adminToken = token

@@ -5,8 +5,8 @@ import http from 'node:http'
 import express from 'express'
 import { describe, expect, it } from 'vitest'
 import { expressRateLimit, rateLimit } from '../../src/ratelimit.js'
-import { listen, request } from '../http/helpers.js'
 import { redisAvailable, redisClientFor, uniquePrefix } from '../helpers/redis.js'
+import { listen, request } from '../http/helpers.js'
 
 const hasRedis = await redisAvailable()
 const unique = uniquePrefix('rl-review')

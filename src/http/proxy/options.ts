@@ -76,6 +76,19 @@ export interface ProxyOptions {
    * @defaultValue `'5s'`
    */
   collapseWait?: Duration
+  /**
+   * Whether the request's forwarding fields (`Forwarded`, `X-Forwarded-Host`,
+   * `-Proto`, `-Port`, `-Prefix`, …) come from a proxy you trust, such as a TLS
+   * terminator in front of this one. `false`: a client's values are dropped
+   * before the origin sees them (the proxy sends `X-Forwarded-Proto: http` and
+   * appends to `X-Forwarded-For`), since an origin that builds links from them
+   * would have a spoofed value stored for everyone. `true`: they are passed on
+   * and are part of the cache key. Method and URL overrides
+   * (`X-HTTP-Method-Override`, `X-Original-URL`, …) are never sent on a
+   * fetch whose answer may be stored.
+   * @defaultValue false
+   */
+  trustForwarded?: boolean
   /** How long the origin may take to send response headers before the request fails (502/504, or stale-if-error). @defaultValue `'30s'` */
   originTimeout?: Duration
   /**
@@ -101,6 +114,7 @@ export interface ResolvedProxyOptions {
   staleIfError: number
   targets: string[]
   storeSetCookie: boolean
+  trustForwarded: boolean
   heuristicFraction: number
   originTimeout: number
   collapseWait: number
@@ -119,6 +133,7 @@ const KNOWN = new Set([
   'staleIfError',
   'targets',
   'storeSetCookie',
+  'trustForwarded',
   'heuristicFraction',
   'originTimeout',
   'collapseWait',
@@ -147,6 +162,8 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
   if (!Array.isArray(targets) || targets.some((t) => typeof t !== 'string')) {
     throw invalidOption('targets', 'an array of header names', targets)
   }
+  const trustForwarded = options.trustForwarded ?? false
+  if (typeof trustForwarded !== 'boolean') throw invalidOption('trustForwarded', 'a boolean', trustForwarded)
   const fraction = options.heuristicFraction ?? 0.1
   if (typeof fraction !== 'number' || !(fraction >= 0 && fraction <= 1)) {
     throw invalidOption('heuristicFraction', 'a number from 0 to 1', fraction)
@@ -170,6 +187,7 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
     staleIfError: parseDuration(options.staleIfError ?? 0, 'staleIfError'),
     targets: targets.map((t) => t.toLowerCase()),
     storeSetCookie: options.storeSetCookie === true,
+    trustForwarded,
     heuristicFraction: fraction,
     originTimeout: parseDuration(options.originTimeout ?? '30s', 'originTimeout'),
     collapseWait,

@@ -166,7 +166,9 @@ export class ProxyHandler {
       return
     }
     const reqCC = requestDirectives(req)
-    const primary = fitKey(`px:${host} ${url}`)
+    const primary = fitKey(
+      this.#o.trustForwarded ? `px:${host} ${url}${forwardedKey(req.headers)}` : `px:${host} ${url}`,
+    )
     if (req.headers.range !== undefined) {
       this.#range(req, res, host, url, primary, reqCC)
       return
@@ -481,7 +483,7 @@ export class ProxyHandler {
     collapsed: boolean,
     release: Settle,
   ): void {
-    const headers = forwardHeaders(req, host, CONDITIONAL)
+    const headers = forwardHeaders(req, host, CONDITIONAL, this.#o.trustForwarded, true)
     if (stale !== undefined) {
       const f = factsOf(stale, this.#o.targets, this.#o.heuristicFraction)
       if (f.etag !== undefined) headers['if-none-match'] = f.etag
@@ -826,7 +828,7 @@ export class ProxyHandler {
     detail?: string,
   ): void {
     const method = req.method ?? 'GET'
-    const headers = forwardHeaders(req, host, undefined)
+    const headers = forwardHeaders(req, host, undefined, this.#o.trustForwarded, false)
     const up = this.#request({
       protocol: this.#o.origin.protocol,
       hostname: this.#o.origin.hostname,
@@ -973,23 +975,81 @@ function retained304(head: readonly string[]): string[] {
   return out
 }
 
-/** The request's headers for the origin: hop-by-hop fields removed, `X-Forwarded-*` added. */
+/**
+ * Request fields through which a client tells the origin which host, scheme,
+ * port or path prefix it used: an origin builds links and redirects from
+ * them, and the cache key does not hold them, so a spoofed value would be
+ * stored for everyone (James Kettle, "Practical Web Cache Poisoning", 2018).
+ * Dropped from client requests unless `trustForwarded` is set, in which case
+ * they are part of the key.
+ */
+const FORWARDING = new Set([
+  'forwarded',
+  'x-forwarded-host',
+  'x-forwarded-server',
+  'x-forwarded-proto',
+  'x-forwarded-scheme',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-ssl',
+  'x-url-scheme',
+  'front-end-https',
+])
+const FORWARDING_KEYED = [...FORWARDING].sort()
+
+/**
+ * Request fields that make an origin answer another URL or method than the
+ * one in the request line: never sent on a fetch whose answer may be stored.
+ */
+const OVERRIDES = new Set([
+  'x-original-url',
+  'x-rewrite-url',
+  'x-original-host',
+  'x-original-method',
+  'x-host',
+  'x-http-host-override',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+])
+
+/** The key suffix for trusted forwarding fields, empty when the request has none. */
+function forwardedKey(headers: IncomingMessage['headers']): string {
+  for (const name of FORWARDING_KEYED) {
+    if (headers[name] !== undefined) return `\n^${secondaryKey(FORWARDING_KEYED, headers)}`
+  }
+  return ''
+}
+
+/**
+ * The request's headers for the origin: hop-by-hop fields removed, the
+ * client's forwarding fields dropped unless trusted, `X-Forwarded-*` added;
+ * on a fetch whose answer may be stored (`cacheable`), method and URL
+ * overrides removed too.
+ */
 function forwardHeaders(
   req: IncomingMessage,
   host: string,
   drop: ReadonlySet<string> | undefined,
+  trustForwarded: boolean,
+  cacheable: boolean,
 ): Record<string, string | string[]> {
   const hop = hopByHop(req.headers)
   const out: Record<string, string | string[]> = {}
+  const skip = (name: string) =>
+    hop.has(name) ||
+    drop?.has(name) === true ||
+    (!trustForwarded && FORWARDING.has(name)) ||
+    (cacheable && OVERRIDES.has(name))
   const raw = req.rawHeaders
   if (raw === undefined) {
     for (const [k, v] of Object.entries(req.headers)) {
-      if (v !== undefined && !hop.has(k) && !drop?.has(k)) out[k] = v
+      if (v !== undefined && !skip(k)) out[k] = v
     }
   } else {
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!.toLowerCase()
-      if (hop.has(name) || drop?.has(name)) continue
+      if (skip(name)) continue
       const prev = out[name]
       if (prev === undefined) out[name] = raw[i + 1]!
       else out[name] = Array.isArray(prev) ? [...prev, raw[i + 1]!] : [prev, raw[i + 1]!]
