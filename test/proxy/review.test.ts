@@ -88,7 +88,7 @@ describe('pass-through failures', () => {
 })
 
 describe('grace', () => {
-  it.fails('does not serve, stale, a response that was never fresh (no freshness, no validators)', async () => {
+  it('does not serve, stale, a response that was never fresh (no freshness, no validators)', async () => {
     r = await rig(
       (_q, res, n) => {
         res.writeHead(200, { 'content-type': 'text/plain' })
@@ -101,6 +101,47 @@ describe('grace', () => {
     expect(a.body).toBe('dynamic 1')
     expect(b.body).toBe('dynamic 2')
     expect(status(b)).not.toMatch(/hit/)
+  })
+})
+
+describe('staleIfError option', () => {
+  it('does not serve another request a response that was never fresh when the origin fails', async () => {
+    r = await rig(
+      (_q, res, n) => {
+        if (n > 1) {
+          res.writeHead(500)
+          res.end('down')
+          return
+        }
+        res.writeHead(200, { 'content-type': 'text/plain' })
+        res.end('alice')
+      },
+      { staleIfError: '1h' },
+    )
+    expect((await r.get('/me')).body).toBe('alice')
+    const b = await r.get('/me')
+    expect(b.status).toBe(500)
+    expect(b.body).toBe('down')
+  })
+
+  it('still serves a response that was fresh once', async () => {
+    r = await rig(
+      (_q, res, n) => {
+        if (n > 1) {
+          res.writeHead(500)
+          res.end('down')
+          return
+        }
+        res.writeHead(200, { 'cache-control': 'max-age=1' })
+        res.end('ok')
+      },
+      { staleIfError: '1h' },
+    )
+    await r.get('/fresh-once')
+    r.clock.advance('5s')
+    const b = await r.get('/fresh-once')
+    expect(b.body).toBe('ok')
+    expect(status(b)).toMatch(/stale-if-error/)
   })
 })
 

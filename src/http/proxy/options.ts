@@ -36,13 +36,17 @@ export interface ProxyOptions {
    * Serve a stale response at once and revalidate it in the background for
    * this long after it goes stale (Varnish's `grace`), when the response
    * itself sets no `stale-while-revalidate`. Never where `must-revalidate`,
-   * `proxy-revalidate`, `s-maxage` or `no-cache` forbid serving stale.
+   * `proxy-revalidate`, `s-maxage` or `no-cache` forbid serving stale, and
+   * never for a response that was never fresh (one with no freshness
+   * lifetime at all: no `max-age`, `Expires` or `Last-Modified`), which the
+   * origin did not mean to be reused.
    * @defaultValue 0
    */
   grace?: Duration
   /**
    * Serve a stale response for this long after it goes stale when the origin
    * is down or answers 5xx, when the response sets no `stale-if-error`.
+   * Like `grace`, never for a response that was never fresh.
    * @defaultValue 0
    */
   staleIfError?: Duration

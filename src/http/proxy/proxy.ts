@@ -243,6 +243,7 @@ export class ProxyHandler {
     if (
       decision === 'revalidate' &&
       o.grace > 0 &&
+      f.lifetime > 0 &&
       age > f.lifetime &&
       reqCC.noCache === undefined &&
       reqCC.maxAge === undefined &&
@@ -541,7 +542,7 @@ export class ProxyHandler {
       this.#clock.now(),
     )
     const resCC: CacheControl =
-      f.cc.staleIfError === undefined && o.staleIfError > 0
+      f.cc.staleIfError === undefined && o.staleIfError > 0 && f.lifetime > 0
         ? { ...f.cc, staleIfError: Math.floor(o.staleIfError / 1000) }
         : f.cc
     if (!staleIfErrorAllows(f.lifetime, age, resCC, ctx.reqCC)) return false
@@ -614,8 +615,10 @@ export class ProxyHandler {
     const initialAge = currentAge({ ageValue: ageValue(up.headers.age), date, requestTime, responseTime }, responseTime)
     let keepMs = 0
     if (reason === undefined) {
-      const swr = Math.max((cc.staleWhileRevalidate ?? 0) * 1000, o.grace)
-      const sie = Math.max((cc.staleIfError ?? 0) * 1000, o.staleIfError)
+      // The grace and staleIfError options stand in for directives the origin did not
+      // send; a response it never made fresh (no freshness at all) is not theirs to serve.
+      const swr = Math.max((cc.staleWhileRevalidate ?? 0) * 1000, lifetime > 0 ? o.grace : 0)
+      const sie = Math.max((cc.staleIfError ?? 0) * 1000, lifetime > 0 ? o.staleIfError : 0)
       // Keeping a response that was never fresh and cannot be validated would only hold memory.
       const useful = lifetime > 0 || record.etag !== undefined || record['last-modified'] !== undefined
       keepMs = Math.max(0, (lifetime - initialAge) * 1000) + Math.max(swr, sie, useful ? o.keep : 0)
@@ -766,8 +769,8 @@ export class ProxyHandler {
     if (opts === undefined) {
       // A freshened response: same tags, storage time recomputed from its new headers.
       const f = factsOf(stored, o.targets, o.heuristicFraction)
-      const swr = Math.max((f.cc.staleWhileRevalidate ?? 0) * 1000, o.grace)
-      const sie = Math.max((f.cc.staleIfError ?? 0) * 1000, o.staleIfError)
+      const swr = Math.max((f.cc.staleWhileRevalidate ?? 0) * 1000, f.lifetime > 0 ? o.grace : 0)
+      const sie = Math.max((f.cc.staleIfError ?? 0) * 1000, f.lifetime > 0 ? o.staleIfError : 0)
       ttl = Math.max(0, (f.lifetime - stored.a) * 1000) + Math.max(swr, sie, o.keep)
       tags = tagsFor(
         ctx.host,
