@@ -865,6 +865,12 @@ export class ProxyHandler {
         res.writeHead(status, head)
         upRes.pipe(res)
       }
+      // pipe() leaves the client waiting when the origin's body breaks off: end it as broken too.
+      const broken = () => {
+        if (!upRes.complete) res.destroy()
+      }
+      upRes.on('aborted', broken)
+      upRes.on('error', broken)
       if (SAFE_METHODS.has(method)) {
         send()
         return
