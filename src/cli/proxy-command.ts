@@ -87,7 +87,7 @@ export function parseProxyArgs(argv: readonly string[]): ProxyCliConfig & { help
     values.config === undefined ? {} : (JSON.parse(readFileSync(values.config, 'utf8')) as ProxyCliConfig)
   const cfg: ProxyCliConfig & { help?: boolean } = { ...file }
   if (values.origin !== undefined) cfg.origin = values.origin
-  if (values.port !== undefined) cfg.port = Number(values.port)
+  if (values.port !== undefined) cfg.port = portFlag('--port', values.port)
   if (values.host !== undefined) cfg.host = values.host
   if (values.store !== undefined) cfg.store = values.store
   if (values['max-object-size'] !== undefined) cfg.maxObjectSize = values['max-object-size']
@@ -97,11 +97,26 @@ export function parseProxyArgs(argv: readonly string[]): ProxyCliConfig & { help
   if (values['stale-if-error'] !== undefined) cfg.staleIfError = values['stale-if-error']
   if (values['collapse-wait'] !== undefined) cfg.collapseWait = values['collapse-wait']
   if (values['trust-forwarded'] === true) cfg.trustForwarded = true
-  if (values['dashboard-port'] !== undefined) cfg.dashboardPort = Number(values['dashboard-port'])
+  if (values['dashboard-port'] !== undefined) cfg.dashboardPort = portFlag('--dashboard-port', values['dashboard-port'])
   const token = values['admin-token'] ?? process.env.CACHESTACK_ADMIN_TOKEN
   if (token !== undefined && token !== '') cfg.adminToken = token
   if (values.help === true) cfg.help = true
   return cfg
+}
+
+/** A port from a flag: a whole number from 0 to 65535, else an error naming the flag. */
+function portFlag(flag: string, value: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN
+  if (!(n >= 0 && n <= 65535))
+    throw new Error(`${flag} must be a port number from 0 to 65535; got ${JSON.stringify(value)}`)
+  return n
+}
+
+/** Checks a port read from the config file. */
+function checkPort(name: string, value: unknown): void {
+  if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 65535)) {
+    throw new Error(`"${name}" must be a port number from 0 to 65535; got ${JSON.stringify(value)}`)
+  }
 }
 
 /** Builds the cache a `--store` spec names. Redis and SQLite load only when asked for. */
@@ -123,23 +138,36 @@ export async function cacheForStore(spec: string, maxSize: Size | undefined): Pr
 export async function startProxy(cfg: ProxyCliConfig): Promise<ProxyServer> {
   if (cfg.origin === undefined) throw new Error('--origin is required (for example --origin http://127.0.0.1:3000)')
   const { port, host, store, dashboardPort, ...options } = cfg
+  checkPort('port', port)
+  checkPort('dashboardPort', dashboardPort)
   const cache = await cacheForStore(store ?? 'memory', cfg.maxSize)
-  const server = createProxy({ ...options, origin: cfg.origin, cache })
   let closeDashboard: (() => Promise<void>) | undefined
-  if (dashboardPort !== undefined) {
-    const { serveDashboard } = await import('../dashboard.js')
-    const auth = cfg.adminToken === undefined ? {} : { auth: { token: cfg.adminToken } }
-    const d = await serveDashboard(cache, { port: dashboardPort, ...auth })
-    closeDashboard = () => d.close()
-    process.stdout.write(`cachestack dashboard on ${d.url}\n`)
+  let server: ProxyServer | undefined
+  try {
+    server = createProxy({ ...options, origin: cfg.origin, cache })
+    if (dashboardPort !== undefined) {
+      const { serveDashboard } = await import('../dashboard.js')
+      const auth = cfg.adminToken === undefined ? {} : { auth: { token: cfg.adminToken } }
+      const d = await serveDashboard(cache, { port: dashboardPort, ...auth })
+      closeDashboard = () => d.close()
+      process.stdout.write(`cachestack dashboard on ${d.url}\n`)
+    }
+    const listening = server
+    await new Promise<void>((resolve, reject) => {
+      listening.once('error', reject)
+      listening.listen(port ?? 8080, host ?? '0.0.0.0', () => resolve())
+    })
+  } catch (err) {
+    // A Redis store holds connections open: without closing it the process would
+    // print the error and then never exit.
+    await closeDashboard?.().catch(() => {})
+    server?.close()
+    await cache.close().catch(() => {})
+    throw err
   }
   server.on('close', () => {
     closeDashboard?.().catch(() => {})
     cache.close().catch(() => {})
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port ?? 8080, host ?? '0.0.0.0', () => resolve())
   })
   return server
 }

@@ -179,7 +179,7 @@ describe('cachestack proxy start-up errors', () => {
       child.once('exit', (code) => resolve({ code, err }))
     })
 
-  it.fails.skipIf(!hasRedis)(
+  it.skipIf(!hasRedis)(
     'exits after a bad option even with a Redis store open',
     async () => {
       const { code, err } = await run(['--origin', 'notaurl', '--store', REDIS_URL])
@@ -189,7 +189,33 @@ describe('cachestack proxy start-up errors', () => {
     10_000,
   )
 
-  it.fails('a port that is not a number is a usage error naming the flag', async () => {
+  it.skipIf(!hasRedis)(
+    'exits when the port is taken, with a Redis store open',
+    async () => {
+      const taken = http.createServer()
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+      const port = (taken.address() as { port: number }).port
+      try {
+        const { code, err } = await run([
+          '--origin',
+          'http://127.0.0.1:9',
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--store',
+          REDIS_URL,
+        ])
+        expect(err).toMatch(/EADDRINUSE/)
+        expect(code).toBe(1)
+      } finally {
+        taken.close()
+      }
+    },
+    10_000,
+  )
+
+  it('a port that is not a number is a usage error naming the flag', async () => {
     const { code, err } = await run(['--origin', 'http://127.0.0.1:9', '--port', 'abc'])
     expect(err).toMatch(/--port/)
     expect(code).toBe(2)
