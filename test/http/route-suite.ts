@@ -109,6 +109,46 @@ export function runRouteSuite(framework: string, makeServer: MakeServer): void {
       expect(t.runs()).toBe(1)
     })
 
+    it('a revalidating client on a miss gets its 304 and the full response is stored', async () => {
+      const t = await setup({ ttl: '60s', tags: ['page'] }, () => ({
+        headers: { 'content-type': 'text/plain' },
+        body: 'hello',
+      }))
+      await t.get('/page')
+      const etag = (await t.get('/page')).headers.etag as string
+      await t.cache.invalidateTags(['page'])
+      // Every browser that has the page revalidates: the handler still renders it whole, once.
+      const a = await t.get('/page', { 'if-none-match': etag })
+      expect(a.status).toBe(304)
+      expect(a.body).toBe('')
+      expect(a.headers.etag).toBe(etag)
+      expect(t.seen[1]!.headers['if-none-match']).toBeUndefined()
+      const b = await t.get('/page')
+      expect(b.status).toBe(200)
+      expect(b.body).toBe('hello')
+      expect(b.headers['cache-status']).toBe('cachestack; hit')
+      expect(t.runs()).toBe(2)
+      // A client whose copy is out of date gets the full response.
+      await t.cache.invalidateTags(['page'])
+      const c = await t.get('/page', { 'if-none-match': '"old"' })
+      expect(c.status).toBe(200)
+      expect(c.body).toBe('hello')
+      expect(t.runs()).toBe(3)
+    })
+
+    it('a revalidating client of a body over maxBodySize gets it whole', async () => {
+      const t = await setup({ ttl: '60s', maxBodySize: 8 }, () => ({
+        headers: { 'content-type': 'text/plain' },
+        body: ['0123456789', 'abcdefghij', 'klm'],
+      }))
+      const a = await t.get('/big', { 'if-none-match': '"x"', 'if-modified-since': 'Sat, 29 Oct 1994 19:43:31 GMT' })
+      expect(a.status).toBe(200)
+      expect(a.body).toBe('0123456789abcdefghijklm')
+      const b = await t.get('/big')
+      expect(b.body).toBe('0123456789abcdefghijklm')
+      expect(t.runs()).toBe(2)
+    })
+
     it('answers HEAD from the stored GET, without a body', async () => {
       const t = await setup({ ttl: '60s' }, () => ({ headers: { 'content-type': 'text/plain' }, body: 'hello' }))
       await t.get('/h')

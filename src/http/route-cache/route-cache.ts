@@ -88,12 +88,31 @@ export interface Leader {
   headers(current: (name: string) => string | undefined): [string, string][]
   /** The largest body worth capturing. */
   readonly maxBodySize: number
+  /**
+   * Whether the client that leads asked conditionally (`If-None-Match`,
+   * `If-Modified-Since`) and the handler's full response, described by its
+   * status and a reader of its headers, matches: then the adapter sends the
+   * client a 304 while it still captures (and stores) the full response. The
+   * conditional fields are in {@link Leader.strip}, so the handler itself
+   * always renders the full response; else a revalidating client would get a
+   * 304 from the handler, which is not stored, and a route whose clients all
+   * revalidate would never fill.
+   */
+  notModified(status: number, current: (name: string) => string | undefined): boolean
+  /** Whether the leading request carried `If-None-Match` or `If-Modified-Since`. */
+  readonly conditional: boolean
   /** Stores the captured response (when the rules allow) and releases waiters. */
   complete(captured: Captured | undefined): void
 }
 
 const UNCACHEABLE = Object.freeze({ v: 1, uncacheable: true }) as unknown as StoredResponse
 type Value = StoredResponse | VaryIndex
+
+/** Request preconditions a leader's handler never sees (see {@link Leader.notModified}). */
+const CONDITIONAL_FIELDS = ['if-none-match', 'if-modified-since'] as const
+
+/** Fields a 304 made from a full response leaves out: they describe the content (RFC 9110 §15.4.5). */
+export const NOT_ON_304: readonly string[] = ['content-length', 'content-type', 'transfer-encoding']
 
 // Hop-by-hop fields and those that describe one transfer, not the stored content.
 const DROP = new Set([...HOP_BY_HOP_FIELDS, 'age', 'date', 'content-length', 'cache-status'])
@@ -332,10 +351,21 @@ export class RouteCache<Req, Ctx> {
     const o = this.#o
     const requestTime = this.#clock.now()
     let done = false
+    const inm = getHeader(headers, 'if-none-match')
+    const ims = getHeader(headers, 'if-modified-since')
+    const conditional = inm !== undefined || ims !== undefined
+    const preconditions: Record<string, string> = {}
+    if (inm !== undefined) preconditions['if-none-match'] = inm
+    if (ims !== undefined) preconditions['if-modified-since'] = ims
     return {
       kind: 'leader',
-      strip: o.strip,
+      strip: conditional ? [...o.strip, ...CONDITIONAL_FIELDS] : o.strip,
       maxBodySize: o.maxBodySize,
+      conditional,
+      notModified: (status, current) =>
+        conditional &&
+        status === 200 &&
+        isNotModified('GET', preconditions, { etag: current('etag'), lastModified: current('last-modified') }),
       headers: (current) => this.#leaderHeaders(current, tags),
       complete: (captured) => {
         if (done) return

@@ -19,7 +19,7 @@ import type { AssetManifest } from '../../assets/fingerprint.js'
 import { type CacheControlOptions, cacheControlValue } from '../../headers/cache-control-header.js'
 import { pathTag } from '../../route-cache/key.js'
 import type { CachedOptions } from '../../route-cache/options.js'
-import { type Leader, RouteCache, type Sender } from '../../route-cache/route-cache.js'
+import { type Leader, NOT_ON_304, RouteCache, type Sender } from '../../route-cache/route-cache.js'
 import { bodyETag } from '../../route-cache/stored-response.js'
 
 /** Per-route options: {@link CachedOptions} without `cache` (the plugin's is used unless given). */
@@ -94,6 +94,13 @@ const onSend: onSendHookHandler = (request, reply, payload, done) => {
     }
     leaders.delete(request)
     leader.complete(captured(request, reply, buf.byteLength > leader.maxBodySize ? undefined : Buffer.from(buf)))
+    if (leader.notModified(reply.statusCode, (n) => headerString(reply.getHeader(n)))) {
+      // The client revalidated and the full response (captured above) matches: a 304 for it.
+      for (const name of NOT_ON_304) reply.removeHeader(name)
+      reply.code(304)
+      done(null, null)
+      return
+    }
     done(null, payload)
     return
   }

@@ -7,7 +7,8 @@ import type { Context, MiddlewareHandler } from 'hono'
 import type { AssetManifest } from '../../assets/fingerprint.js'
 import { type CacheControlOptions, cacheControlValue } from '../../headers/cache-control-header.js'
 import type { CachedOptions } from '../../route-cache/options.js'
-import { type Captured, type Leader, RouteCache, type Sender } from '../../route-cache/route-cache.js'
+import { type Captured, type Leader, NOT_ON_304, RouteCache, type Sender } from '../../route-cache/route-cache.js'
+import { bodyETag } from '../../route-cache/stored-response.js'
 
 const sender: Sender<Context> = {
   send(c, status, head, body) {
@@ -80,12 +81,71 @@ async function lead(leader: Leader, c: Context, next: () => Promise<void>): Prom
     leader.complete({ status, headers: tuples(), body: new Uint8Array(0) })
     return
   }
+  if (leader.conditional && status === 200) {
+    // A revalidating client: read the response first (up to maxBodySize), so
+    // its ETag is known, and answer 304 when it matches; the cache gets the full response.
+    const read = await readUpTo(res.body, leader.maxBodySize)
+    if (read.rest !== undefined) {
+      // Too large to keep: sent as it is, not stored.
+      c.res = new Response(read.rest, { status, statusText: res.statusText, headers })
+      leader.complete(undefined)
+      return
+    }
+    const body = read.body
+    if (!headers.has('etag')) headers.set('etag', bodyETag(body))
+    if (leader.notModified(status, (n) => headers.get(n) ?? undefined)) {
+      const head304 = new Headers(headers)
+      for (const name of NOT_ON_304) head304.delete(name)
+      c.res = new Response(null, { status: 304, headers: head304 })
+    } else {
+      c.res = new Response(body, { status, statusText: res.statusText, headers })
+    }
+    leader.complete({ status, headers: tuples(), body })
+    return
+  }
   const [toClient, toCache] = res.body.tee()
   c.res = new Response(toClient, { status, statusText: res.statusText, headers })
   void capture(toCache, leader.maxBodySize).then(
     (body) => leader.complete({ status, headers: tuples(), body } satisfies Captured),
     () => leader.complete(undefined),
   )
+}
+
+/**
+ * Reads a body whole when it fits in `max` bytes; else returns a stream that
+ * replays what was read and then the rest.
+ */
+async function readUpTo(
+  stream: ReadableStream<Uint8Array>,
+  max: number,
+): Promise<{ body: Uint8Array; rest?: undefined } | { body?: undefined; rest: ReadableStream<Uint8Array> }> {
+  const reader = stream.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) return { body: Buffer.concat(chunks, size) }
+    chunks.push(value)
+    size += value.byteLength
+    if (size > max) break
+  }
+  let i = 0
+  const rest = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (i < chunks.length) {
+        controller.enqueue(chunks[i]!)
+        chunks[i++] = new Uint8Array(0)
+        return
+      }
+      const { done, value } = await reader.read()
+      if (done) controller.close()
+      else controller.enqueue(value)
+    },
+    cancel(reason) {
+      return reader.cancel(reason)
+    },
+  })
+  return { rest }
 }
 
 async function capture(stream: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array | undefined> {

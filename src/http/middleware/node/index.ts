@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, OutgoingHttpHeader, ServerResponse } from 'node:http'
 import type { CachedOptions } from '../../route-cache/options.js'
-import { type Leader, RouteCache, type Sender } from '../../route-cache/route-cache.js'
+import { type Leader, NOT_ON_304, RouteCache, type Sender } from '../../route-cache/route-cache.js'
 import { bodyETag } from '../../route-cache/stored-response.js'
 
 /** A connect-style middleware. */
@@ -64,6 +64,9 @@ export function lead(leader: Leader, req: IncomingMessage, res: ServerResponse, 
     chunks.push(Buffer.from(buf)) // a copy: the handler may reuse its buffer
   }
   let decorated = false
+  /** Set when the client is sent a 304 instead of the full response: what to capture. */
+  let fullStatus: number | undefined
+  let fullHeaders: [string, string | string[] | number | undefined][] | undefined
   // A compression layer below this one sets Content-Encoding after we see the
   // headers and encodes bytes we never see: what we capture is the identity body.
   let encodingAtHead: string | undefined
@@ -95,6 +98,15 @@ export function lead(leader: Leader, req: IncomingMessage, res: ServerResponse, 
     this.statusCode = status
     decorate()
     encodingAtHead = headerString(this.getHeader('content-encoding'))
+    if (leader.notModified(status, (n) => headerString(this.getHeader(n)))) {
+      // The client revalidated and the full response matches: it gets a 304
+      // (node drops the body), the cache gets the full 200 captured here.
+      fullStatus = status
+      fullHeaders = Object.entries(this.getHeaders()) as [string, string | string[] | number | undefined][]
+      for (const name of NOT_ON_304) this.removeHeader(name)
+      this.statusCode = 304
+      return writeHead.call(this, 304)
+    }
     return message === undefined ? writeHead.call(this, status) : writeHead.call(this, status, message)
   } as ServerResponse['writeHead']
   res.write = function writeCaptured(this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
@@ -112,14 +124,19 @@ export function lead(leader: Leader, req: IncomingMessage, res: ServerResponse, 
     return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest)
   } as ServerResponse['end']
   res.once('finish', () => {
-    let headers = Object.entries(res.getHeaders()) as [string, string | string[] | number | undefined][]
+    let headers =
+      fullHeaders ?? (Object.entries(res.getHeaders()) as [string, string | string[] | number | undefined][])
     if (headerString(res.getHeader('content-encoding')) !== encodingAtHead) {
       headers = headers.filter(([name]) => name !== 'content-encoding')
     }
     if (outer.size > 0) {
       headers = headers.filter(([name, value]) => !outer.has(name) || outer.get(name) !== headerString(value))
     }
-    leader.complete({ status: res.statusCode, headers, body: overflow ? undefined : Buffer.concat(chunks, size) })
+    leader.complete({
+      status: fullStatus ?? res.statusCode,
+      headers,
+      body: overflow ? undefined : Buffer.concat(chunks, size),
+    })
   })
   res.once('close', () => leader.complete(undefined))
   next()
