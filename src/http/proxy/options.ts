@@ -93,8 +93,21 @@ export interface ProxyOptions {
    * @defaultValue false
    */
   trustForwarded?: boolean
-  /** How long the origin may take to send response headers before the request fails (502/504, or stale-if-error). @defaultValue `'30s'` */
+  /**
+   * How long the origin may take to send response headers before the request
+   * fails (504, or stale-if-error). The body is bounded by `bodyTimeout` instead.
+   * @defaultValue `'30s'`
+   */
   originTimeout?: Duration
+  /**
+   * Once the response headers have arrived, how long the origin may stay
+   * silent between two pieces of the body before the transfer is cut (the
+   * client's connection is then closed, and nothing is stored). Separate from
+   * `originTimeout` so a slow or streaming body (server-sent events, long
+   * polls) is not cut by the headers' deadline. 0: no limit.
+   * @defaultValue `'5m'`
+   */
+  bodyTimeout?: Duration
   /**
    * The admin token. When set, `POST <adminPath>` with `Authorization: Bearer <token>`
    * purges by URL, prefix or surrogate key. @defaultValue none: the endpoint is off
@@ -121,6 +134,7 @@ export interface ResolvedProxyOptions {
   trustForwarded: boolean
   heuristicFraction: number
   originTimeout: number
+  bodyTimeout: number
   collapseWait: number
   adminToken: string | undefined
   adminPath: string
@@ -140,6 +154,7 @@ const KNOWN = new Set([
   'trustForwarded',
   'heuristicFraction',
   'originTimeout',
+  'bodyTimeout',
   'collapseWait',
   'adminToken',
   'adminPath',
@@ -194,6 +209,7 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
     trustForwarded,
     heuristicFraction: fraction,
     originTimeout: parseDuration(options.originTimeout ?? '30s', 'originTimeout'),
+    bodyTimeout: parseDuration(options.bodyTimeout ?? '5m', 'bodyTimeout'),
     collapseWait,
     adminToken: options.adminToken,
     adminPath,

@@ -505,6 +505,8 @@ export class ProxyHandler {
     up.on('timeout', () => up.destroy(new Error('origin timeout')))
     up.on('error', (err) => this.#originError(ctx, err))
     up.on('response', (upRes) => {
+      // originTimeout bounded the wait for these headers; the body has its own idle limit.
+      up.setTimeout(this.#o.bodyTimeout)
       try {
         this.#deliver(ctx, upRes, requestTime)
       } catch (err) {
@@ -856,6 +858,7 @@ export class ProxyHandler {
       )
     })
     up.on('response', (upRes) => {
+      up.setTimeout(this.#o.bodyTimeout)
       const status = upRes.statusCode ?? 502
       const head = cleanHeaders(upRes.rawHeaders, hopByHop(upRes.headers), undefined)
       const entry: Entry = { fwd, fwdStatus: status }
