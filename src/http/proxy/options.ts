@@ -105,7 +105,7 @@ export interface ProxyOptions {
    * client's connection is then closed, and nothing is stored). Separate from
    * `originTimeout` so a slow or streaming body (server-sent events, long
    * polls) is not cut by the headers' deadline. 0: no limit.
-   * @defaultValue `'5m'`
+   * @defaultValue `'30s'`
    */
   bodyTimeout?: Duration
   /**
@@ -209,7 +209,7 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
     trustForwarded,
     heuristicFraction: fraction,
     originTimeout: parseDuration(options.originTimeout ?? '30s', 'originTimeout'),
-    bodyTimeout: parseDuration(options.bodyTimeout ?? '5m', 'bodyTimeout'),
+    bodyTimeout: parseDuration(options.bodyTimeout ?? '30s', 'bodyTimeout'),
     collapseWait,
     adminToken: options.adminToken,
     adminPath,
