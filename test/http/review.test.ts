@@ -37,3 +37,27 @@ describe('conditional requests on a miss', () => {
     }
   })
 })
+
+describe('repeated header fields on a hit', () => {
+  it('keeps every Link line when outer middleware has set headers (Express X-Powered-By)', async () => {
+    const cache = createCache({ tiers: [memoryStore()] })
+    const app = express()
+    app.get('/page', cached({ cache, ttl: '1m' }), (_req, res) => {
+      res.append('link', '</a.css>; rel=preload; as=style')
+      res.append('link', '</b.js>; rel=preload; as=script')
+      res.send('page')
+    })
+    const { base, close } = await listen(http.createServer(app))
+    try {
+      const miss = await request(base, '/page')
+      const hit = await request(base, '/page')
+      expect(hit.headers['cache-status']).toBe('cachestack; hit')
+      expect(hit.headers.link).toBe(miss.headers.link)
+      expect(hit.headers.link).toContain('a.css')
+      expect(hit.headers.link).toContain('b.js')
+    } finally {
+      await close()
+      await cache.close()
+    }
+  })
+})

@@ -149,6 +149,18 @@ export function runRouteSuite(framework: string, makeServer: MakeServer): void {
       expect(t.runs()).toBe(2)
     })
 
+    it('replays every line of a repeated header field', async () => {
+      const t = await setup({ ttl: '60s' }, () => ({
+        headers: { 'content-type': 'text/plain', link: ['</a.css>; rel=preload', '</b.js>; rel=preload'] },
+        body: 'page',
+      }))
+      await t.get('/links')
+      const hit = await t.get('/links')
+      expect(hit.headers['cache-status']).toBe('cachestack; hit')
+      expect(hit.headers.link).toContain('</a.css>; rel=preload')
+      expect(hit.headers.link).toContain('</b.js>; rel=preload')
+    })
+
     it('answers HEAD from the stored GET, without a body', async () => {
       const t = await setup({ ttl: '60s' }, () => ({ headers: { 'content-type': 'text/plain' }, body: 'hello' }))
       await t.get('/h')

@@ -21,6 +21,7 @@ import { pathTag } from '../../route-cache/key.js'
 import type { CachedOptions } from '../../route-cache/options.js'
 import { type Leader, NOT_ON_304, RouteCache, type Sender } from '../../route-cache/route-cache.js'
 import { bodyETag } from '../../route-cache/stored-response.js'
+import { writeStored } from '../node/write-stored.js'
 
 /** Per-route options: {@link CachedOptions} without `cache` (the plugin's is used unless given). */
 export type FastifyRouteCacheOptions = Omit<CachedOptions<FastifyRequest>, 'cache'> & { cache?: Cache }
@@ -48,7 +49,7 @@ const sender: Sender<FastifyReply> = {
       const v = own[name]
       if (v !== undefined) raw.setHeader(name, v as string | string[] | number)
     }
-    raw.writeHead(status, head as string[])
+    writeStored(raw, status, head)
     if (body === null) raw.end()
     else raw.end(body)
   },

@@ -8,13 +8,14 @@ import type { IncomingMessage, OutgoingHttpHeader, ServerResponse } from 'node:h
 import type { CachedOptions } from '../../route-cache/options.js'
 import { type Leader, NOT_ON_304, RouteCache, type Sender } from '../../route-cache/route-cache.js'
 import { bodyETag } from '../../route-cache/stored-response.js'
+import { writeStored } from './write-stored.js'
 
 /** A connect-style middleware. */
 export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void
 
 const sender: Sender<ServerResponse> = {
   send(res, status, head, body) {
-    res.writeHead(status, head as string[])
+    writeStored(res, status, head)
     if (body === null) res.end()
     else res.end(body)
   },
