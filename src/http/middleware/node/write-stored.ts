@@ -15,7 +15,7 @@ import type { ServerResponse } from 'node:http'
  * @internal shared by the node:http, Express and Fastify adapters
  */
 export function writeStored(res: ServerResponse, status: number, head: readonly string[]): void {
-  if (res.getHeaderNames().length === 0) {
+  if (!hasRepeated(head) || res.getHeaderNames().length === 0) {
     res.writeHead(status, head as string[])
     return
   }
@@ -27,4 +27,24 @@ export function writeStored(res: ServerResponse, status: number, head: readonly 
   }
   for (const [name, values] of fields) res.setHeader(name, values.length === 1 ? values[0]! : values)
   res.writeHead(status)
+}
+
+/** Per stored head (its names never change, only the Age and Cache-Status values): whether a name repeats. */
+const REPEATED = new WeakMap<readonly string[], boolean>()
+
+function hasRepeated(head: readonly string[]): boolean {
+  let r = REPEATED.get(head)
+  if (r === undefined) {
+    const names = new Set<string>()
+    r = false
+    for (let i = 0; i < head.length; i += 2) {
+      if (names.has(head[i]!)) {
+        r = true
+        break
+      }
+      names.add(head[i]!)
+    }
+    REPEATED.set(head, r)
+  }
+  return r
 }
