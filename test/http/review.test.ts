@@ -2,10 +2,16 @@
  * Route-cache defects found in review, each reproduced against real servers.
  */
 import http from 'node:http'
+import fastifyCookie from '@fastify/cookie'
+import fastifySession from '@fastify/session'
 import express from 'express'
+import session from 'express-session'
+import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { cached } from '../../src/express.js'
+import { fastifyCache } from '../../src/fastify.js'
 import { createCache, memoryStore } from '../../src/index.js'
+import { fastifySessionStore } from '../../src/session.js'
 import { listen, request } from './helpers.js'
 
 describe('conditional requests on a miss', () => {
@@ -55,6 +61,62 @@ describe('repeated header fields on a hit', () => {
       expect(hit.headers.link).toBe(miss.headers.link)
       expect(hit.headers.link).toContain('a.css')
       expect(hit.headers.link).toContain('b.js')
+    } finally {
+      await close()
+      await cache.close()
+    }
+  })
+})
+
+describe('Fastify with a session plugin', () => {
+  it('never stores a response carrying the session cookie @fastify/session sets in onSend', async () => {
+    const cache = createCache({ tiers: [memoryStore()] })
+    const sessions = createCache({ tiers: [memoryStore()] })
+    const app = Fastify()
+    await app.register(fastifyCookie)
+    await app.register(fastifySession, {
+      secret: 'a-secret-with-at-least-32-characters!!',
+      store: fastifySessionStore({ cache: sessions }),
+      saveUninitialized: true,
+      cookie: { secure: false },
+    })
+    await app.register(fastifyCache, { cache, ttl: '1m' })
+    app.get('/home', { config: { cache: true } }, async () => 'home')
+    const base = await app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const a = await request(base, '/home')
+      expect(a.headers['set-cookie']).toBeDefined()
+      const b = await request(base, '/home')
+      expect(b.headers['cache-status']).not.toBe('cachestack; hit')
+      expect(b.headers['set-cookie']).not.toEqual(a.headers['set-cookie'])
+    } finally {
+      await app.close()
+      await cache.close()
+      await sessions.close()
+    }
+  })
+})
+
+describe('a revalidating leader behind express-session', () => {
+  it('does not store a response the session middleware set a cookie on', async () => {
+    const cache = createCache({ tiers: [memoryStore()] })
+    const app = express()
+    app.use(session({ secret: 'x'.repeat(32), resave: false, saveUninitialized: true }))
+    let runs = 0
+    app.get('/page', cached({ cache, ttl: '1m' }), (_req, res) => {
+      runs++
+      res.send('page')
+    })
+    const { base, close } = await listen(http.createServer(app))
+    try {
+      const a = await request(base, '/page', { headers: { 'if-none-match': '"stale"' } })
+      expect(a.headers['set-cookie']).toBeDefined()
+      const etag = String(a.headers.etag)
+      const b = await request(base, '/page', { headers: { 'if-none-match': etag } })
+      expect(b.status).toBe(304)
+      expect(b.headers['set-cookie']).toBeDefined()
+      await request(base, '/page')
+      expect(runs).toBe(3)
     } finally {
       await close()
       await cache.close()

@@ -103,10 +103,21 @@ export function lead(leader: Leader, req: IncomingMessage, res: ServerResponse, 
       // The client revalidated and the full response matches: it gets a 304
       // (node drops the body), the cache gets the full 200 captured here.
       fullStatus = status
-      fullHeaders = Object.entries(this.getHeaders()) as [string, string | string[] | number | undefined][]
-      for (const name of NOT_ON_304) this.removeHeader(name)
+      const content: [string, string | string[] | number | undefined][] = []
+      for (const name of NOT_ON_304) {
+        const v = this.getHeader(name)
+        if (v !== undefined) content.push([name, v])
+        this.removeHeader(name)
+      }
       this.statusCode = 304
-      return writeHead.call(this, 304)
+      const out = writeHead.call(this, 304)
+      // Read after the write: outer middleware that hooks writeHead (a session's
+      // Set-Cookie) adds its fields there, and they must count as on a 200.
+      fullHeaders = [
+        ...(Object.entries(this.getHeaders()) as [string, string | string[] | number | undefined][]),
+        ...content,
+      ]
+      return out
     }
     return message === undefined ? writeHead.call(this, status) : writeHead.call(this, status, message)
   } as ServerResponse['writeHead']
