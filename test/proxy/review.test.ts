@@ -37,6 +37,27 @@ describe('cache poisoning through unkeyed forwarding headers', () => {
     expect(victim.body).toBe('http|')
   })
 
+  it('a client X-Forwarded-For is replaced by its address, not extended', async () => {
+    r = await rig((q, res) => {
+      res.writeHead(200, { 'cache-control': 'no-store' })
+      res.end(`${q.headers['x-forwarded-for']}|${q.headers['x-real-ip'] ?? ''}`)
+    })
+    expect((await r.get('/ip', { 'x-forwarded-for': '6.6.6.6', 'x-real-ip': '6.6.6.6' })).body).toBe('127.0.0.1|')
+  })
+
+  it('trustForwarded extends X-Forwarded-For and does not key on addresses', async () => {
+    r = await rig(
+      (q, res) => {
+        res.writeHead(200, { 'cache-control': 'max-age=60' })
+        res.end(String(q.headers['x-forwarded-for']))
+      },
+      { trustForwarded: true },
+    )
+    expect((await r.get('/a', { 'x-forwarded-for': '10.0.0.1' })).body).toBe('10.0.0.1, 127.0.0.1')
+    expect((await r.get('/a', { 'x-forwarded-for': '10.0.0.2' })).body).toBe('10.0.0.1, 127.0.0.1')
+    expect(r.hits()).toBe(1)
+  })
+
   it('a method override never reaches a fetch whose answer is stored', async () => {
     r = await rig((q, res) => {
       res.writeHead(200, { 'cache-control': 'max-age=60' })

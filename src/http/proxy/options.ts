@@ -85,9 +85,11 @@ export interface ProxyOptions {
    * `-Proto`, `-Port`, `-Prefix`, …) come from a proxy you trust, such as a TLS
    * terminator in front of this one. `false`: a client's values are dropped
    * before the origin sees them (the proxy sends `X-Forwarded-Proto: http` and
-   * appends to `X-Forwarded-For`), since an origin that builds links from them
-   * would have a spoofed value stored for everyone. `true`: they are passed on
-   * and are part of the cache key. Method and URL overrides
+   * sets `X-Forwarded-For` to the client's address alone), since an origin that
+   * builds links from them would have a spoofed value stored for everyone, and
+   * one that counts addresses would count a spoofed one. `true`: they are
+   * passed on (the client's address appended to `X-Forwarded-For`) and the
+   * host, scheme, port and prefix fields are part of the cache key. Method and URL overrides
    * (`X-HTTP-Method-Override`, `X-Original-URL`, …) are never sent on a
    * fetch whose answer may be stored.
    * @defaultValue false

@@ -993,10 +993,13 @@ function retained304(head: readonly string[]): string[] {
  * them, and the cache key does not hold them, so a spoofed value would be
  * stored for everyone (James Kettle, "Practical Web Cache Poisoning", 2018).
  * Dropped from client requests unless `trustForwarded` is set, in which case
- * they are part of the key.
+ * they are part of the key. The client address fields are here too: the
+ * proxy sets `X-Forwarded-For` itself.
  */
 const FORWARDING = new Set([
   'forwarded',
+  'x-forwarded-for',
+  'x-real-ip',
   'x-forwarded-host',
   'x-forwarded-server',
   'x-forwarded-proto',
@@ -1007,7 +1010,8 @@ const FORWARDING = new Set([
   'x-url-scheme',
   'front-end-https',
 ])
-const FORWARDING_KEYED = [...FORWARDING].sort()
+/** The forwarding fields that can change a body (links, redirects): keyed when trusted. Addresses are not. */
+const FORWARDING_KEYED = [...FORWARDING].filter((n) => n !== 'x-forwarded-for' && n !== 'x-real-ip').sort()
 
 /**
  * Request fields that make an origin answer another URL or method than the
@@ -1070,9 +1074,11 @@ function forwardHeaders(
   out.host = host
   const remote = req.socket?.remoteAddress
   if (remote !== undefined) {
-    const prior = req.headers['x-forwarded-for']
+    // An untrusted client's own X-Forwarded-For is replaced, not extended: an
+    // origin reading its first address (a rate limiter) would count a spoofed one.
+    const prior = trustForwarded ? req.headers['x-forwarded-for'] : undefined
     out['x-forwarded-for'] = prior === undefined ? remote : `${prior}, ${remote}`
-  }
+  } else if (!trustForwarded) delete out['x-forwarded-for']
   out['x-forwarded-proto'] ??= 'http'
   // RFC 9110 §7.6.3: a gateway sends Via on the requests it forwards.
   const via = out.via
