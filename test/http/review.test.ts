@@ -10,7 +10,7 @@ import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { cached } from '../../src/express.js'
 import { fastifyCache } from '../../src/fastify.js'
-import { createCache, memoryStore } from '../../src/index.js'
+import { createCache, manualClock, memoryStore } from '../../src/index.js'
 import { fastifySessionStore } from '../../src/session.js'
 import { listen, request } from './helpers.js'
 
@@ -117,6 +117,36 @@ describe('a revalidating leader behind express-session', () => {
       expect(b.headers['set-cookie']).toBeDefined()
       await request(base, '/page')
       expect(runs).toBe(3)
+    } finally {
+      await close()
+      await cache.close()
+    }
+  })
+})
+
+describe('route grace as a fallback', () => {
+  it('a handler that throws, and the requests waiting on it, get the stored response', async () => {
+    const clock = manualClock()
+    const cache = createCache({ tiers: [memoryStore()], clock })
+    const app = express()
+    let runs = 0
+    app.get('/p', cached({ cache, ttl: '1s', grace: '1h', clock }), async (_req, res, next) => {
+      runs++
+      if (runs === 1) {
+        res.send('good')
+        return
+      }
+      await new Promise((r) => setTimeout(r, 50))
+      next(new Error('db down'))
+    })
+    const { base, close } = await listen(http.createServer(app))
+    try {
+      expect((await request(base, '/p')).body).toBe('good')
+      clock.advance('5s')
+      const replies = await Promise.all(Array.from({ length: 5 }, () => request(base, '/p')))
+      expect(replies.map((r) => `${r.status} ${r.body}`)).toEqual(Array(5).fill('200 good'))
+      expect(runs).toBe(2)
+      expect(replies.every((r) => /stale-if-error/.test(String(r.headers['cache-status'])))).toBe(true)
     } finally {
       await close()
       await cache.close()

@@ -161,6 +161,48 @@ export function runRouteSuite(framework: string, makeServer: MakeServer): void {
       expect(hit.headers.link).toContain('</b.js>; rel=preload')
     })
 
+    it('within grace, a failing handler is answered with the stored response (stale-if-error)', async () => {
+      let fail = false
+      const t = await setup(
+        { ttl: '10s', grace: '1h' },
+        (): AppResponse =>
+          fail
+            ? { status: 500, headers: { 'content-type': 'text/plain', 'x-error': '1' }, body: 'db down' }
+            : { headers: { 'content-type': 'text/plain' }, body: 'good' },
+      )
+      expect((await t.get('/g')).body).toBe('good')
+      fail = true
+      t.clock.advance('30s')
+      const a = await t.get('/g')
+      expect(a.status).toBe(200)
+      expect(a.body).toBe('good')
+      expect(a.headers['x-error']).toBeUndefined()
+      expect(a.headers.age).toBe('30')
+      expect(a.headers['cache-status']).toBe('cachestack; hit; fwd-status=500; detail=stale-if-error')
+      // Nothing was stored by the failure: the next request tries the handler again.
+      const b = await t.get('/g')
+      expect(b.body).toBe('good')
+      expect(t.runs()).toBe(3)
+      // Past grace, the failure goes through.
+      t.clock.advance('2h')
+      const c = await t.get('/g')
+      expect(c.status).toBe(500)
+      expect(c.body).toBe('db down')
+    })
+
+    it('without grace, a failing handler is sent as it is', async () => {
+      let fail = false
+      const t = await setup({ ttl: '10s', grace: 0 }, () =>
+        fail ? { status: 503, body: 'down' } : { headers: { 'content-type': 'text/plain' }, body: 'good' },
+      )
+      await t.get('/g0')
+      fail = true
+      t.clock.advance('30s')
+      const a = await t.get('/g0')
+      expect(a.status).toBe(503)
+      expect(a.body).toBe('down')
+    })
+
     it('answers HEAD from the stored GET, without a body', async () => {
       const t = await setup({ ttl: '60s' }, () => ({ headers: { 'content-type': 'text/plain' }, body: 'hello' }))
       await t.get('/h')

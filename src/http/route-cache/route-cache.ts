@@ -63,6 +63,16 @@ export interface Bypass {
   readonly cacheStatus: string | undefined
 }
 
+/** A stored response sent in place of a failed handler's (see {@link Leader.stale}). */
+export interface StaleAnswer {
+  /** Its status. */
+  readonly status: number
+  /** Flat `[name, value, …]` headers, Age and Cache-Status included. */
+  readonly head: readonly string[]
+  /** Its body (send none for HEAD). */
+  readonly body: Uint8Array
+}
+
 /** The one {@link Served} value. */
 export const SERVED: Served = Object.freeze({ kind: 'served' })
 
@@ -101,6 +111,16 @@ export interface Leader {
   notModified(status: number, current: (name: string) => string | undefined): boolean
   /** Whether the leading request carried `If-None-Match` or `If-Modified-Since`. */
   readonly conditional: boolean
+  /**
+   * The stored response to send instead of the handler's when the handler
+   * failed (`status` ≥ 500) and the route's `grace` still holds an older one
+   * (RFC 5861 stale-if-error), or `undefined`. `head` is the adapter's own
+   * copy, with `Age` and `Cache-Status` filled in. An adapter that sends it
+   * calls {@link Leader.failed} instead of {@link Leader.complete}.
+   */
+  stale(status: number): StaleAnswer | undefined
+  /** The handler failed: waiters get the stale response within grace, if any; nothing is stored. */
+  failed(): void
   /** Stores the captured response (when the rules allow) and releases waiters. */
   complete(captured: Captured | undefined): void
 }
@@ -142,6 +162,8 @@ export class RouteCache<Req, Ctx> {
   readonly #bypassMethod: Bypass
   readonly #bypassCredentials: Bypass
   readonly #bypassUncacheable: Bypass
+  /** Stale values a failed leader handed to its waiters, so they say so in Cache-Status. */
+  readonly #servedStale = new WeakSet<object>()
   /** Values produced by a leader in this process, so waiters can tell "collapsed" from "hit". */
   readonly #produced = new WeakMap<object, { sec: string; stored: StoredResponse } | true>()
 
@@ -288,8 +310,8 @@ export class RouteCache<Req, Ctx> {
       loaded = cache.getOrSet<Value>(
         key,
         (lctx) =>
-          new Promise<Value>((resolve) => {
-            leader = this.#leader(lctx, resolve, headers, primary, indexVary, tags)
+          new Promise<Value>((resolve, reject) => {
+            leader = this.#leader(lctx, resolve, reject, headers, primary, indexVary, tags)
             started()
           }),
         {
@@ -314,7 +336,12 @@ export class RouteCache<Req, Ctx> {
     if (value === undefined || value === UNCACHEABLE) return this.#bypassUncacheable
     const mine = this.#produced.get(value)
     if (!isVaryIndex(value)) {
-      this.#serve(ctx, value, mine === undefined ? this.#hit : this.#collapsed, method, headers)
+      const status = this.#servedStale.has(value)
+        ? this.#staleStatus(undefined)
+        : mine === undefined
+          ? this.#hit
+          : this.#collapsed
+      this.#serve(ctx, value, status, method, headers)
       return SERVED
     }
     // The leader's response varies on headers the route does not key: serve it
@@ -334,6 +361,17 @@ export class RouteCache<Req, Ctx> {
     return this.#slow(ctx, req, method, url, headers, key2, key, value.vary)
   }
 
+  /** The Cache-Status of a stale response sent because the handler failed (RFC 9211, RFC 5861). */
+  #staleStatus(fwdStatus: number | undefined): string | undefined {
+    const name = this.#o.cacheStatus
+    if (name === false) return undefined
+    return formatCacheStatus(
+      fwdStatus === undefined
+        ? { cache: name, hit: true, detail: 'stale-if-error' }
+        : { cache: name, hit: true, fwdStatus, detail: 'stale-if-error' },
+    )
+  }
+
   #tags(req: Req, url: string): string[] {
     const t = this.#o.tags
     const own = t === undefined ? [] : typeof t === 'function' ? t(req) : t
@@ -343,6 +381,7 @@ export class RouteCache<Req, Ctx> {
   #leader(
     lctx: LoaderContext<Value>,
     resolve: (v: Value) => void,
+    reject: (err: Error) => void,
     headers: HeadersLike,
     key: string,
     indexVary: readonly string[] | undefined,
@@ -351,6 +390,8 @@ export class RouteCache<Req, Ctx> {
     const o = this.#o
     const requestTime = this.#clock.now()
     let done = false
+    const sv = lctx.staleValue
+    const stale = sv !== undefined && sv !== UNCACHEABLE && !isVaryIndex(sv) ? sv : undefined
     const inm = getHeader(headers, 'if-none-match')
     const ims = getHeader(headers, 'if-modified-since')
     const conditional = inm !== undefined || ims !== undefined
@@ -367,8 +408,33 @@ export class RouteCache<Req, Ctx> {
         status === 200 &&
         isNotModified('GET', preconditions, { etag: current('etag'), lastModified: current('last-modified') }),
       headers: (current) => this.#leaderHeaders(current, tags),
+      stale: (status) => {
+        if (status < 500 || stale === undefined) return undefined
+        const p = prepared(stale, this.#hit)
+        const head = p.head.slice()
+        head[p.ageAt] = ageString(Math.max(0, Math.floor((this.#clock.now() - stale.t) / 1000)))
+        if (p.statusAt !== -1) head[p.statusAt] = this.#staleStatus(status)!
+        return { status: stale.s, head, body: stale.b }
+      },
+      failed: () => {
+        if (done) return
+        done = true
+        if (stale === undefined) resolve(UNCACHEABLE)
+        else {
+          this.#servedStale.add(stale)
+          // A failed load within grace: the cache answers every waiter with the stale value.
+          reject(new Error('the route handler failed'))
+        }
+      },
       complete: (captured) => {
         if (done) return
+        if (captured !== undefined && captured.status >= 500 && stale !== undefined) {
+          // Sent as it was (the adapter could not swap it), but waiters may still get the stale one.
+          done = true
+          this.#servedStale.add(stale)
+          reject(new Error('the route handler failed'))
+          return
+        }
         done = true
         let value: Value = UNCACHEABLE
         try {

@@ -87,6 +87,30 @@ const onSend: onSendHookHandler = (request, reply, payload, done) => {
     done(null, payload)
     return
   }
+  if (reply.statusCode >= 500) {
+    const stale = leader.stale(reply.statusCode)
+    if (stale !== undefined) {
+      // The handler failed and the route's grace holds an older response: send
+      // that one, with the outer hooks' headers and without the handler's.
+      const outer = outerHeaders.get(request)
+      for (const name of Object.keys(reply.getHeaders())) if (outer?.has(name) !== true) reply.removeHeader(name)
+      const fields = new Map<string, string[]>()
+      for (let i = 0; i < stale.head.length; i += 2) {
+        const list = fields.get(stale.head[i]!)
+        if (list === undefined) fields.set(stale.head[i]!, [stale.head[i + 1]!])
+        else list.push(stale.head[i + 1]!)
+      }
+      for (const [name, values] of fields) reply.header(name, values.length === 1 ? values[0]! : values)
+      reply.code(stale.status)
+      if (payload !== null && typeof (payload as { destroy?: unknown }).destroy === 'function') {
+        ;(payload as { destroy(): void }).destroy()
+      }
+      leaders.delete(request)
+      leader.failed()
+      done(null, Buffer.from(stale.body.buffer, stale.body.byteOffset, stale.body.byteLength))
+      return
+    }
+  }
   for (const [name, value] of leader.headers((n) => headerString(reply.getHeader(n)))) reply.header(name, value)
   const buf = toBuffer(payload)
   if (buf !== undefined) {

@@ -65,6 +65,23 @@ async function lead(leader: Leader, c: Context, next: () => Promise<void>): Prom
     throw err
   }
   const res = c.res
+  if (res.status >= 500) {
+    const stale = leader.stale(res.status)
+    if (stale !== undefined) {
+      // The handler failed and the route's grace holds an older response: send that one.
+      await res.body?.cancel()
+      const head = new Headers()
+      for (let i = 0; i < stale.head.length; i += 2) head.append(stale.head[i]!, stale.head[i + 1]!)
+      // Unset first: Hono merges the previous response's headers into a new one.
+      c.res = undefined as unknown as Response
+      c.res = new Response(stale.body as ConstructorParameters<typeof Response>[0], {
+        status: stale.status,
+        headers: head,
+      })
+      leader.failed()
+      return
+    }
+  }
   const headers = new Headers(res.headers)
   for (const [name, value] of leader.headers((n) => headers.get(n) ?? undefined)) headers.set(name, value)
   const status = res.status
