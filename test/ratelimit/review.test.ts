@@ -5,7 +5,7 @@ import http from 'node:http'
 import express from 'express'
 import { describe, expect, it } from 'vitest'
 import { addressKey } from '../../src/ratelimit/middleware/shared.js'
-import { expressRateLimit, rateLimit } from '../../src/ratelimit.js'
+import { expressRateLimit, memoryRateLimitStore, rateLimit } from '../../src/ratelimit.js'
 import { redisAvailable, redisClientFor, uniquePrefix } from '../helpers/redis.js'
 import { listen, request } from '../http/helpers.js'
 
@@ -57,5 +57,51 @@ describe('the default key', () => {
     } finally {
       await close()
     }
+  })
+})
+
+describe('the memory store at its bound', () => {
+  /** Counts the steps of every Map iterator while `fn` runs (the store's sweeps walk its Map). */
+  function mapSteps(fn: () => void): number {
+    const proto = Object.getPrototypeOf(new Map().entries()) as { next: () => IteratorResult<unknown> }
+    const next = proto.next
+    let steps = 0
+    proto.next = function counted(this: unknown) {
+      steps++
+      return next.call(this)
+    }
+    try {
+      fn()
+    } finally {
+      proto.next = next
+    }
+    return steps
+  }
+
+  it('takes a new key in constant work, not a sweep of every key (a flood of new keys is not a CPU lever)', () => {
+    const store = memoryRateLimitStore({ maxKeys: 50_000 })
+    const now = 1_000_000
+    const call = (key: string, at = now) =>
+      store.consume({ key, algorithm: 'fixed', limit: 5, window: 60_000, cost: 1, now: at })
+    for (let i = 0; i < 50_000; i++) call(`k${i}`)
+    const steps = mapSteps(() => {
+      for (let i = 0; i < 100; i++) call(`flood${i}`)
+    })
+    expect(steps).toBeLessThan(100 * 20)
+  })
+
+  it('still prefers an expired key to a live one, and keeps the newest', () => {
+    const store = memoryRateLimitStore({ maxKeys: 3 })
+    const take = (key: string, now: number, window = 1000) =>
+      store.consume({ key, algorithm: 'fixed', limit: 1, window, cost: 1, now })
+    take('short', 0, 10)
+    take('a', 0)
+    take('b', 0)
+    take('c', 100) // full: 'short' has expired and makes room
+    expect(take('a', 100).allowed).toBe(false)
+    expect(take('b', 100).allowed).toBe(false)
+    expect(take('c', 100).allowed).toBe(false)
+    take('d', 100) // nothing expired: the oldest ('a') goes
+    expect(take('a', 100).allowed).toBe(true)
   })
 })
