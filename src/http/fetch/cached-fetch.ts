@@ -75,6 +75,34 @@ function header(list: readonly [string, string][], name: string): string | undef
   return out
 }
 
+/**
+ * The request without its caller's `AbortSignal`: a fetch shared by coalesced
+ * callers must not fail them all because the first one gave up.
+ */
+function detached(request: Request): Request {
+  return new Request(request, { signal: null })
+}
+
+/** `promise`, or a rejection with the signal's reason as soon as `signal` aborts (this caller alone gives up). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(v)
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(err)
+      },
+    )
+  })
+}
+
 function noBody(status: number): boolean {
   return status === 204 || status === 205 || status === 304
 }
@@ -343,12 +371,19 @@ export function cachedFetch(
       }
       if (reqCC.onlyIfCached === true) return new Response(null, { status: 504, statusText: 'Gateway Timeout' })
       const stale = entry
-      const snap = await coalesce(flightId(key, request), () => revalidate(key, request, reqCC, stale))
+      const snap = await untilAborted(
+        coalesce(flightId(key, request), () => revalidate(key, request, reqCC, stale)),
+        request.signal,
+      )
       return respond(snap, head, undefined, undefined)
     }
     if (reqCC.onlyIfCached === true) return new Response(null, { status: 504, statusText: 'Gateway Timeout' })
     if (head) return upstream(request)
-    const snap = await coalesce(flightId(key, request), () => fetchAndStore(key, request, reqCC, undefined))
+    const forAll = detached(request)
+    const snap = await untilAborted(
+      coalesce(flightId(key, request), () => fetchAndStore(key, forAll, reqCC, undefined)),
+      request.signal,
+    )
     return respond(snap, false, undefined, undefined)
   }
 
@@ -358,7 +393,8 @@ export function cachedFetch(
     const lastModified = header(stale.headers, 'last-modified')
     if (etag !== undefined) headers.set('if-none-match', etag)
     if (lastModified !== undefined) headers.set('if-modified-since', lastModified)
-    const conditional = new Request(request.url, { method: 'GET', headers, signal: request.signal })
+    // No caller's signal: the fetch is shared by every coalesced caller (and may run in the background).
+    const conditional = new Request(request.url, { method: 'GET', headers })
     return fetchAndStore(key, conditional, reqCC, stale)
   }
 }
