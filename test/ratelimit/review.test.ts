@@ -5,7 +5,7 @@ import http from 'node:http'
 import express from 'express'
 import { describe, expect, it } from 'vitest'
 import { addressKey } from '../../src/ratelimit/middleware/shared.js'
-import { expressRateLimit, memoryRateLimitStore, rateLimit } from '../../src/ratelimit.js'
+import { type Decision, expressRateLimit, memoryRateLimitStore, rateLimit } from '../../src/ratelimit.js'
 import { redisAvailable, redisClientFor, uniquePrefix } from '../helpers/redis.js'
 import { listen, request } from '../http/helpers.js'
 
@@ -93,7 +93,7 @@ describe('the memory store at its bound', () => {
   it('still prefers an expired key to a live one, and keeps the newest', () => {
     const store = memoryRateLimitStore({ maxKeys: 3 })
     const take = (key: string, now: number, window = 1000) =>
-      store.consume({ key, algorithm: 'fixed', limit: 1, window, cost: 1, now })
+      store.consume({ key, algorithm: 'fixed', limit: 1, window, cost: 1, now }) as Decision
     take('short', 0, 10)
     take('a', 0)
     take('b', 0)
