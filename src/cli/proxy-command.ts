@@ -83,8 +83,7 @@ export function parseProxyArgs(argv: readonly string[]): ProxyCliConfig & { help
     },
     strict: true,
   })
-  const file: ProxyCliConfig =
-    values.config === undefined ? {} : (JSON.parse(readFileSync(values.config, 'utf8')) as ProxyCliConfig)
+  const file: ProxyCliConfig = values.config === undefined ? {} : readConfig(values.config)
   const cfg: ProxyCliConfig & { help?: boolean } = { ...file }
   if (values.origin !== undefined) cfg.origin = values.origin
   if (values.port !== undefined) cfg.port = portFlag('--port', values.port)
@@ -102,6 +101,26 @@ export function parseProxyArgs(argv: readonly string[]): ProxyCliConfig & { help
   if (token !== undefined && token !== '') cfg.adminToken = token
   if (values.help === true) cfg.help = true
   return cfg
+}
+
+/** The config file's options, or an error naming the file and what is wrong with it. */
+function readConfig(path: string): ProxyCliConfig {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new Error(`cannot read --config ${path}: ${(err as Error).message}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (err) {
+    throw new Error(`--config ${path} is not valid JSON: ${(err as Error).message}`)
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new Error(`--config ${path} must hold a JSON object of options, such as {"origin": "http://127.0.0.1:3000"}`)
+  }
+  return parsed as ProxyCliConfig
 }
 
 /** A port from a flag: a whole number from 0 to 65535, else an error naming the flag. */

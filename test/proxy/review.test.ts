@@ -2,7 +2,10 @@
  * Defects found in review, each reproduced against real servers.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { REDIS_URL, redisAvailable } from '../helpers/redis.js'
@@ -257,6 +260,19 @@ describe('cachestack proxy start-up errors', () => {
     },
     10_000,
   )
+
+  it('a config file that is not JSON is named in the error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cs-proxy-config-'))
+    const file = join(dir, 'proxy.json')
+    writeFileSync(file, '{"origin": ')
+    try {
+      const { code, err } = await run(['--config', file])
+      expect(code).toBe(2)
+      expect(err).toContain(`--config ${file} is not valid JSON`)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 10_000)
 
   it('a port that is not a number is a usage error naming the flag', async () => {
     const { code, err } = await run(['--origin', 'http://127.0.0.1:9', '--port', 'abc'])
