@@ -113,6 +113,8 @@ async function lead(leader: Leader, c: Context, next: () => Promise<void>): Prom
     if (leader.notModified(status, (n) => headers.get(n) ?? undefined)) {
       const head304 = new Headers(headers)
       for (const name of NOT_ON_304) head304.delete(name)
+      // Unset first: Hono would merge the full response's headers (Content-Length) back in.
+      c.res = undefined as unknown as Response
       c.res = new Response(null, { status: 304, headers: head304 })
     } else {
       c.res = new Response(body, { status, statusText: res.statusText, headers })
