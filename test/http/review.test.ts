@@ -2,6 +2,7 @@
  * Route-cache defects found in review, each reproduced against real servers.
  */
 import http from 'node:http'
+import http2 from 'node:http2'
 import fastifyCookie from '@fastify/cookie'
 import fastifySession from '@fastify/session'
 import express from 'express'
@@ -149,6 +150,37 @@ describe('route grace as a fallback', () => {
       expect(replies.every((r) => /stale-if-error/.test(String(r.headers['cache-status'])))).toBe(true)
     } finally {
       await close()
+      await cache.close()
+    }
+  })
+})
+
+describe('HTTP/2 (Fastify, h2c)', () => {
+  it('keys on :authority, so two hosts never share an entry', async () => {
+    const cache = createCache({ tiers: [memoryStore()] })
+    const app = Fastify({ http2: true })
+    await app.register(fastifyCache, { cache, ttl: '1m' })
+    app.get('/home', { config: { cache: true } }, async (req) => `site ${req.host}`)
+    const base = await app.listen({ port: 0, host: '127.0.0.1' })
+    const session = http2.connect(base)
+    const get = (authority: string) =>
+      new Promise<string>((resolve, reject) => {
+        const s = session.request({ ':path': '/home', ':authority': authority })
+        let body = ''
+        s.setEncoding('utf8')
+        s.on('data', (c: string) => {
+          body += c
+        })
+        s.on('end', () => resolve(body))
+        s.on('error', reject)
+        s.end()
+      })
+    try {
+      expect(await get('a.example')).toBe('site a.example')
+      expect(await get('b.example')).toBe('site b.example')
+    } finally {
+      session.close()
+      await app.close()
       await cache.close()
     }
   })

@@ -141,7 +141,11 @@ export class ProxyHandler {
   /** Handles one request. */
   handle(req: IncomingMessage, res: ServerResponse): void {
     let url = req.url ?? '/'
-    let host = (req.headers.host ?? this.#o.origin.host).toLowerCase()
+    let host = (
+      req.headers.host ??
+      (req.headers[':authority'] as string | undefined) ??
+      this.#o.origin.host
+    ).toLowerCase()
     if (url.charCodeAt(0) !== 47 /* / */) {
       // Absolute form (RFC 9112 §3.2.2): its authority replaces Host, its path is the target.
       const u = parseAbsolute(url)
@@ -1053,6 +1057,7 @@ function forwardHeaders(
   const hop = hopByHop(req.headers)
   const out: Record<string, string | string[]> = {}
   const skip = (name: string) =>
+    name.charCodeAt(0) === 58 /* : an HTTP/2 pseudo-header */ ||
     hop.has(name) ||
     drop?.has(name) === true ||
     (!trustForwarded && FORWARDING.has(name)) ||

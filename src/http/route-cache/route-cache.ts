@@ -208,7 +208,8 @@ export class RouteCache<Req, Ctx> {
       if (id === undefined) return this.#bypassCredentials
       user = id
     }
-    const host = getHeader(headers, 'host') ?? ''
+    // HTTP/2 carries the host in :authority; a request without either keys on ''.
+    const host = getHeader(headers, 'host') ?? getHeader(headers, ':authority') ?? ''
     let key = `GET ${host.toLowerCase()} ${o.key === undefined ? sortedUrl(url) : escapeKey(o.key(req))}`
     if (o.vary.length > 0) key += `\n${secondaryKey(o.vary, headers)}`
     if (user !== '') key += `\nuser=${user}`
