@@ -178,6 +178,8 @@ describe('HTTP/2 (Fastify, h2c)', () => {
     try {
       expect(await get('a.example')).toBe('site a.example')
       expect(await get('b.example')).toBe('site b.example')
+      expect(await get('a.example')).toBe('site a.example')
+      expect(await get('b.example')).toBe('site b.example')
     } finally {
       session.close()
       await app.close()
