@@ -5,12 +5,15 @@ import http from 'node:http'
 import http2 from 'node:http2'
 import fastifyCookie from '@fastify/cookie'
 import fastifySession from '@fastify/session'
+import { serve } from '@hono/node-server'
 import express from 'express'
 import session from 'express-session'
 import Fastify from 'fastify'
+import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { cached } from '../../src/express.js'
 import { fastifyCache } from '../../src/fastify.js'
+import { cached as honoCached } from '../../src/hono.js'
 import { createCache, manualClock, memoryStore } from '../../src/index.js'
 import { fastifySessionStore } from '../../src/session.js'
 import { listen, request } from './helpers.js'
@@ -183,6 +186,58 @@ describe('HTTP/2 (Fastify, h2c)', () => {
     } finally {
       session.close()
       await app.close()
+      await cache.close()
+    }
+  })
+})
+
+describe('route grace on Fastify and Hono', () => {
+  it('Fastify: a thrown error within grace is answered with the stored response', async () => {
+    const clock = manualClock()
+    const cache = createCache({ tiers: [memoryStore()], clock })
+    const app = Fastify()
+    await app.register(fastifyCache, { cache, ttl: '1s', grace: '1h', clock })
+    let runs = 0
+    app.get('/p', { config: { cache: true } }, async () => {
+      runs++
+      if (runs > 1) throw new Error('db down')
+      return 'good'
+    })
+    const base = await app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      expect((await request(base, '/p')).body).toBe('good')
+      clock.advance('5s')
+      const b = await request(base, '/p')
+      expect(b.status).toBe(200)
+      expect(b.body).toBe('good')
+      expect(String(b.headers['cache-status'])).toContain('detail=stale-if-error')
+    } finally {
+      await app.close()
+      await cache.close()
+    }
+  })
+
+  it('Hono: a thrown error within grace is answered with the stored response', async () => {
+    const clock = manualClock()
+    const cache = createCache({ tiers: [memoryStore()], clock })
+    const app = new Hono()
+    let runs = 0
+    app.get('/p', honoCached({ cache, ttl: '1s', grace: '1h', clock }), (c) => {
+      runs++
+      if (runs > 1) throw new Error('db down')
+      return c.text('good')
+    })
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+    try {
+      expect((await request(base, '/p')).body).toBe('good')
+      clock.advance('5s')
+      const b = await request(base, '/p')
+      expect(b.status).toBe(200)
+      expect(b.body).toBe('good')
+    } finally {
+      server.close()
       await cache.close()
     }
   })
