@@ -105,3 +105,30 @@ describe('the memory store at its bound', () => {
     expect(take('a', 100).allowed).toBe(true)
   })
 })
+
+describe('middleware cost', () => {
+  it('a request that costs 0 is free: admitted, not counted, not an error', async () => {
+    const app = express()
+    app.use(
+      expressRateLimit(rateLimit({ limit: 1, window: '1m' }), {
+        cost: (req) => (req.method === 'GET' ? 0 : 1),
+      }),
+    )
+    app.all('/', (_req, res) => {
+      res.send('ok')
+    })
+    const { base, close } = await listen(http.createServer(app))
+    try {
+      const free = await request(base, '/')
+      expect(free.status).toBe(200)
+      expect(free.headers.ratelimit).toBe('"default";r=1;t=60')
+      expect((await request(base, '/', { method: 'POST' })).status).toBe(200)
+      expect((await request(base, '/', { method: 'POST' })).status).toBe(429)
+      const stillFree = await request(base, '/')
+      expect(stillFree.status).toBe(200)
+      expect(stillFree.headers.ratelimit).toMatch(/r=0/)
+    } finally {
+      await close()
+    }
+  })
+})

@@ -13,7 +13,11 @@ import type { RateLimiter, RateLimitResult } from '../rate-limiter.js'
 export interface RateLimitMiddlewareOptions<R> {
   /** Who is counted. @defaultValue the limiter's `key`, else the client address */
   key?: (req: R) => string | Promise<string>
-  /** Units a request takes (for example more for an expensive route). @defaultValue 1 */
+  /**
+   * Units a request takes (for example more for an expensive route): an
+   * integer ≥ 0. A request that costs 0 is free: never refused, never counted,
+   * and sent the current `RateLimit` figures. @defaultValue 1
+   */
   cost?: (req: R) => number
   /** Requests for which no unit is taken and no header set (health checks, allow-listed clients). @defaultValue none */
   skip?: (req: R) => boolean
@@ -46,6 +50,13 @@ export async function evaluate<R>(
   key: string,
 ): Promise<Verdict> {
   const cost = options.cost === undefined ? 1 : options.cost(req)
+  if (cost === 0) {
+    // A free request: it only looks (a failed store is no reason to refuse it either).
+    const result = { ...(await limiter.check(key)), allowed: true, retryAfter: 0 }
+    const headers =
+      options.headers === false ? {} : rateLimitHeaders(limiter, result, { legacy: options.legacyHeaders === true })
+    return { result, headers, status: 0, body: '', contentType: '' }
+  }
   const result = await limiter.consume(key, cost)
   const all = rateLimitHeaders(limiter, result, { legacy: options.legacyHeaders === true })
   const headers: Record<string, string> = options.headers === false ? {} : all
