@@ -11,9 +11,9 @@ import session from 'express-session'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
-import { cached } from '../../src/express.js'
-import { fastifyCache } from '../../src/fastify.js'
-import { cached as honoCached } from '../../src/hono.js'
+import { cached, cacheControl as expressCacheControl } from '../../src/express.js'
+import { fastifyCache, cacheControl as fastifyCacheControl } from '../../src/fastify.js'
+import { cacheControl as honoCacheControl, cached as honoCached } from '../../src/hono.js'
 import { createCache, manualClock, memoryStore } from '../../src/index.js'
 import { fastifySessionStore } from '../../src/session.js'
 import { listen, request } from './helpers.js'
@@ -239,6 +239,75 @@ describe('route grace on Fastify and Hono', () => {
     } finally {
       server.close()
       await cache.close()
+    }
+  })
+})
+
+describe('cacheControl() and error responses', () => {
+  const options = { public: true, maxAge: '1m', sMaxAge: '1h' } as const
+  const value = 'public, max-age=60, s-maxage=3600'
+
+  it('Express: a thrown error or a 500 is sent without it, a 200 with it, a handler override wins', async () => {
+    const app = express()
+    app.get('/ok', expressCacheControl(options), (_req, res) => {
+      res.send('ok')
+    })
+    app.get('/own', expressCacheControl(options), (_req, res) => {
+      res.set('cache-control', 'no-cache').send('own')
+    })
+    app.get('/throw', expressCacheControl(options), () => {
+      throw new Error('boom')
+    })
+    app.get('/500', expressCacheControl(options), (_req, res) => {
+      res.status(500).send('custom error')
+    })
+    const { base, close } = await listen(http.createServer(app))
+    try {
+      expect((await request(base, '/ok')).headers['cache-control']).toBe(value)
+      expect((await request(base, '/own')).headers['cache-control']).toBe('no-cache')
+      const thrown = await request(base, '/throw')
+      expect(thrown.status).toBe(500)
+      expect(thrown.headers['cache-control']).toBeUndefined()
+      expect((await request(base, '/500')).headers['cache-control']).toBeUndefined()
+    } finally {
+      await close()
+    }
+  })
+
+  it('Fastify: a thrown error is sent without it, a 200 with it', async () => {
+    const app = Fastify()
+    app.get('/ok', { onRequest: fastifyCacheControl(options) }, async () => 'ok')
+    app.get('/throw', { onRequest: fastifyCacheControl(options) }, async () => {
+      throw new Error('boom')
+    })
+    const base = await app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      expect((await request(base, '/ok')).headers['cache-control']).toBe(value)
+      const thrown = await request(base, '/throw')
+      expect(thrown.status).toBe(500)
+      expect(thrown.headers['cache-control']).toBeUndefined()
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('Hono: a thrown error is sent without it, a 200 with it', async () => {
+    const app = new Hono()
+    app.onError((_err, c) => c.text('error', 500))
+    app.get('/ok', honoCacheControl(options), (c) => c.text('ok'))
+    app.get('/throw', honoCacheControl(options), () => {
+      throw new Error('boom')
+    })
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+    try {
+      expect((await request(base, '/ok')).headers['cache-control']).toBe(value)
+      const thrown = await request(base, '/throw')
+      expect(thrown.status).toBe(500)
+      expect(thrown.headers['cache-control']).toBeUndefined()
+    } finally {
+      server.close()
     }
   })
 })

@@ -245,7 +245,8 @@ export const fastifyCache: FastifyPluginCallback<FastifyCacheOptions> = function
 
 /**
  * An `onRequest` hook that sets `Cache-Control` for browsers and CDNs (computed
- * once; the handler may override it).
+ * once; the handler may override it). An error response (status 400 or more)
+ * is sent without it, so a CDN never keeps an error page for the route's lifetime.
  * @example
  * ```ts
  * app.get('/products', { onRequest: cacheControl({ public: true, maxAge: '1m' }) }, list)
@@ -255,6 +256,19 @@ export function cacheControl(options: CacheControlOptions): onRequestHookHandler
   const value = cacheControlValue(options)
   return function cacheControlHeader(_request, reply, done) {
     reply.header('cache-control', value)
+    const raw = reply.raw
+    const writeHead = raw.writeHead as (this: typeof raw, ...args: unknown[]) => typeof raw
+    raw.writeHead = function writeHeadCacheControl(this: typeof raw, status: number, ...rest: unknown[]) {
+      // Fastify passes its reply headers here; an error keeps none of ours.
+      const headers = rest[rest.length - 1] as Record<string, unknown> | undefined
+      if (status >= 400) {
+        if (headers !== undefined && typeof headers === 'object' && headers['cache-control'] === value) {
+          delete headers['cache-control']
+        }
+        if (this.getHeader('cache-control') === value) this.removeHeader('cache-control')
+      }
+      return writeHead.call(this, status, ...rest)
+    } as typeof raw.writeHead
     done()
   }
 }

@@ -217,7 +217,9 @@ export function cached(options: CachedOptions<Context>): MiddlewareHandler {
 }
 
 /**
- * Sets `Cache-Control` for browsers and CDNs on responses that have none (computed once).
+ * Sets `Cache-Control` for browsers and CDNs on responses that have none
+ * (computed once), except error responses (status 400 or more), so a CDN
+ * never keeps an error page for the route's lifetime.
  * @example
  * ```ts
  * app.get('/products', cacheControl({ public: true, maxAge: '1m', staleWhileRevalidate: '1d' }), (c) => c.json(list))
@@ -227,7 +229,7 @@ export function cacheControl(options: CacheControlOptions): MiddlewareHandler {
   const value = cacheControlValue(options)
   return async function cacheControlHeader(c, next) {
     await next()
-    if (!c.res.headers.has('cache-control')) {
+    if (c.res.status < 400 && !c.res.headers.has('cache-control')) {
       try {
         c.res.headers.set('cache-control', value)
       } catch {
