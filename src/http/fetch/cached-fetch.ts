@@ -338,12 +338,19 @@ export function cachedFetch(
     const ccHeader = request.headers.get('cache-control')
     const reqCC = parseCacheControl(ccHeader)
     if (ccHeader === null && /no-cache/i.test(request.headers.get('pragma') ?? '')) reqCC.noCache = true
-    if (reqCC.noStore === true) return upstream(request)
+    // The Fetch standard's cache modes (`fetch(url, { cache: 'no-store' })`) address
+    // the HTTP cache, which this is: honoured as their request directives would be.
+    const mode = request.cache
+    if (reqCC.noStore === true || mode === 'no-store') return upstream(request)
+    if (mode === 'no-cache') reqCC.noCache = true
+    const anyStored = mode === 'force-cache' || mode === 'only-if-cached'
+    if (mode === 'only-if-cached') reqCC.onlyIfCached = true
     const key = keyOf(request)
     const head = method === 'HEAD'
     let entry: Entry | undefined
     try {
-      entry = await cache.get<Entry>(key)
+      // 'reload': fetch anew (and store), whatever is stored.
+      entry = mode === 'reload' ? undefined : await cache.get<Entry>(key)
     } catch {
       entry = undefined
     }
@@ -355,7 +362,8 @@ export function cachedFetch(
       const cc = parseCacheControl(header(entry.headers, 'cache-control'))
       const age = ageOf(entry, now)
       const lifetime = lifetimeOf(entry, cc)
-      const decision = reuse(lifetime, age, cc, reqCC, { shared })
+      // 'force-cache' and 'only-if-cached' take a stored response however stale.
+      const decision = anyStored ? 'stale-acceptable' : reuse(lifetime, age, cc, reqCC, { shared })
       if (decision === 'fresh' || decision === 'stale-acceptable') {
         return respond(snapshotOf(entry), head, age, status({ hit: true, ttl: lifetime - age }))
       }
