@@ -57,20 +57,86 @@ describe('cachedFetch and the Fetch standard cache modes', () => {
       const f = cachedFetch({ cache, clock })
       expect(await (await f(`${base}/a`)).text()).toBe('v1')
       // no-store: straight to the origin, nothing read or stored.
-      expect(await (await f(`${base}/a`, { cache: 'no-store' })).text()).toBe('v2')
+      expect(await (await f(`${base}/a`, { cache: 'no-store' } as RequestInit)).text()).toBe('v2')
       expect(await (await f(`${base}/a`)).text()).toBe('v1')
       expect(n).toBe(2)
       // no-cache: revalidated with the stored validator (a 304 keeps v1).
-      expect(await (await f(`${base}/a`, { cache: 'no-cache' })).text()).toBe('v1')
+      expect(await (await f(`${base}/a`, { cache: 'no-cache' } as RequestInit)).text()).toBe('v1')
       expect(n).toBe(3)
       // force-cache: a stale stored response is used as it is.
       clock.advance('10s')
-      expect(await (await f(`${base}/a`, { cache: 'force-cache' })).text()).toBe('v1')
+      expect(await (await f(`${base}/a`, { cache: 'force-cache' } as RequestInit)).text()).toBe('v1')
       expect(n).toBe(3)
       // reload: fetched anew, and what comes back is stored.
-      expect(await (await f(`${base}/a`, { cache: 'reload' })).text()).toBe('v4')
+      expect(await (await f(`${base}/a`, { cache: 'reload' } as RequestInit)).text()).toBe('v4')
       expect(await (await f(`${base}/a`)).text()).toBe('v4')
       expect(n).toBe(4)
+    } finally {
+      await close()
+      await cache.close()
+    }
+  })
+})
+
+describe('cachedFetch and bodies over maxBodySize', () => {
+  it('streams a large body to the caller instead of buffering it whole', async () => {
+    let release!: () => void
+    const released = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const server = http.createServer(async (_req, res) => {
+      res.writeHead(200, { 'cache-control': 'max-age=60', 'content-type': 'application/octet-stream' })
+      res.write(Buffer.alloc(64 * 1024, 1))
+      // The origin finishes only once the caller has read the first bytes: a
+      // client that waits for the whole body before answering never gets here.
+      await released
+      res.end(Buffer.alloc(64 * 1024, 2))
+    })
+    const { base, close } = await listen(server)
+    const cache = createCache({ tiers: [memoryStore()] })
+    try {
+      const f = cachedFetch({ cache, maxBodySize: '16kb' })
+      const res = await f(`${base}/big`)
+      expect(res.status).toBe(200)
+      const reader = res.body!.getReader()
+      let size = 0
+      const first = await reader.read()
+      size += first.value!.byteLength
+      release()
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) break
+        size += value.byteLength
+      }
+      expect(size).toBe(128 * 1024)
+      expect(res.headers.get('cache-status')).toContain('too-large')
+    } finally {
+      release()
+      await close()
+      await cache.close()
+    }
+  })
+})
+
+describe('cachedFetch: coalesced callers of a body over maxBodySize', () => {
+  it('each gets the whole body (the stream goes to one, the others fetch on their own)', async () => {
+    let hits = 0
+    const server = http.createServer((_req, res) => {
+      hits++
+      setTimeout(() => {
+        res.writeHead(200, { 'cache-control': 'max-age=60' })
+        res.end(Buffer.alloc(40 * 1024, 7))
+      }, 50)
+    })
+    const { base, close } = await listen(server)
+    const cache = createCache({ tiers: [memoryStore()] })
+    try {
+      const f = cachedFetch({ cache, maxBodySize: '16kb' })
+      const sizes = await Promise.all(
+        Array.from({ length: 3 }, async () => (await (await f(`${base}/big`)).arrayBuffer()).byteLength),
+      )
+      expect(sizes).toEqual([40 * 1024, 40 * 1024, 40 * 1024])
+      expect(hits).toBe(3)
     } finally {
       await close()
       await cache.close()

@@ -7,7 +7,8 @@
  * requests carrying `Authorization` or `Cookie` are keyed by a hash of them so
  * one credential's responses never answer another's.
  *
- * Bodies are buffered (up to `maxBodySize`): this is for API calls, not downloads.
+ * Bodies up to `maxBodySize` are buffered and stored; a larger one is streamed
+ * to the caller, never held whole: this is for API calls, not downloads.
  * @module
  */
 import { createHash } from 'node:crypto'
@@ -21,6 +22,7 @@ import { currentAge, freshnessLifetime, reuse, staleIfErrorAllows } from '../sem
 import { parseHttpDate } from '../semantics/headers.js'
 import { notStorableReason } from '../semantics/storable.js'
 import { parseVary, secondaryKey } from '../semantics/vary.js'
+import { readUpTo } from './read-up-to.js'
 
 /** Options of {@link cachedFetch}. */
 export interface CachedFetchOptions {
@@ -32,7 +34,7 @@ export interface CachedFetchOptions {
   clock?: Clock
   /** Behave as a shared cache (honour `s-maxage`, refuse `private`). @defaultValue false */
   shared?: boolean
-  /** The largest body stored. @defaultValue '5mb' */
+  /** The largest body buffered and stored; a larger one is streamed through. @defaultValue '5mb' */
   maxBodySize?: Size
   /**
    * How long a stale response with a validator (ETag or Last-Modified) is
@@ -63,6 +65,12 @@ interface Snapshot {
   statusText: string
   headers: [string, string][]
   body: Uint8Array | null
+  /**
+   * A body over `maxBodySize`: streamed, never buffered whole nor stored, so
+   * only one caller can read it (`claimed`); other coalesced callers fetch alone.
+   */
+  stream?: ReadableStream<Uint8Array>
+  claimed?: boolean
 }
 
 const CONDITIONAL = ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range', 'range']
@@ -222,7 +230,26 @@ export function cachedFetch(
     }
     const headers: [string, string][] = []
     for (const [k, v] of res.headers) headers.push([k, v])
-    const body = noBody(res.status) || request.method === 'HEAD' ? null : new Uint8Array(await res.arrayBuffer())
+    let body: Uint8Array | null = null
+    if (!noBody(res.status) && request.method !== 'HEAD' && res.body !== null) {
+      const read = await readUpTo(res.body, maxBody)
+      if (read.rest !== undefined) {
+        // Too large to store: streamed to the caller instead of held in memory.
+        const headers: [string, string][] = []
+        for (const [k, v] of res.headers) headers.push([k, v])
+        return {
+          status: res.status,
+          statusText: res.statusText,
+          headers: withStatus(
+            headers,
+            status({ fwd: stale === undefined ? 'uri-miss' : 'stale', fwdStatus: res.status, detail: 'too-large' }),
+          ),
+          body: null,
+          stream: read.rest,
+        }
+      }
+      body = read.body
+    }
     const vary = parseVary(res.headers.get('vary'))
     let stored = false
     if (request.method === 'GET' && body !== null && vary !== '*' && body.byteLength <= maxBody) {
@@ -248,6 +275,15 @@ export function cachedFetch(
       ),
       body,
     }
+  }
+
+  /** A too-large response: the first caller reads its stream; any other fetches on its own. */
+  function streamed(snap: Snapshot, request: Request): Response | Promise<Response> {
+    if (snap.claimed === true) return upstream(request)
+    snap.claimed = true
+    const headers = new Headers()
+    for (const [k, v] of snap.headers) headers.append(k, v)
+    return new Response(snap.stream!, { status: snap.status, statusText: snap.statusText, headers })
   }
 
   function withStatus(headers: [string, string][], value: string | undefined): [string, string][] {
@@ -383,6 +419,7 @@ export function cachedFetch(
         coalesce(flightId(key, request), () => revalidate(key, request, reqCC, stale)),
         request.signal,
       )
+      if (snap.stream !== undefined) return streamed(snap, request)
       return respond(snap, head, undefined, undefined)
     }
     if (reqCC.onlyIfCached === true) return new Response(null, { status: 504, statusText: 'Gateway Timeout' })
@@ -392,6 +429,7 @@ export function cachedFetch(
       coalesce(flightId(key, request), () => fetchAndStore(key, forAll, reqCC, undefined)),
       request.signal,
     )
+    if (snap.stream !== undefined) return streamed(snap, request)
     return respond(snap, false, undefined, undefined)
   }
 

@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AssetManifest } from '../../assets/fingerprint.js'
+import { readUpTo } from '../../fetch/read-up-to.js'
 import { type CacheControlOptions, cacheControlValue } from '../../headers/cache-control-header.js'
 import type { CachedOptions } from '../../route-cache/options.js'
 import { type Captured, type Leader, NOT_ON_304, RouteCache, type Sender } from '../../route-cache/route-cache.js'
@@ -128,43 +129,6 @@ async function lead(leader: Leader, c: Context, next: () => Promise<void>): Prom
     (body) => leader.complete({ status, headers: tuples(), body } satisfies Captured),
     () => leader.complete(undefined),
   )
-}
-
-/**
- * Reads a body whole when it fits in `max` bytes; else returns a stream that
- * replays what was read and then the rest.
- */
-async function readUpTo(
-  stream: ReadableStream<Uint8Array>,
-  max: number,
-): Promise<{ body: Uint8Array; rest?: undefined } | { body?: undefined; rest: ReadableStream<Uint8Array> }> {
-  const reader = stream.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) return { body: Buffer.concat(chunks, size) }
-    chunks.push(value)
-    size += value.byteLength
-    if (size > max) break
-  }
-  let i = 0
-  const rest = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (i < chunks.length) {
-        controller.enqueue(chunks[i]!)
-        chunks[i++] = new Uint8Array(0)
-        return
-      }
-      const { done, value } = await reader.read()
-      if (done) controller.close()
-      else controller.enqueue(value)
-    },
-    cancel(reason) {
-      return reader.cancel(reason)
-    },
-  })
-  return { rest }
 }
 
 async function capture(stream: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array | undefined> {
