@@ -151,9 +151,15 @@ export function lead(leader: Leader, req: IncomingMessage, res: ServerResponse, 
     }
     return message === undefined ? writeHead.call(this, status) : writeHead.call(this, status, message)
   } as ServerResponse['writeHead']
+  const swallow = (rest: unknown[]): true => {
+    // The handler's body is dropped; a write callback it waits on still runs.
+    const callback = rest.find((a) => typeof a === 'function') as (() => void) | undefined
+    if (callback !== undefined) process.nextTick(callback)
+    return true
+  }
   res.write = function writeCaptured(this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
-    if (replaced !== undefined) return true
-    if (!this.headersSent && this.statusCode >= 500 && replaceWithStale(this, this.statusCode)) return true
+    if (replaced !== undefined) return swallow(rest)
+    if (!this.headersSent && this.statusCode >= 500 && replaceWithStale(this, this.statusCode)) return swallow(rest)
     wroteBefore = true
     collect(chunk, rest[0])
     return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest)
