@@ -14,6 +14,8 @@ import { describe, expect, it } from 'vitest'
 import { cached, cacheControl as expressCacheControl } from '../../src/express.js'
 import { fastifyCache, cacheControl as fastifyCacheControl } from '../../src/fastify.js'
 import { cacheControl as honoCacheControl, cached as honoCached } from '../../src/hono.js'
+import { unsafeTags } from '../../src/http/route-cache/key.js'
+import { pathTag } from '../../src/http.js'
 import { createCache, manualClock, memoryStore } from '../../src/index.js'
 import { fastifySessionStore } from '../../src/session.js'
 import { listen, request } from './helpers.js'
@@ -309,5 +311,20 @@ describe('cacheControl() and error responses', () => {
     } finally {
       server.close()
     }
+  })
+})
+
+describe('unsafeTags (RFC 9111 §4.4)', () => {
+  it('adds Location and Content-Location on the same host, never another host', () => {
+    expect(unsafeTags('/items?x=1', 'shop.example', '/items/42', undefined)).toEqual([
+      pathTag('/items'),
+      pathTag('/items/42'),
+    ])
+    expect(unsafeTags('/items', 'shop.example', 'https://shop.example/items/43?a=b', 'other')).toEqual([
+      pathTag('/items'),
+      pathTag('/items/43'),
+      pathTag('/other'),
+    ])
+    expect(unsafeTags('/items', 'shop.example', 'https://evil.example/items/1', undefined)).toEqual([pathTag('/items')])
   })
 })

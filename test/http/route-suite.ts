@@ -408,6 +408,34 @@ export function runRouteSuite(framework: string, makeServer: MakeServer): void {
       expect((await t.get('/products')).body).toBe(d.body)
     })
 
+    it('a successful POST also invalidates its Location on the same host (a 404 stored before the item existed)', async () => {
+      let created = false
+      const t = await setup({ ttl: '60s' }, (req): AppResponse => {
+        if (req.method === 'POST') {
+          created = true
+          return { status: 201, headers: { location: '/items/42', 'content-type': 'text/plain' }, body: 'created' }
+        }
+        if (req.url === '/items/7') return { headers: { 'content-type': 'text/plain' }, body: 'seven' }
+        return created
+          ? { headers: { 'content-type': 'text/plain' }, body: 'item 42' }
+          : { status: 404, headers: { 'content-type': 'text/plain' }, body: 'no such item' }
+      })
+      expect((await t.get('/items/42')).status).toBe(404)
+      expect((await t.get('/items/42')).headers['cache-status']).toBe('cachestack; hit')
+      await t.get('/items/7')
+      expect((await t.get('/items', {}, 'POST')).status).toBe(201)
+      // the invalidation runs when the POST's response finishes: poll a moment for it
+      let after = await t.get('/items/42')
+      for (let i = 0; i < 50 && after.status === 404; i++) {
+        await sleep(5)
+        after = await t.get('/items/42')
+      }
+      expect(after.status).toBe(200)
+      expect(after.body).toBe('item 42')
+      // Other items are left alone.
+      expect((await t.get('/items/7')).headers['cache-status']).toBe('cachestack; hit')
+    })
+
     it('sends surrogate keys for CDNs when asked', async () => {
       const t = await setup({ ttl: '60s', tags: ['products', 'catalog'], surrogateKeys: true }, json)
       const a = await t.get('/p')

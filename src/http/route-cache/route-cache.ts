@@ -19,7 +19,7 @@ import { isNotModified } from '../semantics/conditional.js'
 import { freshnessLifetime } from '../semantics/freshness.js'
 import { getHeader, type HeadersLike, HOP_BY_HOP_FIELDS, parseHttpDate } from '../semantics/headers.js'
 import { parseVary, secondaryKey } from '../semantics/vary.js'
-import { fitKey, pathTag, sortedUrl } from './key.js'
+import { fitKey, pathTag, sortedUrl, unsafeTags } from './key.js'
 import type { CachedOptions, ResolvedRouteOptions } from './options.js'
 import { resolveRouteOptions } from './options.js'
 import {
@@ -233,12 +233,23 @@ export class RouteCache<Req, Ctx> {
 
   /**
    * Call after a request with an unsafe method (POST, PUT, PATCH, DELETE)
-   * answered with `status`: a success invalidates the path (RFC 9111 §4.4).
+   * answered with `status`: a success invalidates the path, and the paths its
+   * `Location` and `Content-Location` name on the same host (RFC 9111 §4.4),
+   * so `POST /products` answered `201 Location: /products/42` also drops a
+   * 404 stored for `/products/42` before it existed.
+   * @see https://www.rfc-editor.org/rfc/rfc9111#section-4.4
    */
-  afterUnsafe(method: string, url: string, status: number): void {
+  afterUnsafe(
+    method: string,
+    url: string,
+    status: number,
+    location?: string,
+    contentLocation?: string,
+    host?: string,
+  ): void {
     if (!this.#o.invalidateOnUnsafe || method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return
     if (method === 'TRACE' || status < 200 || status >= 400) return
-    this.#cache.invalidateTags([pathTag(url)]).catch(() => {})
+    this.#cache.invalidateTags(unsafeTags(url, host, location, contentLocation)).catch(() => {})
   }
 
   #user(req: Req, headers: HeadersLike): string | undefined {

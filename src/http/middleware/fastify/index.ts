@@ -17,7 +17,7 @@ import type {
 import type { Cache } from '../../../core/cache.js'
 import type { AssetManifest } from '../../assets/fingerprint.js'
 import { type CacheControlOptions, cacheControlValue } from '../../headers/cache-control-header.js'
-import { pathTag } from '../../route-cache/key.js'
+import { unsafeTags } from '../../route-cache/key.js'
 import type { CachedOptions } from '../../route-cache/options.js'
 import { type Leader, NOT_ON_304, RouteCache, type Sender } from '../../route-cache/route-cache.js'
 import { bodyETag } from '../../route-cache/stored-response.js'
@@ -233,7 +233,14 @@ export const fastifyCache: FastifyPluginCallback<FastifyCacheOptions> = function
     instance.addHook('onResponse', (request, reply, next) => {
       const m = request.method
       if (m !== 'GET' && m !== 'HEAD' && m !== 'OPTIONS' && reply.statusCode >= 200 && reply.statusCode < 400) {
-        cache.invalidateTags([pathTag(request.url)]).catch(() => {})
+        // RFC 9111 §4.4: the target, and Location / Content-Location on the same host.
+        const tags = unsafeTags(
+          request.url,
+          request.host,
+          headerString(reply.getHeader('location')),
+          headerString(reply.getHeader('content-location')),
+        )
+        cache.invalidateTags(tags).catch(() => {})
       }
       next()
     })

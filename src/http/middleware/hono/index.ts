@@ -176,7 +176,16 @@ export function cached(options: CachedOptions<Context>): MiddlewareHandler {
         // an immutable Response (from fetch): leave it as it is
       }
     }
-    if (method !== 'GET' && method !== 'HEAD') core.afterUnsafe(method, url, c.res.status)
+    if (method !== 'GET' && method !== 'HEAD') {
+      const h = c.res.headers
+      core.afterUnsafe(
+        method,
+        url,
+        c.res.status,
+        h.get('location') ?? undefined,
+        h.get('content-location') ?? undefined,
+      )
+    }
   }
 }
 

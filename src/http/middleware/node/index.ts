@@ -238,7 +238,16 @@ export function nodeRouteCache<Req extends IncomingMessage>(
       }
       if (o.cacheStatus !== undefined && !res.headersSent) res.setHeader('cache-status', o.cacheStatus)
       if (method !== 'GET' && method !== 'HEAD') {
-        res.once('finish', () => core.afterUnsafe(method, target, res.statusCode))
+        res.once('finish', () =>
+          core.afterUnsafe(
+            method,
+            target,
+            res.statusCode,
+            headerString(res.getHeader('location')),
+            headerString(res.getHeader('content-location')),
+            req.headers.host ?? headerString(req.headers[':authority']),
+          ),
+        )
       }
       next()
     }
