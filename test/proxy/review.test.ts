@@ -61,6 +61,21 @@ describe('cache poisoning through unkeyed forwarding headers', () => {
     expect(r.hits()).toBe(1)
   })
 
+  it('trustForwarded keys on the host and proto of Forwarded, not on the client it names', async () => {
+    r = await rig(
+      (q, res) => {
+        res.writeHead(200, { 'cache-control': 'max-age=60' })
+        res.end(String(q.headers.forwarded))
+      },
+      { trustForwarded: true },
+    )
+    await r.get('/f', { forwarded: 'for=192.0.2.1;proto=https;host=shop.example' })
+    await r.get('/f', { forwarded: 'for=192.0.2.2;proto=https;host=shop.example' })
+    expect(r.hits()).toBe(1)
+    await r.get('/f', { forwarded: 'for=192.0.2.2;proto=http;host=shop.example' })
+    expect(r.hits()).toBe(2)
+  })
+
   it('a method override never reaches a fetch whose answer is stored', async () => {
     r = await rig((q, res) => {
       res.writeHead(200, { 'cache-control': 'max-age=60' })

@@ -1036,9 +1036,34 @@ const OVERRIDES = new Set([
 /** The key suffix for trusted forwarding fields, empty when the request has none. */
 function forwardedKey(headers: IncomingMessage['headers']): string {
   for (const name of FORWARDING_KEYED) {
-    if (headers[name] !== undefined) return `\n^${secondaryKey(FORWARDING_KEYED, headers)}`
+    if (headers[name] === undefined) continue
+    const forwarded = headers.forwarded
+    // `Forwarded` also names the client (`for=`) and the proxy (`by=`): keyed on
+    // those, every client would get an entry of its own. Only host and proto count.
+    const keyed = forwarded === undefined ? headers : { ...headers, forwarded: forwardedHostProto(forwarded) }
+    return `\n^${secondaryKey(FORWARDING_KEYED, keyed)}`
   }
   return ''
+}
+
+/** The `host=` and `proto=` parameters of a `Forwarded` value (RFC 7239), in order. */
+function forwardedHostProto(value: string): string {
+  const out: string[] = []
+  for (const element of value.split(',')) {
+    for (const pair of element.split(';')) {
+      const eq = pair.indexOf('=')
+      if (eq === -1) continue
+      const name = pair.slice(0, eq).trim().toLowerCase()
+      if (name === 'host' || name === 'proto')
+        out.push(
+          `${name}=${pair
+            .slice(eq + 1)
+            .trim()
+            .toLowerCase()}`,
+        )
+    }
+  }
+  return out.join(';')
 }
 
 /**
