@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { parseProxyArgs } from '../../src/cli/proxy-command.js'
 import { REDIS_URL, redisAvailable } from '../helpers/redis.js'
 import { type Rig, request, rig, status } from './helpers.js'
 
@@ -74,6 +75,11 @@ describe('cache poisoning through unkeyed forwarding headers', () => {
     expect(r.hits()).toBe(1)
     await r.get('/f', { forwarded: 'for=192.0.2.2;proto=http;host=shop.example' })
     expect(r.hits()).toBe(2)
+  })
+
+  it('--trust-forwarded sets trustForwarded', () => {
+    expect(parseProxyArgs(['--origin', 'http://127.0.0.1:9', '--trust-forwarded']).trustForwarded).toBe(true)
+    expect(parseProxyArgs(['--origin', 'http://127.0.0.1:9']).trustForwarded).toBeUndefined()
   })
 
   it('a method override never reaches a fetch whose answer is stored', async () => {
