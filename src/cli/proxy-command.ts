@@ -132,10 +132,14 @@ function portFlag(flag: string, value: string): number {
 }
 
 /** Checks a port read from the config file. */
-function checkPort(name: string, value: unknown): void {
-  if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 65535)) {
+function checkPort(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined
+  // "8080" in a JSON file is as good as 8080 (listen() took both before ports were checked).
+  const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value
+  if (!(Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 65535)) {
     throw new Error(`"${name}" must be a port number from 0 to 65535; got ${JSON.stringify(value)}`)
   }
+  return n as number
 }
 
 /** Builds the cache a `--store` spec names. Redis and SQLite load only when asked for. */
@@ -156,9 +160,9 @@ export async function cacheForStore(spec: string, maxSize: Size | undefined): Pr
 /** Starts the proxy a config describes; resolves the listening server. */
 export async function startProxy(cfg: ProxyCliConfig): Promise<ProxyServer> {
   if (cfg.origin === undefined) throw new Error('--origin is required (for example --origin http://127.0.0.1:3000)')
-  const { port, host, store, dashboardPort, ...options } = cfg
-  checkPort('port', port)
-  checkPort('dashboardPort', dashboardPort)
+  const { port: portOption, host, store, dashboardPort: dashboardOption, ...options } = cfg
+  const port = checkPort('port', portOption)
+  const dashboardPort = checkPort('dashboardPort', dashboardOption)
   const cache = await cacheForStore(store ?? 'memory', cfg.maxSize)
   let closeDashboard: (() => Promise<void>) | undefined
   let server: ProxyServer | undefined

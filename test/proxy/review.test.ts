@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { parseProxyArgs } from '../../src/cli/proxy-command.js'
+import { parseProxyArgs, startProxy } from '../../src/cli/proxy-command.js'
 import { REDIS_URL, redisAvailable } from '../helpers/redis.js'
 import { type Rig, request, rig, status } from './helpers.js'
 
@@ -294,6 +294,19 @@ describe('cachestack proxy start-up errors', () => {
       rmSync(dir, { recursive: true, force: true })
     }
   }, 10_000)
+
+  it('a port given as a string of digits in the config file is taken', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cs-proxy-config-'))
+    const file = join(dir, 'proxy.json')
+    writeFileSync(file, JSON.stringify({ origin: 'http://127.0.0.1:9', host: '127.0.0.1', port: '0' }))
+    try {
+      const server = await startProxy(parseProxyArgs(['--config', file]))
+      expect(server.listening).toBe(true)
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 
   it('a port that is not a number is a usage error naming the flag', async () => {
     const { code, err } = await run(['--origin', 'http://127.0.0.1:9', '--port', 'abc'])
