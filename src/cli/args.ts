@@ -48,7 +48,11 @@ export function parseArgs(argv: readonly string[]): Parsed {
       flags[name] = arg.slice(eq + 1)
     } else {
       const next = argv[i + 1]
-      if (next === undefined || next.startsWith('--')) throw new UsageError(`--${name} needs a value.`)
+      if (next === undefined || next.startsWith('--')) {
+        // Left for the command to judge: an unknown flag is reported as unknown, a known one as missing its value.
+        flags[name] = true
+        continue
+      }
       flags[name] = next
       i++
     }

@@ -18,6 +18,8 @@ export interface Command {
   summary: string
   usage: string
   details: string
+  /** The flags it reads besides the tier's (`--redis`, `--prefix`, `--sqlite`, `--table`) and `--json`/`--help`. */
+  flags?: readonly string[]
   /** Resolves the exit code. */
   run(p: Parsed, io: Io): Promise<number>
 }
@@ -103,6 +105,7 @@ const stats: Command = {
 
 const get: Command = {
   name: 'get',
+  flags: ['values'],
   summary: 'look a key up: fresh or stale, type, size, tags and value',
   usage: 'cachestack get KEY --redis URL | --sqlite PATH [--no-values] [--json]',
   details:
@@ -157,6 +160,7 @@ const invalidateTag: Command = {
 
 const keys: Command = {
   name: 'keys',
+  flags: ['limit'],
   summary: 'list keys matching a pattern (bounded scan)',
   usage: 'cachestack keys PATTERN --redis URL | --sqlite PATH [--limit N] [--json]',
   details:
@@ -176,6 +180,7 @@ const keys: Command = {
 
 const dashboardCommand: Command = {
   name: 'dashboard',
+  flags: ['port', 'host', 'token', 'values'],
   summary: 'serve the live dashboard for a tier',
   usage: 'cachestack dashboard --redis URL | --sqlite PATH [--port 4747] [--host 127.0.0.1] [--token TOKEN]',
   details:
@@ -212,6 +217,10 @@ const dashboardCommand: Command = {
 }
 
 /** @internal Every command, in the order `--help` lists them. */
+/** @internal Flags every command accepts. */
+export const COMMON_FLAGS: readonly string[] = ['redis', 'prefix', 'sqlite', 'table', 'json', 'help', 'version']
+
+/** @internal */
 export const COMMANDS: readonly Command[] = [stats, get, del, invalidateTag, keys, dashboardCommand]
 
 /** @internal */

@@ -52,6 +52,8 @@ const USAGE = `Usage: cachestack proxy --origin URL [options]
   --stale-if-error DUR     serve stale when the origin fails (default 0)
   --collapse-wait DUR      with a redis store, wait this long for another instance's fetch
                            of the same URL rather than fetch it again (default 5s; 0: off)
+  --trust-forwarded        pass X-Forwarded-* / Forwarded from a trusted proxy in front
+                           (keyed on); without it a client's values are dropped
   --admin-token TOKEN      enable POST /.cachestack/purge (or CACHESTACK_ADMIN_TOKEN)
   --dashboard-port N       serve the live dashboard on 127.0.0.1:N (token-protected when set)
   --config FILE            JSON file with the same options (flags win)
@@ -74,17 +76,17 @@ export function parseProxyArgs(argv: readonly string[]): ProxyCliConfig & { help
       'stale-if-error': { type: 'string' },
       'collapse-wait': { type: 'string' },
       'admin-token': { type: 'string' },
+      'trust-forwarded': { type: 'boolean' },
       'dashboard-port': { type: 'string' },
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   })
-  const file: ProxyCliConfig =
-    values.config === undefined ? {} : (JSON.parse(readFileSync(values.config, 'utf8')) as ProxyCliConfig)
+  const file: ProxyCliConfig = values.config === undefined ? {} : readConfig(values.config)
   const cfg: ProxyCliConfig & { help?: boolean } = { ...file }
   if (values.origin !== undefined) cfg.origin = values.origin
-  if (values.port !== undefined) cfg.port = Number(values.port)
+  if (values.port !== undefined) cfg.port = portFlag('--port', values.port)
   if (values.host !== undefined) cfg.host = values.host
   if (values.store !== undefined) cfg.store = values.store
   if (values['max-object-size'] !== undefined) cfg.maxObjectSize = values['max-object-size']
@@ -93,11 +95,51 @@ export function parseProxyArgs(argv: readonly string[]): ProxyCliConfig & { help
   if (values.keep !== undefined) cfg.keep = values.keep
   if (values['stale-if-error'] !== undefined) cfg.staleIfError = values['stale-if-error']
   if (values['collapse-wait'] !== undefined) cfg.collapseWait = values['collapse-wait']
-  if (values['dashboard-port'] !== undefined) cfg.dashboardPort = Number(values['dashboard-port'])
+  if (values['trust-forwarded'] === true) cfg.trustForwarded = true
+  if (values['dashboard-port'] !== undefined) cfg.dashboardPort = portFlag('--dashboard-port', values['dashboard-port'])
   const token = values['admin-token'] ?? process.env.CACHESTACK_ADMIN_TOKEN
   if (token !== undefined && token !== '') cfg.adminToken = token
   if (values.help === true) cfg.help = true
   return cfg
+}
+
+/** The config file's options, or an error naming the file and what is wrong with it. */
+function readConfig(path: string): ProxyCliConfig {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new Error(`cannot read --config ${path}: ${(err as Error).message}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (err) {
+    throw new Error(`--config ${path} is not valid JSON: ${(err as Error).message}`)
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new Error(`--config ${path} must hold a JSON object of options, such as {"origin": "http://127.0.0.1:3000"}`)
+  }
+  return parsed as ProxyCliConfig
+}
+
+/** A port from a flag: a whole number from 0 to 65535, else an error naming the flag. */
+function portFlag(flag: string, value: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN
+  if (!(n >= 0 && n <= 65535))
+    throw new Error(`${flag} must be a port number from 0 to 65535; got ${JSON.stringify(value)}`)
+  return n
+}
+
+/** Checks a port read from the config file. */
+function checkPort(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined
+  // "8080" in a JSON file is as good as 8080 (listen() took both before ports were checked).
+  const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value
+  if (!(Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 65535)) {
+    throw new Error(`"${name}" must be a port number from 0 to 65535; got ${JSON.stringify(value)}`)
+  }
+  return n as number
 }
 
 /** Builds the cache a `--store` spec names. Redis and SQLite load only when asked for. */
@@ -118,24 +160,37 @@ export async function cacheForStore(spec: string, maxSize: Size | undefined): Pr
 /** Starts the proxy a config describes; resolves the listening server. */
 export async function startProxy(cfg: ProxyCliConfig): Promise<ProxyServer> {
   if (cfg.origin === undefined) throw new Error('--origin is required (for example --origin http://127.0.0.1:3000)')
-  const { port, host, store, dashboardPort, ...options } = cfg
+  const { port: portOption, host, store, dashboardPort: dashboardOption, ...options } = cfg
+  const port = checkPort('port', portOption)
+  const dashboardPort = checkPort('dashboardPort', dashboardOption)
   const cache = await cacheForStore(store ?? 'memory', cfg.maxSize)
-  const server = createProxy({ ...options, origin: cfg.origin, cache })
   let closeDashboard: (() => Promise<void>) | undefined
-  if (dashboardPort !== undefined) {
-    const { serveDashboard } = await import('../dashboard.js')
-    const auth = cfg.adminToken === undefined ? {} : { auth: { token: cfg.adminToken } }
-    const d = await serveDashboard(cache, { port: dashboardPort, ...auth })
-    closeDashboard = () => d.close()
-    process.stdout.write(`cachestack dashboard on ${d.url}\n`)
+  let server: ProxyServer | undefined
+  try {
+    server = createProxy({ ...options, origin: cfg.origin, cache })
+    if (dashboardPort !== undefined) {
+      const { serveDashboard } = await import('../dashboard.js')
+      const auth = cfg.adminToken === undefined ? {} : { auth: { token: cfg.adminToken } }
+      const d = await serveDashboard(cache, { port: dashboardPort, ...auth })
+      closeDashboard = () => d.close()
+      process.stdout.write(`cachestack dashboard on ${d.url}\n`)
+    }
+    const listening = server
+    await new Promise<void>((resolve, reject) => {
+      listening.once('error', reject)
+      listening.listen(port ?? 8080, host ?? '0.0.0.0', () => resolve())
+    })
+  } catch (err) {
+    // A Redis store holds connections open: without closing it the process would
+    // print the error and then never exit.
+    await closeDashboard?.().catch(() => {})
+    server?.close()
+    await cache.close().catch(() => {})
+    throw err
   }
   server.on('close', () => {
     closeDashboard?.().catch(() => {})
     cache.close().catch(() => {})
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port ?? 8080, host ?? '0.0.0.0', () => resolve())
   })
   return server
 }

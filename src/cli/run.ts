@@ -6,7 +6,7 @@
  */
 import { isCacheError } from '../core/errors.js'
 import { parseArgs, UsageError } from './args.js'
-import { COMMANDS, commandHelp, type Io, mainHelp } from './commands.js'
+import { COMMANDS, COMMON_FLAGS, commandHelp, type Io, mainHelp } from './commands.js'
 
 /** @internal Runs the CLI with `argv` (without `node` and the script); resolves the exit code. */
 export async function runCli(argv: readonly string[], io: Io): Promise<number> {
@@ -29,6 +29,15 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     if (p.flags.help === true) {
       io.out(commandHelp(command))
       return 0
+    }
+    // A mistyped flag (--prefx) must not be ignored: the command would read the wrong place and look fine.
+    const known = new Set([...COMMON_FLAGS, ...(command.flags ?? [])])
+    for (const name of Object.keys(p.flags)) {
+      if (!known.has(name)) {
+        throw new UsageError(
+          `Unknown option --${name} for "${command.name}". Its options: ${[...known].map((f) => `--${f}`).join(', ')}.`,
+        )
+      }
     }
     return await command.run(p, io)
   } catch (error) {

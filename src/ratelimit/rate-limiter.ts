@@ -37,7 +37,8 @@ export interface RateLimitOptions {
   store?: RateLimitStore | RedisScriptClient
   /**
    * Prefix of every key in the store. Limiters sharing a store and a prefix share counters.
-   * @defaultValue `` `rl:${algorithm}:${limit}:${windowMs}:` ``, so each policy counts apart
+   * @defaultValue `` `rl:${name}:${algorithm}:${limit}:${windowMs}:` `` when `name` is given, else
+   * `` `rl:${algorithm}:${limit}:${windowMs}:` ``, so each policy counts apart
    */
   prefix?: string
   /** The policy's name in the `RateLimit` and `RateLimit-Policy` headers. @defaultValue `'default'` */
@@ -123,12 +124,15 @@ export function rateLimit(options: RateLimitOptions): RateLimiter {
   const algorithm = options.algorithm ?? 'fixed'
   if (!ALGORITHMS.includes(algorithm)) throw invalidOption('algorithm', `one of ${ALGORITHMS.join(', ')}`, algorithm)
   const store = toStore(options.store)
-  const prefix = options.prefix ?? `rl:${algorithm}:${limit}:${window}:`
-  if (typeof prefix !== 'string') throw invalidOption('prefix', 'a string', prefix)
   const name = options.name ?? 'default'
   if (typeof name !== 'string' || !/^[A-Za-z0-9_.:-]+$/.test(name)) {
     throw invalidOption('name', 'letters, digits, "_", ".", ":" or "-"', name)
   }
+  // A named policy counts apart from every other, even one with the same numbers.
+  const prefix =
+    options.prefix ??
+    (options.name === undefined ? `rl:${algorithm}:${limit}:${window}:` : `rl:${name}:${algorithm}:${limit}:${window}:`)
+  if (typeof prefix !== 'string') throw invalidOption('prefix', 'a string', prefix)
   if (options.key !== undefined && typeof options.key !== 'function')
     throw invalidOption('key', 'a function', options.key)
   const failOpen = options.failOpen ?? true

@@ -109,6 +109,101 @@ export function runRouteSuite(framework: string, makeServer: MakeServer): void {
       expect(t.runs()).toBe(1)
     })
 
+    it('a revalidating client on a miss gets its 304 and the full response is stored', async () => {
+      const t = await setup({ ttl: '60s', tags: ['page'] }, () => ({
+        headers: { 'content-type': 'text/plain' },
+        body: 'hello',
+      }))
+      await t.get('/page')
+      const etag = (await t.get('/page')).headers.etag as string
+      await t.cache.invalidateTags(['page'])
+      // Every browser that has the page revalidates: the handler still renders it whole, once.
+      const a = await t.get('/page', { 'if-none-match': etag })
+      expect(a.status).toBe(304)
+      expect(a.body).toBe('')
+      expect(a.headers.etag).toBe(etag)
+      expect(a.headers['content-length']).toBeUndefined()
+      expect(t.seen[1]!.headers['if-none-match']).toBeUndefined()
+      const b = await t.get('/page')
+      expect(b.status).toBe(200)
+      expect(b.body).toBe('hello')
+      expect(b.headers['cache-status']).toBe('cachestack; hit')
+      expect(t.runs()).toBe(2)
+      // A client whose copy is out of date gets the full response.
+      await t.cache.invalidateTags(['page'])
+      const c = await t.get('/page', { 'if-none-match': '"old"' })
+      expect(c.status).toBe(200)
+      expect(c.body).toBe('hello')
+      expect(t.runs()).toBe(3)
+    })
+
+    it('a revalidating client of a body over maxBodySize gets it whole', async () => {
+      const t = await setup({ ttl: '60s', maxBodySize: 8 }, () => ({
+        headers: { 'content-type': 'text/plain' },
+        body: ['0123456789', 'abcdefghij', 'klm'],
+      }))
+      const a = await t.get('/big', { 'if-none-match': '"x"', 'if-modified-since': 'Sat, 29 Oct 1994 19:43:31 GMT' })
+      expect(a.status).toBe(200)
+      expect(a.body).toBe('0123456789abcdefghijklm')
+      const b = await t.get('/big')
+      expect(b.body).toBe('0123456789abcdefghijklm')
+      expect(t.runs()).toBe(2)
+    })
+
+    it('replays every line of a repeated header field', async () => {
+      const t = await setup({ ttl: '60s' }, () => ({
+        headers: { 'content-type': 'text/plain', link: ['</a.css>; rel=preload', '</b.js>; rel=preload'] },
+        body: 'page',
+      }))
+      await t.get('/links')
+      const hit = await t.get('/links')
+      expect(hit.headers['cache-status']).toBe('cachestack; hit')
+      expect(hit.headers.link).toContain('</a.css>; rel=preload')
+      expect(hit.headers.link).toContain('</b.js>; rel=preload')
+    })
+
+    it('within grace, a failing handler is answered with the stored response (stale-if-error)', async () => {
+      let fail = false
+      const t = await setup(
+        { ttl: '10s', grace: '1h' },
+        (): AppResponse =>
+          fail
+            ? { status: 500, headers: { 'content-type': 'text/plain', 'x-error': '1' }, body: 'db down' }
+            : { headers: { 'content-type': 'text/plain' }, body: 'good' },
+      )
+      expect((await t.get('/g')).body).toBe('good')
+      fail = true
+      t.clock.advance('30s')
+      const a = await t.get('/g')
+      expect(a.status).toBe(200)
+      expect(a.body).toBe('good')
+      expect(a.headers['x-error']).toBeUndefined()
+      expect(a.headers.age).toBe('30')
+      expect(a.headers['cache-status']).toBe('cachestack; hit; fwd-status=500; detail=stale-if-error')
+      // Nothing was stored by the failure: the next request tries the handler again.
+      const b = await t.get('/g')
+      expect(b.body).toBe('good')
+      expect(t.runs()).toBe(3)
+      // Past grace, the failure goes through.
+      t.clock.advance('2h')
+      const c = await t.get('/g')
+      expect(c.status).toBe(500)
+      expect(c.body).toBe('db down')
+    })
+
+    it('without grace, a failing handler is sent as it is', async () => {
+      let fail = false
+      const t = await setup({ ttl: '10s', grace: 0 }, () =>
+        fail ? { status: 503, body: 'down' } : { headers: { 'content-type': 'text/plain' }, body: 'good' },
+      )
+      await t.get('/g0')
+      fail = true
+      t.clock.advance('30s')
+      const a = await t.get('/g0')
+      expect(a.status).toBe(503)
+      expect(a.body).toBe('down')
+    })
+
     it('answers HEAD from the stored GET, without a body', async () => {
       const t = await setup({ ttl: '60s' }, () => ({ headers: { 'content-type': 'text/plain' }, body: 'hello' }))
       await t.get('/h')
@@ -311,6 +406,34 @@ export function runRouteSuite(framework: string, makeServer: MakeServer): void {
       }
       expect(d.body).not.toBe(c.body)
       expect((await t.get('/products')).body).toBe(d.body)
+    })
+
+    it('a successful POST also invalidates its Location on the same host (a 404 stored before the item existed)', async () => {
+      let created = false
+      const t = await setup({ ttl: '60s' }, (req): AppResponse => {
+        if (req.method === 'POST') {
+          created = true
+          return { status: 201, headers: { location: '/items/42', 'content-type': 'text/plain' }, body: 'created' }
+        }
+        if (req.url === '/items/7') return { headers: { 'content-type': 'text/plain' }, body: 'seven' }
+        return created
+          ? { headers: { 'content-type': 'text/plain' }, body: 'item 42' }
+          : { status: 404, headers: { 'content-type': 'text/plain' }, body: 'no such item' }
+      })
+      expect((await t.get('/items/42')).status).toBe(404)
+      expect((await t.get('/items/42')).headers['cache-status']).toBe('cachestack; hit')
+      await t.get('/items/7')
+      expect((await t.get('/items', {}, 'POST')).status).toBe(201)
+      // the invalidation runs when the POST's response finishes: poll a moment for it
+      let after = await t.get('/items/42')
+      for (let i = 0; i < 50 && after.status === 404; i++) {
+        await sleep(5)
+        after = await t.get('/items/42')
+      }
+      expect(after.status).toBe(200)
+      expect(after.body).toBe('item 42')
+      // Other items are left alone.
+      expect((await t.get('/items/7')).headers['cache-status']).toBe('cachestack; hit')
     })
 
     it('sends surrogate keys for CDNs when asked', async () => {

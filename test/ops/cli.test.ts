@@ -76,6 +76,19 @@ describe('cachestack CLI: usage', { timeout: 60_000 }, () => {
     expect(noKey.stderr).toContain('Missing KEY')
   })
 
+  it('refuses a mistyped flag instead of ignoring it (the command would read the wrong prefix)', async () => {
+    const typo = await cli('stats', '--redis', REDIS_URL, '--prefx', 'app:')
+    expect(typo.code).toBe(2)
+    expect(typo.stderr).toContain('Unknown option --prefx for "stats"')
+    expect(typo.stderr).toContain('--prefix')
+    const bare = await cli('keys', 'x*', '--redis', REDIS_URL, '--lmit')
+    expect(bare.code).toBe(2)
+    expect(bare.stderr).toContain('Unknown option --lmit for "keys"')
+    const noValue = await cli('stats', '--redis')
+    expect(noValue.code).toBe(2)
+    expect(noValue.stderr).toContain('--redis needs a value')
+  })
+
   it('reports an unreachable server and a missing file clearly, with exit code 1', async () => {
     const down = await cli('stats', '--redis', 'redis://:hunter2@127.0.0.1:1')
     expect(down.code).toBe(1)

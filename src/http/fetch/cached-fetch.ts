@@ -7,7 +7,8 @@
  * requests carrying `Authorization` or `Cookie` are keyed by a hash of them so
  * one credential's responses never answer another's.
  *
- * Bodies are buffered (up to `maxBodySize`): this is for API calls, not downloads.
+ * Bodies up to `maxBodySize` are buffered and stored; a larger one is streamed
+ * to the caller, never held whole: this is for API calls, not downloads.
  * @module
  */
 import { createHash } from 'node:crypto'
@@ -21,6 +22,7 @@ import { currentAge, freshnessLifetime, reuse, staleIfErrorAllows } from '../sem
 import { parseHttpDate } from '../semantics/headers.js'
 import { notStorableReason } from '../semantics/storable.js'
 import { parseVary, secondaryKey } from '../semantics/vary.js'
+import { readUpTo } from './read-up-to.js'
 
 /** Options of {@link cachedFetch}. */
 export interface CachedFetchOptions {
@@ -32,7 +34,7 @@ export interface CachedFetchOptions {
   clock?: Clock
   /** Behave as a shared cache (honour `s-maxage`, refuse `private`). @defaultValue false */
   shared?: boolean
-  /** The largest body stored. @defaultValue '5mb' */
+  /** The largest body buffered and stored; a larger one is streamed through. @defaultValue '5mb' */
   maxBodySize?: Size
   /**
    * How long a stale response with a validator (ETag or Last-Modified) is
@@ -63,6 +65,12 @@ interface Snapshot {
   statusText: string
   headers: [string, string][]
   body: Uint8Array | null
+  /**
+   * A body over `maxBodySize`: streamed, never buffered whole nor stored, so
+   * only one caller can read it (`claimed`); other coalesced callers fetch alone.
+   */
+  stream?: ReadableStream<Uint8Array>
+  claimed?: boolean
 }
 
 const CONDITIONAL = ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range', 'range']
@@ -73,6 +81,34 @@ function header(list: readonly [string, string][], name: string): string | undef
   let out: string | undefined
   for (const [k, v] of list) if (k === name) out = out === undefined ? v : `${out}, ${v}`
   return out
+}
+
+/**
+ * The request without its caller's `AbortSignal`: a fetch shared by coalesced
+ * callers must not fail them all because the first one gave up.
+ */
+function detached(request: Request): Request {
+  return new Request(request, { signal: null })
+}
+
+/** `promise`, or a rejection with the signal's reason as soon as `signal` aborts (this caller alone gives up). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(v)
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(err)
+      },
+    )
+  })
 }
 
 function noBody(status: number): boolean {
@@ -194,7 +230,26 @@ export function cachedFetch(
     }
     const headers: [string, string][] = []
     for (const [k, v] of res.headers) headers.push([k, v])
-    const body = noBody(res.status) || request.method === 'HEAD' ? null : new Uint8Array(await res.arrayBuffer())
+    let body: Uint8Array | null = null
+    if (!noBody(res.status) && request.method !== 'HEAD' && res.body !== null) {
+      const read = await readUpTo(res.body, maxBody)
+      if (read.rest !== undefined) {
+        // Too large to store: streamed to the caller instead of held in memory.
+        const headers: [string, string][] = []
+        for (const [k, v] of res.headers) headers.push([k, v])
+        return {
+          status: res.status,
+          statusText: res.statusText,
+          headers: withStatus(
+            headers,
+            status({ fwd: stale === undefined ? 'uri-miss' : 'stale', fwdStatus: res.status, detail: 'too-large' }),
+          ),
+          body: null,
+          stream: read.rest,
+        }
+      }
+      body = read.body
+    }
     const vary = parseVary(res.headers.get('vary'))
     let stored = false
     if (request.method === 'GET' && body !== null && vary !== '*' && body.byteLength <= maxBody) {
@@ -220,6 +275,15 @@ export function cachedFetch(
       ),
       body,
     }
+  }
+
+  /** A too-large response: the first caller reads its stream; any other fetches on its own. */
+  function streamed(snap: Snapshot, request: Request): Response | Promise<Response> {
+    if (snap.claimed === true) return upstream(request)
+    snap.claimed = true
+    const headers = new Headers()
+    for (const [k, v] of snap.headers) headers.append(k, v)
+    return new Response(snap.stream!, { status: snap.status, statusText: snap.statusText, headers })
   }
 
   function withStatus(headers: [string, string][], value: string | undefined): [string, string][] {
@@ -310,12 +374,19 @@ export function cachedFetch(
     const ccHeader = request.headers.get('cache-control')
     const reqCC = parseCacheControl(ccHeader)
     if (ccHeader === null && /no-cache/i.test(request.headers.get('pragma') ?? '')) reqCC.noCache = true
-    if (reqCC.noStore === true) return upstream(request)
+    // The Fetch standard's cache modes (`fetch(url, { cache: 'no-store' })`) address
+    // the HTTP cache, which this is: honoured as their request directives would be.
+    const mode = request.cache
+    if (reqCC.noStore === true || mode === 'no-store') return upstream(request)
+    if (mode === 'no-cache') reqCC.noCache = true
+    const anyStored = mode === 'force-cache' || mode === 'only-if-cached'
+    if (mode === 'only-if-cached') reqCC.onlyIfCached = true
     const key = keyOf(request)
     const head = method === 'HEAD'
     let entry: Entry | undefined
     try {
-      entry = await cache.get<Entry>(key)
+      // 'reload': fetch anew (and store), whatever is stored.
+      entry = mode === 'reload' ? undefined : await cache.get<Entry>(key)
     } catch {
       entry = undefined
     }
@@ -327,7 +398,8 @@ export function cachedFetch(
       const cc = parseCacheControl(header(entry.headers, 'cache-control'))
       const age = ageOf(entry, now)
       const lifetime = lifetimeOf(entry, cc)
-      const decision = reuse(lifetime, age, cc, reqCC, { shared })
+      // 'force-cache' and 'only-if-cached' take a stored response however stale.
+      const decision = anyStored ? 'stale-acceptable' : reuse(lifetime, age, cc, reqCC, { shared })
       if (decision === 'fresh' || decision === 'stale-acceptable') {
         return respond(snapshotOf(entry), head, age, status({ hit: true, ttl: lifetime - age }))
       }
@@ -343,12 +415,21 @@ export function cachedFetch(
       }
       if (reqCC.onlyIfCached === true) return new Response(null, { status: 504, statusText: 'Gateway Timeout' })
       const stale = entry
-      const snap = await coalesce(flightId(key, request), () => revalidate(key, request, reqCC, stale))
+      const snap = await untilAborted(
+        coalesce(flightId(key, request), () => revalidate(key, request, reqCC, stale)),
+        request.signal,
+      )
+      if (snap.stream !== undefined) return streamed(snap, request)
       return respond(snap, head, undefined, undefined)
     }
     if (reqCC.onlyIfCached === true) return new Response(null, { status: 504, statusText: 'Gateway Timeout' })
     if (head) return upstream(request)
-    const snap = await coalesce(flightId(key, request), () => fetchAndStore(key, request, reqCC, undefined))
+    const forAll = detached(request)
+    const snap = await untilAborted(
+      coalesce(flightId(key, request), () => fetchAndStore(key, forAll, reqCC, undefined)),
+      request.signal,
+    )
+    if (snap.stream !== undefined) return streamed(snap, request)
     return respond(snap, false, undefined, undefined)
   }
 
@@ -358,7 +439,8 @@ export function cachedFetch(
     const lastModified = header(stale.headers, 'last-modified')
     if (etag !== undefined) headers.set('if-none-match', etag)
     if (lastModified !== undefined) headers.set('if-modified-since', lastModified)
-    const conditional = new Request(request.url, { method: 'GET', headers, signal: request.signal })
+    // No caller's signal: the fetch is shared by every coalesced caller (and may run in the background).
+    const conditional = new Request(request.url, { method: 'GET', headers })
     return fetchAndStore(key, conditional, reqCC, stale)
   }
 }

@@ -36,13 +36,17 @@ export interface ProxyOptions {
    * Serve a stale response at once and revalidate it in the background for
    * this long after it goes stale (Varnish's `grace`), when the response
    * itself sets no `stale-while-revalidate`. Never where `must-revalidate`,
-   * `proxy-revalidate`, `s-maxage` or `no-cache` forbid serving stale.
+   * `proxy-revalidate`, `s-maxage` or `no-cache` forbid serving stale, and
+   * never for a response that was never fresh (one with no freshness
+   * lifetime at all: no `max-age`, `Expires` or `Last-Modified`), which the
+   * origin did not mean to be reused.
    * @defaultValue 0
    */
   grace?: Duration
   /**
    * Serve a stale response for this long after it goes stale when the origin
    * is down or answers 5xx, when the response sets no `stale-if-error`.
+   * Like `grace`, never for a response that was never fresh.
    * @defaultValue 0
    */
   staleIfError?: Duration
@@ -76,8 +80,36 @@ export interface ProxyOptions {
    * @defaultValue `'5s'`
    */
   collapseWait?: Duration
-  /** How long the origin may take to send response headers before the request fails (502/504, or stale-if-error). @defaultValue `'30s'` */
+  /**
+   * Whether the request's forwarding fields (`Forwarded`, `X-Forwarded-Host`,
+   * `-Proto`, `-Port`, `-Prefix`, …) come from a proxy you trust, such as a TLS
+   * terminator in front of this one. `false`: a client's values are dropped
+   * before the origin sees them (the proxy sends `X-Forwarded-Proto: http` and
+   * sets `X-Forwarded-For` to the client's address alone), since an origin that
+   * builds links from them would have a spoofed value stored for everyone, and
+   * one that counts addresses would count a spoofed one. `true`: they are
+   * passed on (the client's address appended to `X-Forwarded-For`) and the
+   * host, scheme, port and prefix fields are part of the cache key. Method and URL overrides
+   * (`X-HTTP-Method-Override`, `X-Original-URL`, …) are never sent on a
+   * fetch whose answer may be stored.
+   * @defaultValue false
+   */
+  trustForwarded?: boolean
+  /**
+   * How long the origin may take to send response headers before the request
+   * fails (504, or stale-if-error). The body is bounded by `bodyTimeout` instead.
+   * @defaultValue `'30s'`
+   */
   originTimeout?: Duration
+  /**
+   * Once the response headers have arrived, how long the origin may stay
+   * silent between two pieces of the body before the transfer is cut (the
+   * client's connection is then closed, and nothing is stored). Separate from
+   * `originTimeout` so a slow or streaming body (server-sent events, long
+   * polls) is not cut by the headers' deadline. 0: no limit.
+   * @defaultValue `'30s'`
+   */
+  bodyTimeout?: Duration
   /**
    * The admin token. When set, `POST <adminPath>` with `Authorization: Bearer <token>`
    * purges by URL, prefix or surrogate key. @defaultValue none: the endpoint is off
@@ -101,8 +133,10 @@ export interface ResolvedProxyOptions {
   staleIfError: number
   targets: string[]
   storeSetCookie: boolean
+  trustForwarded: boolean
   heuristicFraction: number
   originTimeout: number
+  bodyTimeout: number
   collapseWait: number
   adminToken: string | undefined
   adminPath: string
@@ -119,8 +153,10 @@ const KNOWN = new Set([
   'staleIfError',
   'targets',
   'storeSetCookie',
+  'trustForwarded',
   'heuristicFraction',
   'originTimeout',
+  'bodyTimeout',
   'collapseWait',
   'adminToken',
   'adminPath',
@@ -147,6 +183,8 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
   if (!Array.isArray(targets) || targets.some((t) => typeof t !== 'string')) {
     throw invalidOption('targets', 'an array of header names', targets)
   }
+  const trustForwarded = options.trustForwarded ?? false
+  if (typeof trustForwarded !== 'boolean') throw invalidOption('trustForwarded', 'a boolean', trustForwarded)
   const fraction = options.heuristicFraction ?? 0.1
   if (typeof fraction !== 'number' || !(fraction >= 0 && fraction <= 1)) {
     throw invalidOption('heuristicFraction', 'a number from 0 to 1', fraction)
@@ -170,8 +208,10 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
     staleIfError: parseDuration(options.staleIfError ?? 0, 'staleIfError'),
     targets: targets.map((t) => t.toLowerCase()),
     storeSetCookie: options.storeSetCookie === true,
+    trustForwarded,
     heuristicFraction: fraction,
     originTimeout: parseDuration(options.originTimeout ?? '30s', 'originTimeout'),
+    bodyTimeout: parseDuration(options.bodyTimeout ?? '30s', 'bodyTimeout'),
     collapseWait,
     adminToken: options.adminToken,
     adminPath,

@@ -141,7 +141,11 @@ export class ProxyHandler {
   /** Handles one request. */
   handle(req: IncomingMessage, res: ServerResponse): void {
     let url = req.url ?? '/'
-    let host = (req.headers.host ?? this.#o.origin.host).toLowerCase()
+    let host = (
+      req.headers.host ??
+      (req.headers[':authority'] as string | undefined) ??
+      this.#o.origin.host
+    ).toLowerCase()
     if (url.charCodeAt(0) !== 47 /* / */) {
       // Absolute form (RFC 9112 §3.2.2): its authority replaces Host, its path is the target.
       const u = parseAbsolute(url)
@@ -166,7 +170,9 @@ export class ProxyHandler {
       return
     }
     const reqCC = requestDirectives(req)
-    const primary = fitKey(`px:${host} ${url}`)
+    const primary = fitKey(
+      this.#o.trustForwarded ? `px:${host} ${url}${forwardedKey(req.headers)}` : `px:${host} ${url}`,
+    )
     if (req.headers.range !== undefined) {
       this.#range(req, res, host, url, primary, reqCC)
       return
@@ -241,6 +247,7 @@ export class ProxyHandler {
     if (
       decision === 'revalidate' &&
       o.grace > 0 &&
+      f.lifetime > 0 &&
       age > f.lifetime &&
       reqCC.noCache === undefined &&
       reqCC.maxAge === undefined &&
@@ -481,7 +488,7 @@ export class ProxyHandler {
     collapsed: boolean,
     release: Settle,
   ): void {
-    const headers = forwardHeaders(req, host, CONDITIONAL)
+    const headers = forwardHeaders(req, host, CONDITIONAL, this.#o.trustForwarded, true)
     if (stale !== undefined) {
       const f = factsOf(stale, this.#o.targets, this.#o.heuristicFraction)
       if (f.etag !== undefined) headers['if-none-match'] = f.etag
@@ -502,6 +509,8 @@ export class ProxyHandler {
     up.on('timeout', () => up.destroy(new Error('origin timeout')))
     up.on('error', (err) => this.#originError(ctx, err))
     up.on('response', (upRes) => {
+      // originTimeout bounded the wait for these headers; the body has its own idle limit.
+      up.setTimeout(this.#o.bodyTimeout)
       try {
         this.#deliver(ctx, upRes, requestTime)
       } catch (err) {
@@ -539,7 +548,7 @@ export class ProxyHandler {
       this.#clock.now(),
     )
     const resCC: CacheControl =
-      f.cc.staleIfError === undefined && o.staleIfError > 0
+      f.cc.staleIfError === undefined && o.staleIfError > 0 && f.lifetime > 0
         ? { ...f.cc, staleIfError: Math.floor(o.staleIfError / 1000) }
         : f.cc
     if (!staleIfErrorAllows(f.lifetime, age, resCC, ctx.reqCC)) return false
@@ -612,8 +621,10 @@ export class ProxyHandler {
     const initialAge = currentAge({ ageValue: ageValue(up.headers.age), date, requestTime, responseTime }, responseTime)
     let keepMs = 0
     if (reason === undefined) {
-      const swr = Math.max((cc.staleWhileRevalidate ?? 0) * 1000, o.grace)
-      const sie = Math.max((cc.staleIfError ?? 0) * 1000, o.staleIfError)
+      // The grace and staleIfError options stand in for directives the origin did not
+      // send; a response it never made fresh (no freshness at all) is not theirs to serve.
+      const swr = Math.max((cc.staleWhileRevalidate ?? 0) * 1000, lifetime > 0 ? o.grace : 0)
+      const sie = Math.max((cc.staleIfError ?? 0) * 1000, lifetime > 0 ? o.staleIfError : 0)
       // Keeping a response that was never fresh and cannot be validated would only hold memory.
       const useful = lifetime > 0 || record.etag !== undefined || record['last-modified'] !== undefined
       keepMs = Math.max(0, (lifetime - initialAge) * 1000) + Math.max(swr, sie, useful ? o.keep : 0)
@@ -764,8 +775,8 @@ export class ProxyHandler {
     if (opts === undefined) {
       // A freshened response: same tags, storage time recomputed from its new headers.
       const f = factsOf(stored, o.targets, o.heuristicFraction)
-      const swr = Math.max((f.cc.staleWhileRevalidate ?? 0) * 1000, o.grace)
-      const sie = Math.max((f.cc.staleIfError ?? 0) * 1000, o.staleIfError)
+      const swr = Math.max((f.cc.staleWhileRevalidate ?? 0) * 1000, f.lifetime > 0 ? o.grace : 0)
+      const sie = Math.max((f.cc.staleIfError ?? 0) * 1000, f.lifetime > 0 ? o.staleIfError : 0)
       ttl = Math.max(0, (f.lifetime - stored.a) * 1000) + Math.max(swr, sie, o.keep)
       tags = tagsFor(
         ctx.host,
@@ -826,7 +837,7 @@ export class ProxyHandler {
     detail?: string,
   ): void {
     const method = req.method ?? 'GET'
-    const headers = forwardHeaders(req, host, undefined)
+    const headers = forwardHeaders(req, host, undefined, this.#o.trustForwarded, false)
     const up = this.#request({
       protocol: this.#o.origin.protocol,
       hostname: this.#o.origin.hostname,
@@ -851,6 +862,7 @@ export class ProxyHandler {
       )
     })
     up.on('response', (upRes) => {
+      up.setTimeout(this.#o.bodyTimeout)
       const status = upRes.statusCode ?? 502
       const head = cleanHeaders(upRes.rawHeaders, hopByHop(upRes.headers), undefined)
       const entry: Entry = { fwd, fwdStatus: status }
@@ -860,6 +872,12 @@ export class ProxyHandler {
         res.writeHead(status, head)
         upRes.pipe(res)
       }
+      // pipe() leaves the client waiting when the origin's body breaks off: end it as broken too.
+      const broken = () => {
+        if (!upRes.complete) res.destroy()
+      }
+      upRes.on('aborted', broken)
+      upRes.on('error', broken)
       if (SAFE_METHODS.has(method)) {
         send()
         return
@@ -973,23 +991,111 @@ function retained304(head: readonly string[]): string[] {
   return out
 }
 
-/** The request's headers for the origin: hop-by-hop fields removed, `X-Forwarded-*` added. */
+/**
+ * Request fields through which a client tells the origin which host, scheme,
+ * port or path prefix it used: an origin builds links and redirects from
+ * them, and the cache key does not hold them, so a spoofed value would be
+ * stored for everyone (James Kettle, "Practical Web Cache Poisoning", 2018).
+ * Dropped from client requests unless `trustForwarded` is set, in which case
+ * they are part of the key. The client address fields are here too: the
+ * proxy sets `X-Forwarded-For` itself.
+ */
+const FORWARDING = new Set([
+  'forwarded',
+  'x-forwarded-for',
+  'x-real-ip',
+  'x-forwarded-host',
+  'x-forwarded-server',
+  'x-forwarded-proto',
+  'x-forwarded-scheme',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-ssl',
+  'x-url-scheme',
+  'front-end-https',
+])
+/** The forwarding fields that can change a body (links, redirects): keyed when trusted. Addresses are not. */
+const FORWARDING_KEYED = [...FORWARDING].filter((n) => n !== 'x-forwarded-for' && n !== 'x-real-ip').sort()
+
+/**
+ * Request fields that make an origin answer another URL or method than the
+ * one in the request line: never sent on a fetch whose answer may be stored.
+ */
+const OVERRIDES = new Set([
+  'x-original-url',
+  'x-rewrite-url',
+  'x-original-host',
+  'x-original-method',
+  'x-host',
+  'x-http-host-override',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+])
+
+/** The key suffix for trusted forwarding fields, empty when the request has none. */
+function forwardedKey(headers: IncomingMessage['headers']): string {
+  for (const name of FORWARDING_KEYED) {
+    if (headers[name] === undefined) continue
+    const forwarded = headers.forwarded
+    // `Forwarded` also names the client (`for=`) and the proxy (`by=`): keyed on
+    // those, every client would get an entry of its own. Only host and proto count.
+    const keyed = forwarded === undefined ? headers : { ...headers, forwarded: forwardedHostProto(forwarded) }
+    return `\n^${secondaryKey(FORWARDING_KEYED, keyed)}`
+  }
+  return ''
+}
+
+/** The `host=` and `proto=` parameters of a `Forwarded` value (RFC 7239), in order. */
+function forwardedHostProto(value: string): string {
+  const out: string[] = []
+  for (const element of value.split(',')) {
+    for (const pair of element.split(';')) {
+      const eq = pair.indexOf('=')
+      if (eq === -1) continue
+      const name = pair.slice(0, eq).trim().toLowerCase()
+      if (name === 'host' || name === 'proto')
+        out.push(
+          `${name}=${pair
+            .slice(eq + 1)
+            .trim()
+            .toLowerCase()}`,
+        )
+    }
+  }
+  return out.join(';')
+}
+
+/**
+ * The request's headers for the origin: hop-by-hop fields removed, the
+ * client's forwarding fields dropped unless trusted, `X-Forwarded-*` added;
+ * on a fetch whose answer may be stored (`cacheable`), method and URL
+ * overrides removed too.
+ */
 function forwardHeaders(
   req: IncomingMessage,
   host: string,
   drop: ReadonlySet<string> | undefined,
+  trustForwarded: boolean,
+  cacheable: boolean,
 ): Record<string, string | string[]> {
   const hop = hopByHop(req.headers)
   const out: Record<string, string | string[]> = {}
+  const skip = (name: string) =>
+    name.charCodeAt(0) === 58 /* : an HTTP/2 pseudo-header */ ||
+    hop.has(name) ||
+    drop?.has(name) === true ||
+    (!trustForwarded && FORWARDING.has(name)) ||
+    (cacheable && OVERRIDES.has(name))
   const raw = req.rawHeaders
   if (raw === undefined) {
     for (const [k, v] of Object.entries(req.headers)) {
-      if (v !== undefined && !hop.has(k) && !drop?.has(k)) out[k] = v
+      if (v !== undefined && !skip(k)) out[k] = v
     }
   } else {
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!.toLowerCase()
-      if (hop.has(name) || drop?.has(name)) continue
+      if (skip(name)) continue
       const prev = out[name]
       if (prev === undefined) out[name] = raw[i + 1]!
       else out[name] = Array.isArray(prev) ? [...prev, raw[i + 1]!] : [prev, raw[i + 1]!]
@@ -998,9 +1104,11 @@ function forwardHeaders(
   out.host = host
   const remote = req.socket?.remoteAddress
   if (remote !== undefined) {
-    const prior = req.headers['x-forwarded-for']
+    // An untrusted client's own X-Forwarded-For is replaced, not extended: an
+    // origin reading its first address (a rate limiter) would count a spoofed one.
+    const prior = trustForwarded ? req.headers['x-forwarded-for'] : undefined
     out['x-forwarded-for'] = prior === undefined ? remote : `${prior}, ${remote}`
-  }
+  } else if (!trustForwarded) delete out['x-forwarded-for']
   out['x-forwarded-proto'] ??= 'http'
   // RFC 9110 §7.6.3: a gateway sends Via on the requests it forwards.
   const via = out.via

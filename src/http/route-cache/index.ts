@@ -9,6 +9,7 @@ export {
   SERVED,
   type Sender,
   type Served,
+  type StaleAnswer,
 } from './route-cache.js'
 export { isVaryIndex, type StoredResponse, type VaryIndex } from './stored-response.js'
 export { UNKEYED_HEADERS } from './unkeyed.js'

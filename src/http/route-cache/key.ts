@@ -54,3 +54,34 @@ export function pathTag(path: string): string {
 export function fitKey(key: string): string {
   return key.length <= MAX_KEY ? key : `http:#${createHash('sha256').update(key).digest('base64url')}`
 }
+
+/**
+ * The path tags an unsafe request's success invalidates (RFC 9111 §4.4): its
+ * own path, and those of `Location` and `Content-Location` when they name the
+ * same host (relative references always do).
+ * @param url - the request target (path and query)
+ * @param host - the request's `Host` (or `:authority`), if known
+ * @see https://www.rfc-editor.org/rfc/rfc9111#section-4.4
+ */
+export function unsafeTags(
+  url: string,
+  host: string | undefined,
+  location: string | undefined,
+  contentLocation: string | undefined,
+): string[] {
+  const tags = [pathTag(url)]
+  const authority = (host ?? '').toLowerCase() || 'route.invalid'
+  for (const ref of [location, contentLocation]) {
+    if (ref === undefined || ref === '') continue
+    let u: URL
+    try {
+      u = new URL(ref, `http://${authority}${pathOf(url)}`)
+    } catch {
+      continue
+    }
+    if (u.host !== authority) continue
+    const tag = pathTag(u.pathname)
+    if (!tags.includes(tag)) tags.push(tag)
+  }
+  return tags
+}

@@ -23,8 +23,12 @@ export interface CachedOptions<Req> {
    */
   ttl?: Duration
   /**
-   * How long after `ttl` a stored response remains in the cache as a fallback
-   * (see the cache's `grace`). @defaultValue the cache's `grace`
+   * How long after `ttl` a stored response remains in the cache as a fallback:
+   * when the handler fails (status ≥ 500, or a throw the framework turns into
+   * one) within that time, the stored response is sent instead, to that
+   * request and to those waiting on it (RFC 5861 stale-if-error); nothing is
+   * stored from the failure. @defaultValue the cache's `grace`
+   * @see https://www.rfc-editor.org/rfc/rfc5861#section-4
    */
   grace?: Duration
   /**

@@ -19,7 +19,7 @@ import { isNotModified } from '../semantics/conditional.js'
 import { freshnessLifetime } from '../semantics/freshness.js'
 import { getHeader, type HeadersLike, HOP_BY_HOP_FIELDS, parseHttpDate } from '../semantics/headers.js'
 import { parseVary, secondaryKey } from '../semantics/vary.js'
-import { fitKey, pathTag, sortedUrl } from './key.js'
+import { fitKey, pathTag, sortedUrl, unsafeTags } from './key.js'
 import type { CachedOptions, ResolvedRouteOptions } from './options.js'
 import { resolveRouteOptions } from './options.js'
 import {
@@ -63,6 +63,16 @@ export interface Bypass {
   readonly cacheStatus: string | undefined
 }
 
+/** A stored response sent in place of a failed handler's (see {@link Leader.stale}). */
+export interface StaleAnswer {
+  /** Its status. */
+  readonly status: number
+  /** Flat `[name, value, …]` headers, Age and Cache-Status included. */
+  readonly head: readonly string[]
+  /** Its body (send none for HEAD). */
+  readonly body: Uint8Array
+}
+
 /** The one {@link Served} value. */
 export const SERVED: Served = Object.freeze({ kind: 'served' })
 
@@ -88,12 +98,41 @@ export interface Leader {
   headers(current: (name: string) => string | undefined): [string, string][]
   /** The largest body worth capturing. */
   readonly maxBodySize: number
+  /**
+   * Whether the client that leads asked conditionally (`If-None-Match`,
+   * `If-Modified-Since`) and the handler's full response, described by its
+   * status and a reader of its headers, matches: then the adapter sends the
+   * client a 304 while it still captures (and stores) the full response. The
+   * conditional fields are in {@link Leader.strip}, so the handler itself
+   * always renders the full response; else a revalidating client would get a
+   * 304 from the handler, which is not stored, and a route whose clients all
+   * revalidate would never fill.
+   */
+  notModified(status: number, current: (name: string) => string | undefined): boolean
+  /** Whether the leading request carried `If-None-Match` or `If-Modified-Since`. */
+  readonly conditional: boolean
+  /**
+   * The stored response to send instead of the handler's when the handler
+   * failed (`status` ≥ 500) and the route's `grace` still holds an older one
+   * (RFC 5861 stale-if-error), or `undefined`. `head` is the adapter's own
+   * copy, with `Age` and `Cache-Status` filled in. An adapter that sends it
+   * calls {@link Leader.failed} instead of {@link Leader.complete}.
+   */
+  stale(status: number): StaleAnswer | undefined
+  /** The handler failed: waiters get the stale response within grace, if any; nothing is stored. */
+  failed(): void
   /** Stores the captured response (when the rules allow) and releases waiters. */
   complete(captured: Captured | undefined): void
 }
 
 const UNCACHEABLE = Object.freeze({ v: 1, uncacheable: true }) as unknown as StoredResponse
 type Value = StoredResponse | VaryIndex
+
+/** Request preconditions a leader's handler never sees (see {@link Leader.notModified}). */
+const CONDITIONAL_FIELDS = ['if-none-match', 'if-modified-since'] as const
+
+/** Fields a 304 made from a full response leaves out: they describe the content (RFC 9110 §15.4.5). */
+export const NOT_ON_304: readonly string[] = ['content-length', 'content-type', 'transfer-encoding']
 
 // Hop-by-hop fields and those that describe one transfer, not the stored content.
 const DROP = new Set([...HOP_BY_HOP_FIELDS, 'age', 'date', 'content-length', 'cache-status'])
@@ -123,6 +162,8 @@ export class RouteCache<Req, Ctx> {
   readonly #bypassMethod: Bypass
   readonly #bypassCredentials: Bypass
   readonly #bypassUncacheable: Bypass
+  /** Stale values a failed leader handed to its waiters, so they say so in Cache-Status. */
+  readonly #servedStale = new WeakSet<object>()
   /** Values produced by a leader in this process, so waiters can tell "collapsed" from "hit". */
   readonly #produced = new WeakMap<object, { sec: string; stored: StoredResponse } | true>()
 
@@ -167,7 +208,8 @@ export class RouteCache<Req, Ctx> {
       if (id === undefined) return this.#bypassCredentials
       user = id
     }
-    const host = getHeader(headers, 'host') ?? ''
+    // HTTP/2 carries the host in :authority; a request without either keys on ''.
+    const host = getHeader(headers, 'host') ?? getHeader(headers, ':authority') ?? ''
     let key = `GET ${host.toLowerCase()} ${o.key === undefined ? sortedUrl(url) : escapeKey(o.key(req))}`
     if (o.vary.length > 0) key += `\n${secondaryKey(o.vary, headers)}`
     if (user !== '') key += `\nuser=${user}`
@@ -191,12 +233,23 @@ export class RouteCache<Req, Ctx> {
 
   /**
    * Call after a request with an unsafe method (POST, PUT, PATCH, DELETE)
-   * answered with `status`: a success invalidates the path (RFC 9111 §4.4).
+   * answered with `status`: a success invalidates the path, and the paths its
+   * `Location` and `Content-Location` name on the same host (RFC 9111 §4.4),
+   * so `POST /products` answered `201 Location: /products/42` also drops a
+   * 404 stored for `/products/42` before it existed.
+   * @see https://www.rfc-editor.org/rfc/rfc9111#section-4.4
    */
-  afterUnsafe(method: string, url: string, status: number): void {
+  afterUnsafe(
+    method: string,
+    url: string,
+    status: number,
+    location?: string,
+    contentLocation?: string,
+    host?: string,
+  ): void {
     if (!this.#o.invalidateOnUnsafe || method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return
     if (method === 'TRACE' || status < 200 || status >= 400) return
-    this.#cache.invalidateTags([pathTag(url)]).catch(() => {})
+    this.#cache.invalidateTags(unsafeTags(url, host, location, contentLocation)).catch(() => {})
   }
 
   #user(req: Req, headers: HeadersLike): string | undefined {
@@ -269,8 +322,8 @@ export class RouteCache<Req, Ctx> {
       loaded = cache.getOrSet<Value>(
         key,
         (lctx) =>
-          new Promise<Value>((resolve) => {
-            leader = this.#leader(lctx, resolve, headers, primary, indexVary, tags)
+          new Promise<Value>((resolve, reject) => {
+            leader = this.#leader(lctx, resolve, reject, headers, primary, indexVary, tags)
             started()
           }),
         {
@@ -295,7 +348,12 @@ export class RouteCache<Req, Ctx> {
     if (value === undefined || value === UNCACHEABLE) return this.#bypassUncacheable
     const mine = this.#produced.get(value)
     if (!isVaryIndex(value)) {
-      this.#serve(ctx, value, mine === undefined ? this.#hit : this.#collapsed, method, headers)
+      const status = this.#servedStale.has(value)
+        ? this.#staleStatus(undefined)
+        : mine === undefined
+          ? this.#hit
+          : this.#collapsed
+      this.#serve(ctx, value, status, method, headers)
       return SERVED
     }
     // The leader's response varies on headers the route does not key: serve it
@@ -315,6 +373,17 @@ export class RouteCache<Req, Ctx> {
     return this.#slow(ctx, req, method, url, headers, key2, key, value.vary)
   }
 
+  /** The Cache-Status of a stale response sent because the handler failed (RFC 9211, RFC 5861). */
+  #staleStatus(fwdStatus: number | undefined): string | undefined {
+    const name = this.#o.cacheStatus
+    if (name === false) return undefined
+    return formatCacheStatus(
+      fwdStatus === undefined
+        ? { cache: name, hit: true, detail: 'stale-if-error' }
+        : { cache: name, hit: true, fwdStatus, detail: 'stale-if-error' },
+    )
+  }
+
   #tags(req: Req, url: string): string[] {
     const t = this.#o.tags
     const own = t === undefined ? [] : typeof t === 'function' ? t(req) : t
@@ -324,6 +393,7 @@ export class RouteCache<Req, Ctx> {
   #leader(
     lctx: LoaderContext<Value>,
     resolve: (v: Value) => void,
+    reject: (err: Error) => void,
     headers: HeadersLike,
     key: string,
     indexVary: readonly string[] | undefined,
@@ -332,13 +402,51 @@ export class RouteCache<Req, Ctx> {
     const o = this.#o
     const requestTime = this.#clock.now()
     let done = false
+    const sv = lctx.staleValue
+    const stale = sv !== undefined && sv !== UNCACHEABLE && !isVaryIndex(sv) ? sv : undefined
+    const inm = getHeader(headers, 'if-none-match')
+    const ims = getHeader(headers, 'if-modified-since')
+    const conditional = inm !== undefined || ims !== undefined
+    const preconditions: Record<string, string> = {}
+    if (inm !== undefined) preconditions['if-none-match'] = inm
+    if (ims !== undefined) preconditions['if-modified-since'] = ims
     return {
       kind: 'leader',
-      strip: o.strip,
+      strip: conditional ? [...o.strip, ...CONDITIONAL_FIELDS] : o.strip,
       maxBodySize: o.maxBodySize,
+      conditional,
+      notModified: (status, current) =>
+        conditional &&
+        status === 200 &&
+        isNotModified('GET', preconditions, { etag: current('etag'), lastModified: current('last-modified') }),
       headers: (current) => this.#leaderHeaders(current, tags),
+      stale: (status) => {
+        if (status < 500 || stale === undefined) return undefined
+        const p = prepared(stale, this.#hit)
+        const head = p.head.slice()
+        head[p.ageAt] = ageString(Math.max(0, Math.floor((this.#clock.now() - stale.t) / 1000)))
+        if (p.statusAt !== -1) head[p.statusAt] = this.#staleStatus(status)!
+        return { status: stale.s, head, body: stale.b }
+      },
+      failed: () => {
+        if (done) return
+        done = true
+        if (stale === undefined) resolve(UNCACHEABLE)
+        else {
+          this.#servedStale.add(stale)
+          // A failed load within grace: the cache answers every waiter with the stale value.
+          reject(new Error('the route handler failed'))
+        }
+      },
       complete: (captured) => {
         if (done) return
+        if (captured !== undefined && captured.status >= 500 && stale !== undefined) {
+          // Sent as it was (the adapter could not swap it), but waiters may still get the stale one.
+          done = true
+          this.#servedStale.add(stale)
+          reject(new Error('the route handler failed'))
+          return
+        }
         done = true
         let value: Value = UNCACHEABLE
         try {

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import type { RateLimiter } from '../rate-limiter.js'
-import { evaluate, noAddress, type RateLimitMiddlewareOptions } from './shared.js'
+import { addressKey, evaluate, noAddress, type RateLimitMiddlewareOptions } from './shared.js'
 
 /** The part of a Hono context the middleware uses. */
 export interface HonoContextLike {
@@ -45,7 +45,7 @@ export function honoRateLimit<C extends HonoContextLike = HonoContextLike>(
       else {
         const address = incoming?.socket?.remoteAddress
         if (address === undefined) throw noAddress()
-        key = address
+        key = addressKey(address)
       }
     }
     const verdict = await evaluate(limiter, options, c, key)

@@ -17,10 +17,11 @@ import type {
 import type { Cache } from '../../../core/cache.js'
 import type { AssetManifest } from '../../assets/fingerprint.js'
 import { type CacheControlOptions, cacheControlValue } from '../../headers/cache-control-header.js'
-import { pathTag } from '../../route-cache/key.js'
+import { unsafeTags } from '../../route-cache/key.js'
 import type { CachedOptions } from '../../route-cache/options.js'
-import { type Leader, RouteCache, type Sender } from '../../route-cache/route-cache.js'
+import { type Leader, NOT_ON_304, RouteCache, type Sender } from '../../route-cache/route-cache.js'
 import { bodyETag } from '../../route-cache/stored-response.js'
+import { writeStored } from '../node/write-stored.js'
 
 /** Per-route options: {@link CachedOptions} without `cache` (the plugin's is used unless given). */
 export type FastifyRouteCacheOptions = Omit<CachedOptions<FastifyRequest>, 'cache'> & { cache?: Cache }
@@ -48,7 +49,7 @@ const sender: Sender<FastifyReply> = {
       const v = own[name]
       if (v !== undefined) raw.setHeader(name, v as string | string[] | number)
     }
-    raw.writeHead(status, head as string[])
+    writeStored(raw, status, head)
     if (body === null) raw.end()
     else raw.end(body)
   },
@@ -86,6 +87,30 @@ const onSend: onSendHookHandler = (request, reply, payload, done) => {
     done(null, payload)
     return
   }
+  if (reply.statusCode >= 500) {
+    const stale = leader.stale(reply.statusCode)
+    if (stale !== undefined) {
+      // The handler failed and the route's grace holds an older response: send
+      // that one, with the outer hooks' headers and without the handler's.
+      const outer = outerHeaders.get(request)
+      for (const name of Object.keys(reply.getHeaders())) if (outer?.has(name) !== true) reply.removeHeader(name)
+      const fields = new Map<string, string[]>()
+      for (let i = 0; i < stale.head.length; i += 2) {
+        const list = fields.get(stale.head[i]!)
+        if (list === undefined) fields.set(stale.head[i]!, [stale.head[i + 1]!])
+        else list.push(stale.head[i + 1]!)
+      }
+      for (const [name, values] of fields) reply.header(name, values.length === 1 ? values[0]! : values)
+      reply.code(stale.status)
+      if (payload !== null && typeof (payload as { destroy?: unknown }).destroy === 'function') {
+        ;(payload as { destroy(): void }).destroy()
+      }
+      leaders.delete(request)
+      leader.failed()
+      done(null, Buffer.from(stale.body.buffer, stale.body.byteOffset, stale.body.byteLength))
+      return
+    }
+  }
   for (const [name, value] of leader.headers((n) => headerString(reply.getHeader(n)))) reply.header(name, value)
   const buf = toBuffer(payload)
   if (buf !== undefined) {
@@ -94,6 +119,13 @@ const onSend: onSendHookHandler = (request, reply, payload, done) => {
     }
     leaders.delete(request)
     leader.complete(captured(request, reply, buf.byteLength > leader.maxBodySize ? undefined : Buffer.from(buf)))
+    if (leader.notModified(reply.statusCode, (n) => headerString(reply.getHeader(n)))) {
+      // The client revalidated and the full response (captured above) matches: a 304 for it.
+      for (const name of NOT_ON_304) reply.removeHeader(name)
+      reply.code(304)
+      done(null, null)
+      return
+    }
     done(null, payload)
     return
   }
@@ -201,7 +233,14 @@ export const fastifyCache: FastifyPluginCallback<FastifyCacheOptions> = function
     instance.addHook('onResponse', (request, reply, next) => {
       const m = request.method
       if (m !== 'GET' && m !== 'HEAD' && m !== 'OPTIONS' && reply.statusCode >= 200 && reply.statusCode < 400) {
-        cache.invalidateTags([pathTag(request.url)]).catch(() => {})
+        // RFC 9111 §4.4: the target, and Location / Content-Location on the same host.
+        const tags = unsafeTags(
+          request.url,
+          request.host,
+          headerString(reply.getHeader('location')),
+          headerString(reply.getHeader('content-location')),
+        )
+        cache.invalidateTags(tags).catch(() => {})
       }
       next()
     })
@@ -213,7 +252,8 @@ export const fastifyCache: FastifyPluginCallback<FastifyCacheOptions> = function
 
 /**
  * An `onRequest` hook that sets `Cache-Control` for browsers and CDNs (computed
- * once; the handler may override it).
+ * once; the handler may override it). An error response (status 400 or more)
+ * is sent without it, so a CDN never keeps an error page for the route's lifetime.
  * @example
  * ```ts
  * app.get('/products', { onRequest: cacheControl({ public: true, maxAge: '1m' }) }, list)
@@ -223,6 +263,19 @@ export function cacheControl(options: CacheControlOptions): onRequestHookHandler
   const value = cacheControlValue(options)
   return function cacheControlHeader(_request, reply, done) {
     reply.header('cache-control', value)
+    const raw = reply.raw
+    const writeHead = raw.writeHead as (this: typeof raw, ...args: unknown[]) => typeof raw
+    raw.writeHead = function writeHeadCacheControl(this: typeof raw, status: number, ...rest: unknown[]) {
+      // Fastify passes its reply headers here; an error keeps none of ours.
+      const headers = rest[rest.length - 1] as Record<string, unknown> | undefined
+      if (status >= 400) {
+        if (headers !== undefined && typeof headers === 'object' && headers['cache-control'] === value) {
+          delete headers['cache-control']
+        }
+        if (this.getHeader('cache-control') === value) this.removeHeader('cache-control')
+      }
+      return writeHead.call(this, status, ...rest)
+    } as typeof raw.writeHead
     done()
   }
 }

@@ -5,9 +5,11 @@
 import type { IncomingMessage } from 'node:http'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AssetManifest } from '../../assets/fingerprint.js'
+import { readUpTo } from '../../fetch/read-up-to.js'
 import { type CacheControlOptions, cacheControlValue } from '../../headers/cache-control-header.js'
 import type { CachedOptions } from '../../route-cache/options.js'
-import { type Captured, type Leader, RouteCache, type Sender } from '../../route-cache/route-cache.js'
+import { type Captured, type Leader, NOT_ON_304, RouteCache, type Sender } from '../../route-cache/route-cache.js'
+import { bodyETag } from '../../route-cache/stored-response.js'
 
 const sender: Sender<Context> = {
   send(c, status, head, body) {
@@ -64,6 +66,23 @@ async function lead(leader: Leader, c: Context, next: () => Promise<void>): Prom
     throw err
   }
   const res = c.res
+  if (res.status >= 500) {
+    const stale = leader.stale(res.status)
+    if (stale !== undefined) {
+      // The handler failed and the route's grace holds an older response: send that one.
+      await res.body?.cancel()
+      const head = new Headers()
+      for (let i = 0; i < stale.head.length; i += 2) head.append(stale.head[i]!, stale.head[i + 1]!)
+      // Unset first: Hono merges the previous response's headers into a new one.
+      c.res = undefined as unknown as Response
+      c.res = new Response(stale.body as ConstructorParameters<typeof Response>[0], {
+        status: stale.status,
+        headers: head,
+      })
+      leader.failed()
+      return
+    }
+  }
   const headers = new Headers(res.headers)
   for (const [name, value] of leader.headers((n) => headers.get(n) ?? undefined)) headers.set(name, value)
   const status = res.status
@@ -78,6 +97,30 @@ async function lead(leader: Leader, c: Context, next: () => Promise<void>): Prom
   if (res.body === null) {
     c.res = new Response(null, { status, statusText: res.statusText, headers })
     leader.complete({ status, headers: tuples(), body: new Uint8Array(0) })
+    return
+  }
+  if (leader.conditional && status === 200) {
+    // A revalidating client: read the response first (up to maxBodySize), so
+    // its ETag is known, and answer 304 when it matches; the cache gets the full response.
+    const read = await readUpTo(res.body, leader.maxBodySize)
+    if (read.rest !== undefined) {
+      // Too large to keep: sent as it is, not stored.
+      c.res = new Response(read.rest, { status, statusText: res.statusText, headers })
+      leader.complete(undefined)
+      return
+    }
+    const body = read.body
+    if (!headers.has('etag')) headers.set('etag', bodyETag(body))
+    if (leader.notModified(status, (n) => headers.get(n) ?? undefined)) {
+      const head304 = new Headers(headers)
+      for (const name of NOT_ON_304) head304.delete(name)
+      // Unset first: Hono would merge the full response's headers (Content-Length) back in.
+      c.res = undefined as unknown as Response
+      c.res = new Response(null, { status: 304, headers: head304 })
+    } else {
+      c.res = new Response(body, { status, statusText: res.statusText, headers })
+    }
+    leader.complete({ status, headers: tuples(), body })
     return
   }
   const [toClient, toCache] = res.body.tee()
@@ -133,12 +176,23 @@ export function cached(options: CachedOptions<Context>): MiddlewareHandler {
         // an immutable Response (from fetch): leave it as it is
       }
     }
-    if (method !== 'GET' && method !== 'HEAD') core.afterUnsafe(method, url, c.res.status)
+    if (method !== 'GET' && method !== 'HEAD') {
+      const h = c.res.headers
+      core.afterUnsafe(
+        method,
+        url,
+        c.res.status,
+        h.get('location') ?? undefined,
+        h.get('content-location') ?? undefined,
+      )
+    }
   }
 }
 
 /**
- * Sets `Cache-Control` for browsers and CDNs on responses that have none (computed once).
+ * Sets `Cache-Control` for browsers and CDNs on responses that have none
+ * (computed once), except error responses (status 400 or more), so a CDN
+ * never keeps an error page for the route's lifetime.
  * @example
  * ```ts
  * app.get('/products', cacheControl({ public: true, maxAge: '1m', staleWhileRevalidate: '1d' }), (c) => c.json(list))
@@ -148,7 +202,7 @@ export function cacheControl(options: CacheControlOptions): MiddlewareHandler {
   const value = cacheControlValue(options)
   return async function cacheControlHeader(c, next) {
     await next()
-    if (!c.res.headers.has('cache-control')) {
+    if (c.res.status < 400 && !c.res.headers.has('cache-control')) {
       try {
         c.res.headers.set('cache-control', value)
       } catch {

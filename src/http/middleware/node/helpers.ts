@@ -9,8 +9,11 @@ import { type CacheControlOptions, cacheControlValue } from '../../headers/cache
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void
 
 /**
- * Sets `Cache-Control` for browsers and CDNs on every response that passes
- * (the handler may still override it). The value is computed once.
+ * Sets `Cache-Control` for browsers and CDNs on the responses that pass
+ * (the handler may still override it). The value is computed once. An error
+ * response (status 400 or more) does not get it: `public, s-maxage=3600` on a
+ * 500 would have a CDN serve that error for an hour (RFC 9111 §3 lets a cache
+ * store any status with explicit freshness); it keeps whatever it had before.
  *
  * @example
  * ```ts
@@ -20,7 +23,16 @@ type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unkno
 export function cacheControl(options: CacheControlOptions): Middleware {
   const value = cacheControlValue(options)
   return function cacheControlHeader(_req, res, next) {
+    const before = res.getHeader('cache-control')
     res.setHeader('cache-control', value)
+    const writeHead = res.writeHead as (this: ServerResponse, ...args: unknown[]) => ServerResponse
+    res.writeHead = function writeHeadCacheControl(this: ServerResponse, status: number, ...rest: unknown[]) {
+      if (status >= 400 && this.getHeader('cache-control') === value) {
+        if (before === undefined) this.removeHeader('cache-control')
+        else this.setHeader('cache-control', before)
+      }
+      return writeHead.call(this, status, ...rest)
+    } as ServerResponse['writeHead']
     next()
   }
 }

@@ -6,15 +6,16 @@
  */
 import type { IncomingMessage, OutgoingHttpHeader, ServerResponse } from 'node:http'
 import type { CachedOptions } from '../../route-cache/options.js'
-import { type Leader, RouteCache, type Sender } from '../../route-cache/route-cache.js'
+import { type Leader, NOT_ON_304, RouteCache, type Sender, type StaleAnswer } from '../../route-cache/route-cache.js'
 import { bodyETag } from '../../route-cache/stored-response.js'
+import { writeStored } from './write-stored.js'
 
 /** A connect-style middleware. */
 export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void
 
 const sender: Sender<ServerResponse> = {
   send(res, status, head, body) {
-    res.writeHead(status, head as string[])
+    writeStored(res, status, head)
     if (body === null) res.end()
     else res.end(body)
   },
@@ -44,7 +45,12 @@ export function lead(leader: Leader, req: IncomingMessage, res: ServerResponse, 
   // request ids, X-Powered-By): it sets them again on every hit, with that
   // request's values. Store them only where the handler changed them.
   const outer = new Map<string, string | undefined>()
-  for (const name of res.getHeaderNames()) outer.set(name, headerString(res.getHeader(name)))
+  const outerRaw = new Map<string, number | string | readonly string[]>()
+  for (const name of res.getHeaderNames()) {
+    const v = res.getHeader(name)
+    outer.set(name, headerString(v))
+    if (v !== undefined) outerRaw.set(name, v)
+  }
   const chunks: Buffer[] = []
   let size = 0
   let overflow = false
@@ -64,6 +70,9 @@ export function lead(leader: Leader, req: IncomingMessage, res: ServerResponse, 
     chunks.push(Buffer.from(buf)) // a copy: the handler may reuse its buffer
   }
   let decorated = false
+  /** Set when the client is sent a 304 instead of the full response: what to capture. */
+  let fullStatus: number | undefined
+  let fullHeaders: [string, string | string[] | number | undefined][] | undefined
   // A compression layer below this one sets Content-Encoding after we see the
   // headers and encodes bytes we never see: what we capture is the identity body.
   let encodingAtHead: string | undefined
@@ -75,6 +84,30 @@ export function lead(leader: Leader, req: IncomingMessage, res: ServerResponse, 
   const writeHead = res.writeHead as (this: ServerResponse, ...args: unknown[]) => ServerResponse
   const write = res.write
   const end = res.end
+  /** The stored response sent in place of a failed handler's (the route's grace), once its head is written. */
+  let replaced: StaleAnswer | undefined
+  /**
+   * The handler answered ≥ 500 and the route's grace holds an older response:
+   * the client gets that one (the outer middleware's headers kept, the
+   * handler's dropped) and the handler's body is discarded.
+   */
+  const replaceWithStale = (r: ServerResponse, status: number): boolean => {
+    const stale = leader.stale(status)
+    if (stale === undefined) return false
+    replaced = stale
+    for (const name of r.getHeaderNames()) r.removeHeader(name)
+    for (const [name, v] of outerRaw) r.setHeader(name, v)
+    const fields = new Map<string, string[]>()
+    for (let i = 0; i < stale.head.length; i += 2) {
+      const list = fields.get(stale.head[i]!)
+      if (list === undefined) fields.set(stale.head[i]!, [stale.head[i + 1]!])
+      else list.push(stale.head[i + 1]!)
+    }
+    for (const [name, values] of fields) r.setHeader(name, values.length === 1 ? values[0]! : values)
+    r.statusCode = stale.status
+    writeHead.call(r, stale.status)
+    return true
+  }
   res.writeHead = function writeHeadCaptured(this: ServerResponse, status: number, ...rest: unknown[]) {
     // Headers given to writeHead bypass getHeaders(); move them into setHeader
     // so the captured response sees them.
@@ -92,17 +125,52 @@ export function lead(leader: Leader, req: IncomingMessage, res: ServerResponse, 
         if (v !== undefined) this.setHeader(name, v)
       }
     }
+    if (status >= 500 && replaceWithStale(this, status)) return this
     this.statusCode = status
     decorate()
     encodingAtHead = headerString(this.getHeader('content-encoding'))
+    if (leader.notModified(status, (n) => headerString(this.getHeader(n)))) {
+      // The client revalidated and the full response matches: it gets a 304
+      // (node drops the body), the cache gets the full 200 captured here.
+      fullStatus = status
+      const content: [string, string | string[] | number | undefined][] = []
+      for (const name of NOT_ON_304) {
+        const v = this.getHeader(name)
+        if (v !== undefined) content.push([name, v])
+        this.removeHeader(name)
+      }
+      this.statusCode = 304
+      const out = writeHead.call(this, 304)
+      // Read after the write: outer middleware that hooks writeHead (a session's
+      // Set-Cookie) adds its fields there, and they must count as on a 200.
+      fullHeaders = [
+        ...(Object.entries(this.getHeaders()) as [string, string | string[] | number | undefined][]),
+        ...content,
+      ]
+      return out
+    }
     return message === undefined ? writeHead.call(this, status) : writeHead.call(this, status, message)
   } as ServerResponse['writeHead']
+  const swallow = (rest: unknown[]): true => {
+    // The handler's body is dropped; a write callback it waits on still runs.
+    const callback = rest.find((a) => typeof a === 'function') as (() => void) | undefined
+    if (callback !== undefined) process.nextTick(callback)
+    return true
+  }
   res.write = function writeCaptured(this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
+    if (replaced !== undefined) return swallow(rest)
+    if (!this.headersSent && this.statusCode >= 500 && replaceWithStale(this, this.statusCode)) return swallow(rest)
     wroteBefore = true
     collect(chunk, rest[0])
     return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest)
   } as ServerResponse['write']
   res.end = function endCaptured(this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
+    if (replaced === undefined && !this.headersSent && this.statusCode >= 500) replaceWithStale(this, this.statusCode)
+    if (replaced !== undefined) {
+      const callback = [chunk, ...rest].find((a) => typeof a === 'function') as (() => void) | undefined
+      const body = (this.req as IncomingMessage | undefined)?.method === 'HEAD' ? undefined : replaced.body
+      return (end as (...a: unknown[]) => ServerResponse).call(this, body, callback)
+    }
     collect(chunk, rest[0])
     if (!this.headersSent && !wroteBefore && !overflow && this.statusCode === 200 && !this.hasHeader('etag')) {
       // The whole body is at hand before the headers go: give the first
@@ -112,14 +180,23 @@ export function lead(leader: Leader, req: IncomingMessage, res: ServerResponse, 
     return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest)
   } as ServerResponse['end']
   res.once('finish', () => {
-    let headers = Object.entries(res.getHeaders()) as [string, string | string[] | number | undefined][]
+    if (replaced !== undefined) {
+      leader.failed()
+      return
+    }
+    let headers =
+      fullHeaders ?? (Object.entries(res.getHeaders()) as [string, string | string[] | number | undefined][])
     if (headerString(res.getHeader('content-encoding')) !== encodingAtHead) {
       headers = headers.filter(([name]) => name !== 'content-encoding')
     }
     if (outer.size > 0) {
       headers = headers.filter(([name, value]) => !outer.has(name) || outer.get(name) !== headerString(value))
     }
-    leader.complete({ status: res.statusCode, headers, body: overflow ? undefined : Buffer.concat(chunks, size) })
+    leader.complete({
+      status: fullStatus ?? res.statusCode,
+      headers,
+      body: overflow ? undefined : Buffer.concat(chunks, size),
+    })
   })
   res.once('close', () => leader.complete(undefined))
   next()
@@ -161,7 +238,16 @@ export function nodeRouteCache<Req extends IncomingMessage>(
       }
       if (o.cacheStatus !== undefined && !res.headersSent) res.setHeader('cache-status', o.cacheStatus)
       if (method !== 'GET' && method !== 'HEAD') {
-        res.once('finish', () => core.afterUnsafe(method, target, res.statusCode))
+        res.once('finish', () =>
+          core.afterUnsafe(
+            method,
+            target,
+            res.statusCode,
+            headerString(res.getHeader('location')),
+            headerString(res.getHeader('content-location')),
+            req.headers.host ?? headerString(req.headers[':authority']),
+          ),
+        )
       }
       next()
     }
