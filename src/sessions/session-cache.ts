@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto'
 import type { Cache } from '../core/cache.js'
 import { type Duration, parseDuration } from '../core/duration.js'
 import { CacheError, invalidOption } from '../core/errors.js'
-import type { Store } from '../core/store.js'
 
 /** Options shared by {@link expressSessionStore} and {@link fastifySessionStore}. */
 export interface SessionStoreOptions {
@@ -56,8 +55,6 @@ export class SessionCache {
   readonly cache: Cache
   readonly prefix: string
   readonly defaultTtl: number
-  /** The shared tier sessions live in, when an in-process tier sits in front of it. */
-  readonly #shared: Store | undefined
 
   constructor(options: SessionStoreOptions, factory: string) {
     if (options === null || typeof options !== 'object') throw invalidOption(factory, 'an object with `cache`', options)
@@ -67,7 +64,6 @@ export class SessionCache {
     }
     checkTiers(cache)
     this.cache = cache
-    this.#shared = sharedBehindMemory(cache)
     this.prefix = options.prefix ?? 'sess:'
     if (typeof this.prefix !== 'string') throw invalidOption('prefix', 'a string', this.prefix)
     this.defaultTtl = parseDuration(options.ttl ?? '1d', 'ttl')
@@ -100,29 +96,9 @@ export class SessionCache {
 
   /** Rolling expiry: gives the stored session a new lifetime without rewriting its data. */
   async touch(sid: string, session: SessionInput): Promise<void> {
-    const key = this.key(sid)
     const ttl = this.ttlOf(session)
-    if (ttl <= 0) {
-      await this.cache.delete(key)
-      return
-    }
-    if (this.#shared !== undefined && !(await this.#sharedHas(key))) {
-      // Destroyed elsewhere (a logout in another process) while this process's
-      // in-process tier still holds it: a touch from that copy would write the
-      // session back into the shared tier. Drop the copy instead.
-      await this.cache.delete(key)
-      return
-    }
-    await this.cache.touch(key, { ttl, grace: 0 })
-  }
-
-  /** Whether the shared tier holds `key`; `true` when it cannot tell (the touch then decides as before). */
-  async #sharedHas(key: string): Promise<boolean> {
-    try {
-      return (await this.#shared!.get(key)) !== undefined
-    } catch {
-      return true
-    }
+    if (ttl <= 0) await this.cache.delete(this.key(sid))
+    else await this.cache.touch(this.key(sid), { ttl, grace: 0 })
   }
 
   /** Removes every session (every key under `prefix`) from every tier. */
@@ -142,14 +118,6 @@ export class SessionCache {
     }
     return this.defaultTtl
   }
-}
-
-/** The last shared (byte) tier of a cache whose first tier is in-process, else undefined. */
-function sharedBehindMemory(cache: Cache): Store | undefined {
-  const tiers = cache.tiers
-  if (tiers.length < 2 || tiers[0]!.binary) return undefined
-  for (let i = tiers.length - 1; i > 0; i--) if (tiers[i]!.binary) return tiers[i]
-  return undefined
 }
 
 /**
