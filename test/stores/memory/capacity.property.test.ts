@@ -114,3 +114,55 @@ describe.each(['tinylfu', 'lru'] as MemoryPolicy[])('memoryStore (%s): capacity 
     )
   })
 })
+
+describe('memoryStore (tinylfu): bounds hold while the hot set moves (the shift detector at work)', () => {
+  // Stores of 300+ entries whose hot set moves wholesale: the shift detector retires old
+  // hot sets here (checked by instrumenting it while writing this test), between writes,
+  // deletes and byte-bound evictions.
+  it('never holds more than maxEntries or maxBytes, and its byte count matches, across hot-set shifts', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 300, max: 1000 }),
+        fc.array(
+          fc.record({ base: fc.integer({ min: 0, max: 100_000 }), deleteEvery: fc.integer({ min: 50, max: 400 }) }),
+          {
+            minLength: 2,
+            maxLength: 4,
+          },
+        ),
+        fc.integer({ min: 1, max: 1_000_000 }),
+        (maxEntries, phases, seed) => {
+          const maxBytes = maxEntries * 40
+          const s = memoryStore({ maxEntries, maxBytes, sizeOf: (v) => (v as { size: number }).size })
+          attach(s)
+          let a = seed
+          const next = (n: number) => {
+            a = (Math.imul(a, 1664525) + 1013904223) >>> 0
+            return (a >>> 8) % n
+          }
+          const hot = Math.floor(maxEntries * 0.4)
+          const background = 20 * maxEntries
+          for (const { base, deleteEvery } of phases) {
+            for (let i = 0; i < 20_000; i++) {
+              // 70 % to the phase's hot set, 30 % to a wide background; both skewed.
+              const k =
+                next(10) < 7
+                  ? `h${base + Math.min(next(hot), next(hot))}`
+                  : `b${Math.min(next(background), next(background))}`
+              if (i % deleteEvery === 0) s.delete(k)
+              else if (s.get(k) === undefined) s.set(k, env({ size: 1 + next(60) }), Number.POSITIVE_INFINITY)
+              if (s.entries > maxEntries || s.bytes > maxBytes) return false
+            }
+            const held = [...s.keys()]
+            if (held.length !== s.entries || new Set(held).size !== held.length) return false
+            let sum = 0
+            for (const k of held) sum += (s.peek(k)!.value as { size: number }).size
+            if (sum !== s.bytes) return false
+          }
+          return true
+        },
+      ),
+      { numRuns: 12 },
+    )
+  })
+})
