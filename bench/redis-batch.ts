@@ -16,16 +16,10 @@
 import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { redisStore } from '../src/redis.js'
-import { BATCH_MAX_CALLS } from '../src/stores/redis/tick-batch.js'
+import { BATCH_MAX_CALLS, SET_MANY } from '../src/stores/redis/tick-batch.js'
 import { startRedis } from '../test/helpers/servers.js'
 import { machineLine, median } from './lib/harness.js'
 
-const SET_MANY = `for i = 1, #KEYS do
-  local px = ARGV[i * 2]
-  if px == '0' then redis.call('SET', KEYS[i], ARGV[i * 2 - 1])
-  else redis.call('SET', KEYS[i], ARGV[i * 2 - 1], 'PX', px) end
-end
-return #KEYS`
 const SHA = createHash('sha1').update(SET_MANY).digest('hex')
 const TOTAL = 40_000
 const ROUNDS = Number(process.env.ROUNDS ?? 5)

@@ -3,12 +3,11 @@
  * a real Redis behind a real TCP proxy that the test cuts (a partition: this
  * cache loses Redis, another one keeps it), and real SQLite files.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type SharedCall, SharedTagVersions } from '../../src/core/shared-tag-versions.js'
 import type { SharedVersions } from '../../src/core/store.js'

@@ -5,9 +5,8 @@
  * waiters to the origin on their own; with Redis gone, every request is still
  * answered from the origin.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import http from 'node:http'
-import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { missingServers, startRedis, type TestServer } from '../helpers/servers.js'

@@ -3,9 +3,8 @@
  * (tier and bus): a response stored through one is a hit through the other,
  * and a purge sent to one proxy's admin endpoint reaches the other's memory tier.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import http from 'node:http'
-import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { missingServers, startRedis, type TestServer } from '../helpers/servers.js'

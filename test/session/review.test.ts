@@ -31,7 +31,11 @@ describe.skipIf(!hasRedis)('sessions over memory + Redis + bus, two processes', 
       await cb((done) => storeA.set('sid-1', session, done))
       // Process A has the session in its memory tier (it served a request).
       await new Promise<void>((resolve, reject) =>
-        storeA.get('sid-1', (err, s) => (err ? reject(err) : (expect(s).not.toBeNull(), resolve()))),
+        storeA.get('sid-1', (err, s) => {
+          if (err) return reject(err)
+          expect(s).not.toBeNull()
+          resolve()
+        }),
       )
       // Logout in process B, then at once a request of the same session in A touches it (rolling).
       await cb((done) => storeB.destroy('sid-1', done))

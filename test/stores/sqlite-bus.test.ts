@@ -1,9 +1,3 @@
-/**
- * sqliteBus on real SQLite files: two buses on one file stand for two
- * processes (each has its own connection); a real second process holds the
- * file's write lock where a send must fail.
- */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,7 +7,7 @@ import { type Bus, type BusMessage, sqliteBus } from '../../src/sqlite.js'
 import { lockFromAnotherProcess } from '../helpers/sqlite-lock.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'cs-sqlite-bus-'))
-const fixtures = fileURLToPath(new URL('./fixtures', import.meta.url))
+const _fixtures = fileURLToPath(new URL('./fixtures', import.meta.url))
 const buses: Bus[] = []
 afterAll(async () => {
   for (const b of buses) await b.close()

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createCache, memoryStore } from '../../src/index.js'
 import { cachedQuery, describeStatement } from '../../src/strategies.js'
 import { postgresTable } from '../helpers/postgres.js'

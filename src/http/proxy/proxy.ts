@@ -16,6 +16,7 @@ import https from 'node:https'
 import type { Cache } from '../../core/cache.js'
 import { type Clock, systemClock } from '../../core/clock.js'
 import { fitKey } from '../route-cache/key.js'
+import { OVERRIDE_HEADERS } from '../route-cache/unkeyed.js'
 import { type CacheControl, parseCacheControl } from '../semantics/cache-control.js'
 import { type CacheStatusEntry, formatCacheStatus } from '../semantics/cache-status.js'
 import { isNotModified, RETAINED_304_HEADERS } from '../semantics/conditional.js'
@@ -1021,17 +1022,7 @@ const FORWARDING_KEYED = [...FORWARDING].filter((n) => n !== 'x-forwarded-for' &
  * Request fields that make an origin answer another URL or method than the
  * one in the request line: never sent on a fetch whose answer may be stored.
  */
-const OVERRIDES = new Set([
-  'x-original-url',
-  'x-rewrite-url',
-  'x-original-host',
-  'x-original-method',
-  'x-host',
-  'x-http-host-override',
-  'x-http-method-override',
-  'x-http-method',
-  'x-method-override',
-])
+const OVERRIDES = new Set(OVERRIDE_HEADERS)
 
 /** The key suffix for trusted forwarding fields, empty when the request has none. */
 function forwardedKey(headers: IncomingMessage['headers']): string {

@@ -8,6 +8,23 @@
  * @module
  */
 
+/**
+ * Request fields that make an app answer another URL or method than the one in
+ * the request line (used by the route cache and the proxy).
+ * @internal
+ */
+export const OVERRIDE_HEADERS: readonly string[] = [
+  'x-original-url',
+  'x-rewrite-url',
+  'x-original-host',
+  'x-original-method',
+  'x-host',
+  'x-http-host-override',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+]
+
 /** Headers removed from requests whose responses may be stored, unless keyed with `vary`. */
 export const UNKEYED_HEADERS: readonly string[] = [
   'forwarded',
@@ -18,15 +35,7 @@ export const UNKEYED_HEADERS: readonly string[] = [
   'x-forwarded-port',
   'x-forwarded-prefix',
   'x-forwarded-ssl',
-  'x-original-url',
-  'x-rewrite-url',
-  'x-original-host',
-  'x-original-method',
-  'x-host',
-  'x-http-host-override',
-  'x-http-method-override',
-  'x-http-method',
-  'x-method-override',
+  ...OVERRIDE_HEADERS,
   'x-url-scheme',
   'front-end-https',
 ]
