@@ -446,6 +446,30 @@ export function runRouteSuite(framework: string, makeServer: MakeServer): void {
       }
     })
 
+    it('serves a route whose tag holds a line break, a comma, a space or non-ASCII text, with the keys encoded', async () => {
+      // A tag built from a decoded query value: every adapter's request has its URL somewhere.
+      const fromQuery = (req: unknown): string[] => {
+        const r = req as { url?: unknown; req?: { url: string } }
+        const url = typeof r.url === 'string' ? r.url : r.req!.url
+        return [`search:${new URL(url, 'http://x').searchParams.get('q')}`, 'search', '50%']
+      }
+      const t = await setup({ ttl: '60s', tags: fromQuery, surrogateKeys: true }, json)
+      const a = await t.get('/search?q=red%0D%0Ashoes%2C%20bl%C3%BCe')
+      expect(a.status).toBe(200)
+      const b = await t.get('/search?q=red%0D%0Ashoes%2C%20bl%C3%BCe')
+      expect(b.body).toBe(a.body)
+      expect(b.headers['cache-status']).toBe('cachestack; hit')
+      for (const r of [a, b]) {
+        expect(r.headers['surrogate-key']).toBe('search:red%0D%0Ashoes%2C%20bl%C3%BCe search 50%25')
+        expect(r.headers['cache-tag']).toBe('search:red%0D%0Ashoes%2C%20bl%C3%BCe,search,50%25')
+      }
+      // Invalidation takes the tag as declared, not its encoded key.
+      await t.cache.invalidateTags(['search:red\r\nshoes, blüe'])
+      const c = await t.get('/search?q=red%0D%0Ashoes%2C%20bl%C3%BCe')
+      expect(c.status).toBe(200)
+      expect(c.body).not.toBe(a.body)
+    })
+
     it('never treats /account/x.css as a static asset (cache deception)', async () => {
       const t = await setup({ ttl: '60s' }, (req) => ({
         body: `account of ${String(req.headers.cookie ?? 'nobody')} at ${req.url}`,
