@@ -436,6 +436,33 @@ export function runRouteSuite(framework: string, makeServer: MakeServer): void {
       expect((await t.get('/items/7')).headers['cache-status']).toBe('cachestack; hit')
     })
 
+    it('a route with invalidateOnUnsafe: false keeps its stored GET after a successful POST', async () => {
+      const clock = manualClock()
+      const cache = createCache({ tiers: [memoryStore()], clock })
+      // Two servers on one cache: /keep opts out, /drop keeps the default and shows when invalidation has run.
+      const keep = await makeServer({ ttl: '60s', invalidateOnUnsafe: false, cache, clock }, json)
+      const drop = await makeServer({ ttl: '60s', cache, clock }, json)
+      close = async () => {
+        await keep.close()
+        await drop.close()
+      }
+      const a = await request(keep.base, '/keep')
+      const b = await request(drop.base, '/drop')
+      expect((await request(keep.base, '/keep', { method: 'POST' })).status).toBe(200)
+      expect((await request(drop.base, '/drop', { method: 'POST' })).status).toBe(200)
+      // the invalidation runs when the POST's response finishes: poll a moment for /drop's
+      let after = await request(drop.base, '/drop')
+      for (let i = 0; i < 50 && after.body === b.body; i++) {
+        await sleep(5)
+        after = await request(drop.base, '/drop')
+      }
+      expect(after.body).not.toBe(b.body)
+      // /keep's POST finished before /drop's began: had it invalidated, that would have run by now.
+      const kept = await request(keep.base, '/keep')
+      expect(kept.body).toBe(a.body)
+      expect(kept.headers['cache-status']).toBe('cachestack; hit')
+    })
+
     it('sends surrogate keys for CDNs when asked', async () => {
       const t = await setup({ ttl: '60s', tags: ['products', 'catalog'], surrogateKeys: true }, json)
       const a = await t.get('/p')
