@@ -63,12 +63,7 @@ type FetchLike = (
   text(): Promise<string>
 }>
 
-async function check(
-  res: Awaited<ReturnType<FetchLike>>,
-  what: string,
-  batch: number,
-  batches: number,
-): Promise<void> {
+async function check(res: Awaited<ReturnType<FetchLike>>, what: string, batch: number, batches: number): Promise<void> {
   if (res.ok) return
   const which = batches === 1 ? '' : ` (request ${batch + 1} of ${batches}; the earlier ones succeeded)`
   throw new Error(`${what} purge failed with HTTP ${res.status}${which}: ${(await res.text()).slice(0, 200)}`)
