@@ -5,7 +5,8 @@
  *
  * ```sh
  * node dist/esm/cli/proxy.js --origin http://127.0.0.1:3000 --port 8080 \
- *   [--store memory|sqlite:PATH|redis://…] [--max-object-size 10mb] [--max-size 1gb] [--config file.json]
+ *   [--store memory|sqlite:PATH|redis://…] [--max-object-size 10mb] [--max-size 1gb]
+ *   [--origin-max-sockets 256] [--config file.json]
  * ```
  *
  * Flags override the config file (JSON, `createProxy` options plus `port`,
@@ -50,6 +51,8 @@ const USAGE = `Usage: cachestack proxy --origin URL [options]
   --grace DURATION         serve stale while revalidating in the background (default 0)
   --keep DURATION          keep stale responses for revalidation (default 1h)
   --stale-if-error DUR     serve stale when the origin fails (default 0)
+  --origin-max-sockets N   most connections open to the origin at once; a burst of misses
+                           waits for a free one (default 256)
   --collapse-wait DUR      with a redis store, wait this long for another instance's fetch
                            of the same URL rather than fetch it again (default 5s; 0: off)
   --trust-forwarded        pass X-Forwarded-* / Forwarded from a trusted proxy in front
@@ -75,6 +78,7 @@ export function parseProxyArgs(argv: readonly string[]): ProxyCliConfig & { help
       keep: { type: 'string' },
       'stale-if-error': { type: 'string' },
       'collapse-wait': { type: 'string' },
+      'origin-max-sockets': { type: 'string' },
       'admin-token': { type: 'string' },
       'trust-forwarded': { type: 'boolean' },
       'dashboard-port': { type: 'string' },
@@ -95,6 +99,16 @@ export function parseProxyArgs(argv: readonly string[]): ProxyCliConfig & { help
   if (values.keep !== undefined) cfg.keep = values.keep
   if (values['stale-if-error'] !== undefined) cfg.staleIfError = values['stale-if-error']
   if (values['collapse-wait'] !== undefined) cfg.collapseWait = values['collapse-wait']
+  if (values['origin-max-sockets'] !== undefined) {
+    const v = values['origin-max-sockets'].trim()
+    const n = /^\d+$/.test(v) ? Number(v) : Number.NaN
+    if (!(n >= 1)) {
+      throw new Error(
+        `--origin-max-sockets must be a whole number of connections, at least 1; got ${JSON.stringify(values['origin-max-sockets'])}`,
+      )
+    }
+    cfg.originMaxSockets = n
+  }
   if (values['trust-forwarded'] === true) cfg.trustForwarded = true
   if (values['dashboard-port'] !== undefined) cfg.dashboardPort = portFlag('--dashboard-port', values['dashboard-port'])
   const token = values['admin-token'] ?? process.env.CACHESTACK_ADMIN_TOKEN

@@ -12,11 +12,14 @@ import { fastifyAssets, cacheControl as fastifyCacheControl } from '../../src/fa
 import { serveAssets as honoAssets, cacheControl as honoCacheControl } from '../../src/hono.js'
 import {
   type AssetManifest,
+  CLOUDFLARE_TAGS_PER_PURGE,
   cacheControlValue,
   cloudflarePurge,
+  FASTLY_KEYS_PER_PURGE,
   fastlyPurge,
   fingerprintAssets,
   invalidateHttp,
+  surrogateKey,
 } from '../../src/http.js'
 import { createCache, isCacheError, memoryStore } from '../../src/index.js'
 import { listen, request } from './helpers.js'
@@ -125,6 +128,91 @@ describe('surrogate keys and purging', () => {
       expect(calls[1]!.headers.authorization).toBe('Bearer t')
     } finally {
       await site.close()
+      await cdn.close()
+    }
+  })
+})
+
+describe('purge hooks against a stand-in CDN API', () => {
+  /** A local server standing in for the CDN's API: records every request, answers 200 (or `fail` for the nth). */
+  async function cdnApi(fail?: number) {
+    const calls: { url: string; headers: http.IncomingHttpHeaders; body: string }[] = []
+    const server = await listen(
+      http.createServer((req, res) => {
+        let body = ''
+        req.on('data', (c: Buffer) => {
+          body += c.toString()
+        })
+        req.on('end', () => {
+          calls.push({ url: req.url ?? '', headers: req.headers, body })
+          res.statusCode = calls.length === fail ? 429 : 200
+          res.setHeader('content-type', 'application/json')
+          res.end(calls.length === fail ? '{"msg":"slow down"}' : '{"status":"ok"}')
+        })
+      }),
+    )
+    return { calls, ...server }
+  }
+  const tags = (n: number) => Array.from({ length: n }, (_, i) => `t${i}`)
+
+  it('Fastly: at most 256 surrogate keys per request, all keys sent once', async () => {
+    const cdn = await cdnApi()
+    try {
+      await fastlyPurge({ serviceId: 'svc', token: 'tok', soft: true, baseUrl: cdn.base })([...tags(600), 't1'])
+      expect(cdn.calls.map((c) => (c.headers['surrogate-key'] as string).split(' ').length)).toEqual([256, 256, 88])
+      expect(cdn.calls.flatMap((c) => (c.headers['surrogate-key'] as string).split(' '))).toEqual(tags(600))
+      for (const c of cdn.calls) {
+        expect(c.url).toBe('/service/svc/purge')
+        expect(c.headers['fastly-key']).toBe('tok')
+        expect(c.headers['fastly-soft-purge']).toBe('1')
+      }
+      cdn.calls.length = 0
+      await fastlyPurge({ serviceId: 'svc', token: 'tok', baseUrl: cdn.base })(tags(256))
+      expect(cdn.calls).toHaveLength(1)
+      cdn.calls.length = 0
+      await fastlyPurge({ serviceId: 'svc', token: 'tok', baseUrl: cdn.base })([])
+      expect(cdn.calls).toHaveLength(0)
+      expect(FASTLY_KEYS_PER_PURGE).toBe(256)
+    } finally {
+      await cdn.close()
+    }
+  })
+
+  it('Cloudflare: at most 100 tags per request', async () => {
+    const cdn = await cdnApi()
+    try {
+      await cloudflarePurge({ zoneId: 'z', token: 't', baseUrl: cdn.base })(tags(250))
+      const sent = cdn.calls.map((c) => (JSON.parse(c.body) as { tags: string[] }).tags)
+      expect(sent.map((b) => b.length)).toEqual([100, 100, 50])
+      expect(sent.flat()).toEqual(tags(250))
+      expect(CLOUDFLARE_TAGS_PER_PURGE).toBe(100)
+    } finally {
+      await cdn.close()
+    }
+  })
+
+  it('a failed batch throws, naming which request failed', async () => {
+    const cdn = await cdnApi(2)
+    try {
+      await expect(fastlyPurge({ serviceId: 'svc', token: 'tok', baseUrl: cdn.base })(tags(600))).rejects.toThrow(
+        /HTTP 429 \(request 2 of 3; the earlier ones succeeded\): \{"msg":"slow down"\}/,
+      )
+      expect(cdn.calls).toHaveLength(2)
+    } finally {
+      await cdn.close()
+    }
+  })
+
+  it('purges the keys the response headers carried for tags with a line break, space or comma', async () => {
+    const cdn = await cdnApi()
+    try {
+      const odd = ['search:red\nshoes', 'a b', 'a,b', 'blüe', '50%', 'plain']
+      expect(odd.map(surrogateKey)).toEqual(['search:red%0Ashoes', 'a%20b', 'a%2Cb', 'bl%C3%BCe', '50%25', 'plain'])
+      await fastlyPurge({ serviceId: 'svc', token: 'tok', baseUrl: cdn.base })(odd)
+      await cloudflarePurge({ zoneId: 'z', token: 't', baseUrl: cdn.base })(odd)
+      expect(cdn.calls[0]!.headers['surrogate-key']).toBe(odd.map(surrogateKey).join(' '))
+      expect(JSON.parse(cdn.calls[1]!.body)).toEqual({ tags: odd.map(surrogateKey) })
+    } finally {
       await cdn.close()
     }
   })

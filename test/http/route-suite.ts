@@ -436,6 +436,33 @@ export function runRouteSuite(framework: string, makeServer: MakeServer): void {
       expect((await t.get('/items/7')).headers['cache-status']).toBe('cachestack; hit')
     })
 
+    it('a route with invalidateOnUnsafe: false keeps its stored GET after a successful POST', async () => {
+      const clock = manualClock()
+      const cache = createCache({ tiers: [memoryStore()], clock })
+      // Two servers on one cache: /keep opts out, /drop keeps the default and shows when invalidation has run.
+      const keep = await makeServer({ ttl: '60s', invalidateOnUnsafe: false, cache, clock }, json)
+      const drop = await makeServer({ ttl: '60s', cache, clock }, json)
+      close = async () => {
+        await keep.close()
+        await drop.close()
+      }
+      const a = await request(keep.base, '/keep')
+      const b = await request(drop.base, '/drop')
+      expect((await request(keep.base, '/keep', { method: 'POST' })).status).toBe(200)
+      expect((await request(drop.base, '/drop', { method: 'POST' })).status).toBe(200)
+      // the invalidation runs when the POST's response finishes: poll a moment for /drop's
+      let after = await request(drop.base, '/drop')
+      for (let i = 0; i < 50 && after.body === b.body; i++) {
+        await sleep(5)
+        after = await request(drop.base, '/drop')
+      }
+      expect(after.body).not.toBe(b.body)
+      // /keep's POST finished before /drop's began: had it invalidated, that would have run by now.
+      const kept = await request(keep.base, '/keep')
+      expect(kept.body).toBe(a.body)
+      expect(kept.headers['cache-status']).toBe('cachestack; hit')
+    })
+
     it('sends surrogate keys for CDNs when asked', async () => {
       const t = await setup({ ttl: '60s', tags: ['products', 'catalog'], surrogateKeys: true }, json)
       const a = await t.get('/p')
@@ -444,6 +471,30 @@ export function runRouteSuite(framework: string, makeServer: MakeServer): void {
         expect(r.headers['surrogate-key']).toBe('products catalog')
         expect(r.headers['cache-tag']).toBe('products,catalog')
       }
+    })
+
+    it('serves a route whose tag holds a line break, a comma, a space or non-ASCII text, with the keys encoded', async () => {
+      // A tag built from a decoded query value: every adapter's request has its URL somewhere.
+      const fromQuery = (req: unknown): string[] => {
+        const r = req as { url?: unknown; req?: { url: string } }
+        const url = typeof r.url === 'string' ? r.url : r.req!.url
+        return [`search:${new URL(url, 'http://x').searchParams.get('q')}`, 'search', '50%']
+      }
+      const t = await setup({ ttl: '60s', tags: fromQuery, surrogateKeys: true }, json)
+      const a = await t.get('/search?q=red%0D%0Ashoes%2C%20bl%C3%BCe')
+      expect(a.status).toBe(200)
+      const b = await t.get('/search?q=red%0D%0Ashoes%2C%20bl%C3%BCe')
+      expect(b.body).toBe(a.body)
+      expect(b.headers['cache-status']).toBe('cachestack; hit')
+      for (const r of [a, b]) {
+        expect(r.headers['surrogate-key']).toBe('search:red%0D%0Ashoes%2C%20bl%C3%BCe search 50%25')
+        expect(r.headers['cache-tag']).toBe('search:red%0D%0Ashoes%2C%20bl%C3%BCe,search,50%25')
+      }
+      // Invalidation takes the tag as declared, not its encoded key.
+      await t.cache.invalidateTags(['search:red\r\nshoes, blüe'])
+      const c = await t.get('/search?q=red%0D%0Ashoes%2C%20bl%C3%BCe')
+      expect(c.status).toBe(200)
+      expect(c.body).not.toBe(a.body)
     })
 
     it('never treats /account/x.css as a static asset (cache deception)', async () => {

@@ -7,8 +7,25 @@
  */
 import type { Cache } from '../../core/cache.js'
 import { pathTag } from '../route-cache/key.js'
+import { surrogateKeyList } from './surrogate-key.js'
 
-/** Tells a CDN to drop everything tagged with any of `tags`. */
+/**
+ * Fastly purges at most 256 surrogate keys per batch request.
+ * @see https://www.fastly.com/documentation/reference/api/purging/#bulk-purge-tag
+ */
+export const FASTLY_KEYS_PER_PURGE = 256
+/**
+ * Cloudflare purges at most 100 cache tags per request, on every plan (its
+ * "max operations per request"; it was 30 before 2025).
+ * @see https://developers.cloudflare.com/cache/how-to/purge-cache/
+ */
+export const CLOUDFLARE_TAGS_PER_PURGE = 100
+
+/**
+ * Tells a CDN to drop everything tagged with any of `tags`. The tags are
+ * cachestack's, unencoded: a hook of your own should encode each with
+ * {@link surrogateKey}, as the `Surrogate-Key` / `Cache-Tag` headers do.
+ */
 export type PurgeHook = (tags: readonly string[]) => Promise<void>
 
 /** What to invalidate. */
@@ -21,7 +38,9 @@ export interface HttpInvalidation {
 
 /**
  * Invalidates stored route responses by tag and by path, then calls `purge`
- * (if given) with the tags so the CDN drops its copies too.
+ * (if given) with the tags so the CDN drops its copies too. The tags are
+ * invalidated in cachestack as given, whatever characters they hold; the
+ * purge hook encodes them as the response headers did.
  *
  * @example
  * ```ts
@@ -44,13 +63,26 @@ type FetchLike = (
   text(): Promise<string>
 }>
 
-async function check(res: Awaited<ReturnType<FetchLike>>, what: string): Promise<void> {
-  if (!res.ok) throw new Error(`${what} purge failed with HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`)
+async function check(res: Awaited<ReturnType<FetchLike>>, what: string, batch: number, batches: number): Promise<void> {
+  if (res.ok) return
+  const which = batches === 1 ? '' : ` (request ${batch + 1} of ${batches}; the earlier ones succeeded)`
+  throw new Error(`${what} purge failed with HTTP ${res.status}${which}: ${(await res.text()).slice(0, 200)}`)
+}
+
+/** `keys` in consecutive slices of at most `size`. */
+function batchesOf(keys: readonly string[], size: number): string[][] {
+  const out: string[][] = []
+  for (let i = 0; i < keys.length; i += size) out.push(keys.slice(i, i + size))
+  return out
 }
 
 /**
- * A purge hook for Fastly (purge by surrogate key, batched).
- * @param options - the service id, an API token, and optionally `fetch` and the API base URL
+ * A purge hook for Fastly: purge by surrogate key. The tags are encoded as the
+ * `Surrogate-Key` header encodes them (see {@link surrogateKey}), deduplicated,
+ * and sent {@link FASTLY_KEYS_PER_PURGE} (256) per request, Fastly's limit, one
+ * request after another; the first failed request throws (purges are
+ * idempotent: retry the whole call).
+ * @param options - the service id, an API token, `soft` for a soft purge, and optionally `fetch` and the API base URL
  * @see https://www.fastly.com/documentation/reference/api/purging/
  */
 export function fastlyPurge(options: {
@@ -62,22 +94,26 @@ export function fastlyPurge(options: {
 }): PurgeHook {
   const f = options.fetch ?? (globalThis.fetch as unknown as FetchLike)
   const base = options.baseUrl ?? 'https://api.fastly.com'
-  return async (tags) => {
-    const headers: Record<string, string> = {
-      'fastly-key': options.token,
-      'surrogate-key': tags.join(' '),
-      accept: 'application/json',
+  const url = `${base}/service/${encodeURIComponent(options.serviceId)}/purge`
+  return async function fastlyPurgeHook(tags) {
+    const batches = batchesOf(surrogateKeyList(tags), FASTLY_KEYS_PER_PURGE)
+    for (let i = 0; i < batches.length; i++) {
+      const headers: Record<string, string> = {
+        'fastly-key': options.token,
+        'surrogate-key': batches[i]!.join(' '),
+        accept: 'application/json',
+      }
+      if (options.soft === true) headers['fastly-soft-purge'] = '1'
+      await check(await f(url, { method: 'POST', headers }), 'Fastly', i, batches.length)
     }
-    if (options.soft === true) headers['fastly-soft-purge'] = '1'
-    await check(
-      await f(`${base}/service/${encodeURIComponent(options.serviceId)}/purge`, { method: 'POST', headers }),
-      'Fastly',
-    )
   }
 }
 
 /**
- * A purge hook for Cloudflare (purge by cache tag).
+ * A purge hook for Cloudflare: purge by cache tag. The tags are encoded as the
+ * `Cache-Tag` header encodes them (see {@link surrogateKey}), deduplicated, and
+ * sent {@link CLOUDFLARE_TAGS_PER_PURGE} (100) per request, Cloudflare's limit,
+ * one request after another; the first failed request throws.
  * @param options - the zone id, an API token, and optionally `fetch` and the API base URL
  * @see https://developers.cloudflare.com/cache/how-to/purge-cache/purge-by-tags/
  */
@@ -89,16 +125,19 @@ export function cloudflarePurge(options: {
 }): PurgeHook {
   const f = options.fetch ?? (globalThis.fetch as unknown as FetchLike)
   const base = options.baseUrl ?? 'https://api.cloudflare.com/client/v4'
-  return async (tags) => {
-    // Cloudflare accepts up to 100 tags per call.
-    for (let i = 0; i < tags.length; i += 100) {
+  const url = `${base}/zones/${encodeURIComponent(options.zoneId)}/purge_cache`
+  return async function cloudflarePurgeHook(tags) {
+    const batches = batchesOf(surrogateKeyList(tags), CLOUDFLARE_TAGS_PER_PURGE)
+    for (let i = 0; i < batches.length; i++) {
       await check(
-        await f(`${base}/zones/${encodeURIComponent(options.zoneId)}/purge_cache`, {
+        await f(url, {
           method: 'POST',
           headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ tags: tags.slice(i, i + 100) }),
+          body: JSON.stringify({ tags: batches[i] }),
         }),
         'Cloudflare',
+        i,
+        batches.length,
       )
     }
   }

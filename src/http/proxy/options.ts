@@ -111,6 +111,20 @@ export interface ProxyOptions {
    */
   bodyTimeout?: Duration
   /**
+   * The most connections open to the origin at once (an `http(s).Agent`
+   * with `keepAlive` and this `maxSockets`). A burst of misses beyond it waits
+   * in a queue for a free connection instead of opening one each: the origin
+   * sees at most this many concurrent requests from this process, and idle
+   * connections are reused. A request still queued after `originTimeout` fails
+   * like one the origin did not answer in time (504, or stale-if-error). Every
+   * request to the origin holds a connection while it runs: misses,
+   * revalidations and pass-through requests alike, including slow uploads and
+   * streamed bodies (server-sent events, long polls), so raise it for an
+   * origin that keeps many such requests open. `Infinity` removes the cap.
+   * @defaultValue 256
+   */
+  originMaxSockets?: number
+  /**
    * The admin token. When set, `POST <adminPath>` with `Authorization: Bearer <token>`
    * purges by URL, prefix or surrogate key. @defaultValue none: the endpoint is off
    */
@@ -137,6 +151,7 @@ export interface ResolvedProxyOptions {
   heuristicFraction: number
   originTimeout: number
   bodyTimeout: number
+  originMaxSockets: number
   collapseWait: number
   adminToken: string | undefined
   adminPath: string
@@ -157,6 +172,7 @@ const KNOWN = new Set([
   'heuristicFraction',
   'originTimeout',
   'bodyTimeout',
+  'originMaxSockets',
   'collapseWait',
   'adminToken',
   'adminPath',
@@ -199,6 +215,13 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
   const collapseWait = parseDuration(options.collapseWait ?? '5s', 'collapseWait')
   if (!Number.isFinite(collapseWait))
     throw invalidOption('collapseWait', 'a finite duration such as "5s"', collapseWait)
+  const originMaxSockets = options.originMaxSockets ?? 256
+  if (
+    typeof originMaxSockets !== 'number' ||
+    !(originMaxSockets === Number.POSITIVE_INFINITY || (Number.isInteger(originMaxSockets) && originMaxSockets >= 1))
+  ) {
+    throw invalidOption('originMaxSockets', 'a whole number of connections, at least 1 (or Infinity)', originMaxSockets)
+  }
   return {
     origin,
     maxSize: parseSize(options.maxSize ?? '256mb', 'maxSize'),
@@ -212,6 +235,7 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
     heuristicFraction: fraction,
     originTimeout: parseDuration(options.originTimeout ?? '30s', 'originTimeout'),
     bodyTimeout: parseDuration(options.bodyTimeout ?? '30s', 'bodyTimeout'),
+    originMaxSockets,
     collapseWait,
     adminToken: options.adminToken,
     adminPath,

@@ -104,6 +104,10 @@ export class ProxyHandler {
   readonly #cache: Cache
   readonly #clock: Clock
   readonly #agent: http.Agent
+  /** Origin requests sent and not yet closed (at most `originMaxSockets`). */
+  #inFlight = 0
+  /** Origin requests waiting for one of those to close, oldest first. */
+  readonly #queued: { run: () => void; timer: ReturnType<typeof setTimeout> | undefined }[] = []
   readonly #request: typeof http.request
   readonly #basePath: string
   readonly #inflight = new Map<string, Pending>()
@@ -120,9 +124,14 @@ export class ProxyHandler {
     this.#cache = cache
     this.#clock = clock ?? systemClock
     const isHttps = o.origin.protocol === 'https:'
-    this.#agent = isHttps
-      ? new https.Agent({ keepAlive: true, maxFreeSockets: 256 })
-      : new http.Agent({ keepAlive: true, maxFreeSockets: 256 })
+    // A bounded pool: a burst of misses queues for a connection rather than
+    // opening one each (originMaxSockets); idle ones are kept for reuse.
+    const pool = {
+      keepAlive: true,
+      maxSockets: o.originMaxSockets,
+      maxFreeSockets: Math.min(256, o.originMaxSockets),
+    }
+    this.#agent = isHttps ? new https.Agent(pool) : new http.Agent(pool)
     this.#request = isHttps ? https.request : http.request
     this.#basePath = o.origin.pathname === '/' ? '' : o.origin.pathname.replace(/\/$/, '')
     this.#admin =
@@ -132,6 +141,49 @@ export class ProxyHandler {
     this.#hit = this.#status({ hit: true })
     this.#staleHit = this.#status({ hit: true, detail: 'stale' })
     this.#collapse = o.collapseWait > 0 && cache.canLock ? o.collapseWait : 0
+  }
+
+  /**
+   * Runs `start` (which sends one request to the origin) once fewer than
+   * `originMaxSockets` origin requests are in flight; until then it waits in
+   * a FIFO queue, for at most `originTimeout` (then `timedOut` runs instead and
+   * `start` never does). The queue is ours, not the agent's: a request queued in
+   * an `http.Agent` cannot be withdrawn, and its own `timeout` only counts once
+   * it has a socket. The agent's `maxSockets` is the same cap, as a backstop.
+   */
+  #withOrigin(start: () => http.ClientRequest | undefined, timedOut: () => void): void {
+    const run = () => {
+      const up = start()
+      if (up === undefined) return
+      this.#inFlight++
+      let done = false
+      up.once('close', () => {
+        if (done) return
+        done = true
+        this.#inFlight--
+        // A waiter whose client has left starts nothing: keep going until one does.
+        while (this.#inFlight < this.#o.originMaxSockets && this.#queued.length > 0) {
+          const next = this.#queued.shift()!
+          if (next.timer !== undefined) clearTimeout(next.timer)
+          next.run()
+        }
+      })
+    }
+    if (this.#inFlight < this.#o.originMaxSockets) {
+      run()
+      return
+    }
+    const waiter: { run: () => void; timer: ReturnType<typeof setTimeout> | undefined } = { run, timer: undefined }
+    const ms = this.#o.originTimeout
+    if (ms > 0 && Number.isFinite(ms)) {
+      waiter.timer = setTimeout(() => {
+        const i = this.#queued.indexOf(waiter)
+        if (i === -1) return
+        this.#queued.splice(i, 1)
+        timedOut()
+      }, ms)
+    }
+    this.#queued.push(waiter)
   }
 
   /** Closes the origin connections kept alive. */
@@ -496,31 +548,37 @@ export class ProxyHandler {
       if (f.lastModified !== undefined) headers['if-modified-since'] = f.lastModified
     }
     const ctx: Ctx = { req, res, host, url, primary, reqCC, stale, staleKey, fwd, collapsed, release }
-    const requestTime = this.#clock.now()
-    const up = this.#request({
-      protocol: this.#o.origin.protocol,
-      hostname: this.#o.origin.hostname,
-      port: this.#o.origin.port,
-      path: this.#basePath + url,
-      method: 'GET',
-      headers,
-      agent: this.#agent,
-      timeout: this.#o.originTimeout,
-    })
-    up.on('timeout', () => up.destroy(new Error('origin timeout')))
-    up.on('error', (err) => this.#originError(ctx, err))
-    up.on('response', (upRes) => {
-      // originTimeout bounded the wait for these headers; the body has its own idle limit.
-      up.setTimeout(this.#o.bodyTimeout)
-      try {
-        this.#deliver(ctx, upRes, requestTime)
-      } catch (err) {
-        upRes.destroy()
-        this.#originError(ctx, err)
-      }
-    })
-    // A client that leaves before the answer does not cancel the fetch: others may be waiting for it.
-    up.end()
+    this.#withOrigin(
+      () => {
+        const requestTime = this.#clock.now()
+        const up = this.#request({
+          protocol: this.#o.origin.protocol,
+          hostname: this.#o.origin.hostname,
+          port: this.#o.origin.port,
+          path: this.#basePath + url,
+          method: 'GET',
+          headers,
+          agent: this.#agent,
+          timeout: this.#o.originTimeout,
+        })
+        up.on('timeout', () => up.destroy(new Error('origin timeout')))
+        up.on('error', (err) => this.#originError(ctx, err))
+        up.on('response', (upRes) => {
+          // originTimeout bounded the wait for these headers; the body has its own idle limit.
+          up.setTimeout(this.#o.bodyTimeout)
+          try {
+            this.#deliver(ctx, upRes, requestTime)
+          } catch (err) {
+            upRes.destroy()
+            this.#originError(ctx, err)
+          }
+        })
+        // A client that leaves before the answer does not cancel the fetch: others may be waiting for it.
+        up.end()
+        return up
+      },
+      () => this.#originError(ctx, new Error('origin timeout')),
+    )
   }
 
   /** The origin could not be reached or timed out: stale-if-error, else 502/504. */
@@ -839,71 +897,79 @@ export class ProxyHandler {
   ): void {
     const method = req.method ?? 'GET'
     const headers = forwardHeaders(req, host, undefined, this.#o.trustForwarded, false)
-    const up = this.#request({
-      protocol: this.#o.origin.protocol,
-      hostname: this.#o.origin.hostname,
-      port: this.#o.origin.port,
-      path: this.#basePath + url,
-      method,
-      headers,
-      agent: this.#agent,
-      timeout: this.#o.originTimeout,
-    })
-    up.on('timeout', () => up.destroy(new Error('origin timeout')))
-    up.on('error', (err) => {
+    const fail = (timeout: boolean) => {
       if (res.headersSent) {
         res.destroy()
         return
       }
-      const timeout = err.message === 'origin timeout'
       this.#plain(
         res,
         timeout ? 504 : 502,
         this.#status({ fwd, detail: timeout ? 'origin-timeout' : 'origin-unreachable' }),
       )
-    })
-    up.on('response', (upRes) => {
-      up.setTimeout(this.#o.bodyTimeout)
-      const status = upRes.statusCode ?? 502
-      const head = cleanHeaders(upRes.rawHeaders, hopByHop(upRes.headers), undefined)
-      const entry: Entry = { fwd, fwdStatus: status }
-      if (detail !== undefined) entry.detail = detail
-      head.push('cache-status', this.#status(entry))
-      const send = () => {
-        res.writeHead(status, head)
-        upRes.pipe(res)
-      }
-      // pipe() leaves the client waiting when the origin's body breaks off: end it as broken too.
-      const broken = () => {
-        if (!upRes.complete) res.destroy()
-      }
-      upRes.on('aborted', broken)
-      upRes.on('error', broken)
-      if (SAFE_METHODS.has(method)) {
-        send()
-        return
-      }
-      const targets = invalidationTargets(
-        method,
-        status,
-        `http://${host}${url}`,
-        upRes.headers.location,
-        upRes.headers['content-location'],
-      )
-      if (targets.length === 0) {
-        send()
-        return
-      }
-      const tags = targets.map((t) => {
-        const u = new URL(t)
-        return urlTag(host, u.pathname + u.search)
-      })
-      this.#cache.invalidateTags(tags).then(send, send)
-    })
-    res.on('close', () => {
-      if (!res.writableFinished) up.destroy()
-    })
-    req.pipe(up)
+    }
+    this.#withOrigin(
+      () => {
+        // The client left while this waited for a connection: nothing to send it.
+        if (res.destroyed) return undefined
+        const up = this.#request({
+          protocol: this.#o.origin.protocol,
+          hostname: this.#o.origin.hostname,
+          port: this.#o.origin.port,
+          path: this.#basePath + url,
+          method,
+          headers,
+          agent: this.#agent,
+          timeout: this.#o.originTimeout,
+        })
+        up.on('timeout', () => up.destroy(new Error('origin timeout')))
+        up.on('error', (err) => fail(err.message === 'origin timeout'))
+        up.on('response', (upRes) => {
+          up.setTimeout(this.#o.bodyTimeout)
+          const status = upRes.statusCode ?? 502
+          const head = cleanHeaders(upRes.rawHeaders, hopByHop(upRes.headers), undefined)
+          const entry: Entry = { fwd, fwdStatus: status }
+          if (detail !== undefined) entry.detail = detail
+          head.push('cache-status', this.#status(entry))
+          const send = () => {
+            res.writeHead(status, head)
+            upRes.pipe(res)
+          }
+          // pipe() leaves the client waiting when the origin's body breaks off: end it as broken too.
+          const broken = () => {
+            if (!upRes.complete) res.destroy()
+          }
+          upRes.on('aborted', broken)
+          upRes.on('error', broken)
+          if (SAFE_METHODS.has(method)) {
+            send()
+            return
+          }
+          const targets = invalidationTargets(
+            method,
+            status,
+            `http://${host}${url}`,
+            upRes.headers.location,
+            upRes.headers['content-location'],
+          )
+          if (targets.length === 0) {
+            send()
+            return
+          }
+          const tags = targets.map((t) => {
+            const u = new URL(t)
+            return urlTag(host, u.pathname + u.search)
+          })
+          this.#cache.invalidateTags(tags).then(send, send)
+        })
+        res.on('close', () => {
+          if (!res.writableFinished) up.destroy()
+        })
+        req.pipe(up)
+        return up
+      },
+      () => fail(true),
+    )
   }
 
   #status(entry: Omit<CacheStatusEntry, 'cache'>): string {

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto'
 import type { Cache } from '../../core/cache.js'
 import { type Clock, systemClock } from '../../core/clock.js'
 import type { LoaderContext } from '../../core/options.js'
+import { surrogateKeyList } from '../headers/surrogate-key.js'
 import { parseCacheControl, serializeCacheControl } from '../semantics/cache-control.js'
 import { formatCacheStatus } from '../semantics/cache-status.js'
 import { isNotModified } from '../semantics/conditional.js'
@@ -480,7 +481,9 @@ export class RouteCache<Req, Ctx> {
       }
     }
     if (o.surrogateKeys) {
-      const own = tags.slice(1)
+      // Encoded (see surrogateKey): a tag with a line break or a space, say one
+      // built from a query value, must neither fail the response nor split into two keys.
+      const own = surrogateKeyList(tags.slice(1))
       if (own.length > 0) {
         out.push(['surrogate-key', own.join(' ')], ['cache-tag', own.join(',')])
       }

@@ -195,6 +195,32 @@ function routeHook(core: RouteCache<FastifyRequest, FastifyReply>): onRequestHoo
   }
 }
 
+function requestHost(request: FastifyRequest): string | undefined {
+  return headerString(request.headers.host ?? request.headers[':authority'])
+}
+
+/**
+ * After an unsafe request through a cached route, invalidation by that
+ * route's own settings (its `cache`, its `invalidateOnUnsafe`), as the
+ * Express and node:http adapters do.
+ */
+function unsafeHook(core: RouteCache<FastifyRequest, FastifyReply>): onResponseHookHandler {
+  return function cachedRouteUnsafe(request, reply, done) {
+    const m = request.method
+    if (m !== 'GET' && m !== 'HEAD') {
+      core.afterUnsafe(
+        m,
+        request.url,
+        reply.statusCode,
+        headerString(reply.getHeader('location')),
+        headerString(reply.getHeader('content-location')),
+        requestHost(request),
+      )
+    }
+    done()
+  }
+}
+
 function asArray<T>(hook: T | T[] | undefined): T[] {
   return hook === undefined ? [] : Array.isArray(hook) ? hook : [hook]
 }
@@ -203,7 +229,10 @@ function asArray<T>(hook: T | T[] | undefined): T[] {
  * The Fastify plugin. Register it with a cache (and defaults), then opt routes
  * in with `config: { cache: true }` or `config: { cache: { ttl, vary, tags, … } }`.
  * A successful POST, PUT, PATCH or DELETE invalidates the stored responses of its
- * path (turn off with `invalidateOnUnsafe: false`).
+ * path (RFC 9111 §4.4). On a route with `config.cache`, the route's own options
+ * decide (its `cache` and `invalidateOnUnsafe`, each defaulting to the
+ * plugin's); on any other route, the plugin's (`invalidateOnUnsafe: false`
+ * in the plugin's options turns that off).
  *
  * @example
  * ```ts
@@ -227,20 +256,25 @@ export const fastifyCache: FastifyPluginCallback<FastifyCacheOptions> = function
     )
     route.onRequest = [...asArray(route.onRequest), routeHook(core)]
     route.onSend = [...asArray(route.onSend), onSend]
-    route.onResponse = [...asArray(route.onResponse), onResponse]
+    route.onResponse = [...asArray(route.onResponse), onResponse, unsafeHook(core)]
   })
   if (defaults.invalidateOnUnsafe !== false) {
-    instance.addHook('onResponse', (request, reply, next) => {
-      const m = request.method
-      if (m !== 'GET' && m !== 'HEAD' && m !== 'OPTIONS' && reply.statusCode >= 200 && reply.statusCode < 400) {
-        // RFC 9111 §4.4: the target, and Location / Content-Location on the same host.
-        const tags = unsafeTags(
-          request.url,
-          request.host,
-          headerString(reply.getHeader('location')),
-          headerString(reply.getHeader('content-location')),
-        )
-        cache.invalidateTags(tags).catch(() => {})
+    // Routes without `config.cache` (a POST route beside the cached GET, say)
+    // follow the plugin's settings; a route with it has its own hook above.
+    instance.addHook('onResponse', function invalidateAfterUnsafe(request, reply, next) {
+      const own = request.routeOptions.config?.cache
+      if (own === undefined || own === false) {
+        const m = request.method
+        if (m !== 'GET' && m !== 'HEAD' && m !== 'OPTIONS' && reply.statusCode >= 200 && reply.statusCode < 400) {
+          // RFC 9111 §4.4: the target, and Location / Content-Location on the same host.
+          const tags = unsafeTags(
+            request.url,
+            requestHost(request),
+            headerString(reply.getHeader('location')),
+            headerString(reply.getHeader('content-location')),
+          )
+          cache.invalidateTags(tags).catch(() => {})
+        }
       }
       next()
     })
