@@ -133,7 +133,11 @@ describe('guardStore', () => {
       act(state, () => {
         if (held.has(key)) return undefined
         held.add(key)
-        return () => act(state, () => void (held.delete(key), released.push(key)))
+        return () =>
+          act(state, () => {
+            held.delete(key)
+            released.push(key)
+          })
       })
     const guarded = guardStore(store, { timeout: 20, breaker: { failures: 2, cooldown: '1h' } })
     const release = await guarded.lock!('a', 1000)
