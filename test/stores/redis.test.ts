@@ -565,3 +565,42 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore while its fir
     expect(() => redisStore({ url: server.url, connectTimeout: 'soon' as never })).toThrow(/connectTimeout/)
   })
 })
+
+describe.skipIf(missingServers('redis') !== undefined)('redisStore lock when its server stops answering', () => {
+  let server: TestRedis
+  beforeAll(async () => {
+    server = await startRedis()
+  })
+  afterAll(() => server.stop())
+
+  it('getOrSet(…, { lock }) answers from its loader when Redis freezes before the lock is released', async () => {
+    const store = redisStore({ url: server.url, prefix, timeout: 100, breaker: { failures: 1, cooldown: '1h' } })
+    const cache = createCache({ tiers: [memoryStore(), store] })
+    const errors: string[] = []
+    cache.on('error', ({ operation, error }) => errors.push(`${operation} ${(error as CacheError).code}`))
+    try {
+      const value = await cache.getOrSet(
+        'locked',
+        () => {
+          server.pause() // the lock is held; the value's write and the release now get no answer
+          return 'loaded'
+        },
+        { lock: true },
+      )
+      expect(value).toBe('loaded')
+      // The write timed out and opened the circuit; the release was skipped (the lock expires on its own).
+      expect(errors).toEqual(['set ERR_CACHE_TIMEOUT'])
+      expect(store.health()).toMatchObject({ circuit: 'open', timeouts: 1 })
+      // While the circuit is open, lock() rejects (never throws): the cache loads without it.
+      let pending: Promise<unknown> | undefined
+      expect(() => {
+        pending = store.lock!('other', 1000)
+      }).not.toThrow()
+      await expect(pending).rejects.toMatchObject({ code: 'ERR_CACHE_CIRCUIT_OPEN' })
+      expect(await cache.getOrSet('other', () => 'also loaded', { lock: true })).toBe('also loaded')
+    } finally {
+      server.resume()
+      await store.close()
+    }
+  })
+})
