@@ -590,7 +590,7 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore lock when its
       expect(value).toBe('loaded')
       // The write timed out and opened the circuit; the release was skipped (the lock expires on its own).
       expect(errors).toEqual(['set ERR_CACHE_TIMEOUT'])
-      expect(store.health()).toMatchObject({ circuit: 'open', timeouts: 1 })
+      expect(store.health!()).toMatchObject({ circuit: 'open', timeouts: 1 })
       // While the circuit is open, lock() rejects (never throws): the cache loads without it.
       let pending: Promise<unknown> | undefined
       expect(() => {

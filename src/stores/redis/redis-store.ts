@@ -451,6 +451,23 @@ export class RedisStore implements Store<Uint8Array> {
     const now = this.#clock.now()
     const full = entries.map((e) => this.prefix + e.key)
     const sent: Promise<[Error | null, unknown][] | null>[] = []
+    try {
+      this.#pipelineWrites(entries, full, now, sent)
+      for (const results of await Promise.all(sent)) for (const [err] of results ?? []) if (err) throw err
+    } catch (error) {
+      // A write that could not be encoded stops the rest; the pipelines already sent must not reject unheard.
+      for (const p of sent) p.catch(noop)
+      throw this.#wrap('setMany', error)
+    }
+  }
+
+  /** Sends `entries` as capped pipelines, in order, pushing each pipeline's answer to `sent`. */
+  #pipelineWrites(
+    entries: readonly StoreWrite<Uint8Array>[],
+    full: readonly string[],
+    now: number,
+    sent: Promise<[Error | null, unknown][] | null>[],
+  ): void {
     for (const group of this.#groups(full)) {
       let pipe = this.client.pipeline()
       let calls = 0
@@ -459,7 +476,7 @@ export class RedisStore implements Store<Uint8Array> {
         const e = entries[i]!
         const key = full[i]!
         const ttl = e.expiresAt - now
-        // Encoded as the pipeline fills, so the bytes of a pipeline not yet sent are never all held twice.
+        // ioredis concatenates a pipeline into one Buffer when it is sent: the caps bound that buffer.
         const encoded = ttl > 0 ? encodeEntry(e.value, e.tags) : undefined
         const size = key.length + (encoded === undefined ? 0 : encoded.byteLength)
         if (calls > 0 && (calls >= BATCH_MAX_CALLS || bytes + size > BATCH_MAX_BYTES)) {
@@ -475,11 +492,6 @@ export class RedisStore implements Store<Uint8Array> {
         bytes += size
       }
       if (calls > 0) sent.push(pipe.exec())
-    }
-    try {
-      for (const results of await Promise.all(sent)) for (const [err] of results ?? []) if (err) throw err
-    } catch (error) {
-      throw this.#wrap('setMany', error)
     }
   }
 
