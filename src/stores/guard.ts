@@ -349,7 +349,6 @@ export function guardStore<V>(store: Store<V>, options: GuardOptions = {}): Stor
   if (s.setMany !== undefined) guarded.setMany = (entries) => guard.run('setMany', () => s.setMany!(entries))
   if (s.deleteMany !== undefined) guarded.deleteMany = (keys) => guard.run('deleteMany', () => s.deleteMany!(keys))
   if (s.size !== undefined) guarded.size = () => guard.run('size', () => s.size!())
-  if (s.lock !== undefined) guarded.lock = async (key, ttl) => guard.run('lock', () => s.lock!(key, ttl))
   if (s.compareAndSet !== undefined) {
     guarded.compareAndSet = (key, expected, value, expiresAt, tags) =>
       guard.run('compareAndSet', () => s.compareAndSet!(key, expected, value, expiresAt, tags))
@@ -359,7 +358,13 @@ export function guardStore<V>(store: Store<V>, options: GuardOptions = {}): Stor
   }
   if (s.lock !== undefined) {
     const lock = s.lock.bind(s)
-    guarded.lock = (key, ttl) => Promise.resolve(guard.run('lock', () => lock(key, ttl)))
+    // Async, so an open circuit or a store that throws rejects the promise `lock` promises instead of throwing.
+    // The release is a call to the store too: it gets the timeout and the breaker, so a hung server cannot
+    // hold up the getOrSet that awaits it.
+    guarded.lock = async (key, ttl) => {
+      const release = await guard.run('lock', () => lock(key, ttl))
+      return release === undefined ? undefined : async () => guard.run('unlock', release)
+    }
   }
   if (s.versions !== undefined) {
     const v = s.versions

@@ -405,15 +405,34 @@ function decodeGroup(buf: Buffer): JournalRecord[] {
 export interface RedisJournalOptions {
   /** An ioredis client (yours: the journal never closes it). */
   client: Redis
-  /** The stream's key: one per process or worker. @defaultValue `'cachestack:write-behind:default'` */
+  /**
+   * The stream's key: one per write-behind queue, and one per process or worker.
+   * A second journal opened on the same stream key in one process fails with
+   * `ERR_CACHE_JOURNAL` until the first is closed (after a restart each queue
+   * would replay the other's writes). Keys are compared by name alone, whatever
+   * the client's server or database. Two processes on one stream are not
+   * detected: give each its own key (the default is the same everywhere).
+   * @defaultValue `'cachestack:write-behind:default'`
+   */
   stream?: string
 }
+
+/** Stream keys of the Redis journals open in this process: one journal per stream. */
+const openStreams = new Set<string>()
 
 /**
  * A journal in a Redis stream. Durable as far as your Redis is: with
  * `appendonly yes` and `appendfsync always` an acknowledged write survives a
  * Redis restart too; with `everysec`, up to a second of writes may be lost
  * if Redis itself crashes (a crash of your process loses nothing).
+ *
+ * The stream belongs to one write-behind queue: opening a second journal on the
+ * same stream key in this process fails with `ERR_CACHE_JOURNAL` (closing the
+ * first frees it). Another process on the same stream is not detected, and is
+ * just as wrong: each process replays the whole stream when it starts, so it
+ * would flush the other's pending writes too (an older value may then land
+ * after a newer one) and delete them from the stream. Give each process or
+ * worker its own stream key, for example with the host name and worker id.
  * @param options - see {@link RedisJournalOptions}
  * @example
  * ```ts
@@ -429,8 +448,20 @@ export function redisJournal(options: RedisJournalOptions): WriteJournal {
     )
   }
   const stream = options.stream ?? 'cachestack:write-behind:default'
+  let held = false
   return {
-    open() {},
+    async open() {
+      if (held) return
+      // One journal per stream: two queues on one stream would each replay (and flush) the other's writes after a restart.
+      if (openStreams.has(stream)) {
+        throw new CacheError(
+          'ERR_CACHE_JOURNAL',
+          `The write-behind journal on the Redis stream "${stream}" is already open in this process: give each write-behind queue its own stream (redisJournal({ client, stream })), or close the other queue first.`,
+        )
+      }
+      openStreams.add(stream)
+      held = true
+    },
     async append(records) {
       const multi = client.multi()
       for (const r of records) {
@@ -482,6 +513,9 @@ export function redisJournal(options: RedisJournalOptions): WriteJournal {
         start = `(${page[page.length - 1]![0].toString()}`
       }
     },
-    close() {},
+    close() {
+      if (held) openStreams.delete(stream)
+      held = false
+    },
   }
 }

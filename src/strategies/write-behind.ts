@@ -45,7 +45,8 @@ export interface WriteBehindOptions<V> {
    * `sqliteJournal({ path })` or `redisJournal({ client })`. Each queue of a
    * process needs its own journal: a second queue on the same SQLite path and
    * `name` fails (`ready` and its writes reject with `ERR_CACHE_JOURNAL`) until
-   * the first is closed, so give several queues `sqliteJournal({ name })`.
+   * the first is closed, so give several queues `sqliteJournal({ name })`; the
+   * same holds for a second queue on the same `redisJournal` stream key.
    * @defaultValue `sqliteJournal()`: the file `.cachestack/write-behind.db`, name `'default'`
    */
   journal?: WriteJournal

@@ -18,22 +18,24 @@ import { sqliteStore } from '../../src/sqlite.js'
 function chaosStore(name = 'chaos') {
   const inner = memoryStore()
   const state = { mode: 'ok' as 'ok' | 'throw' | 'hang', calls: 0 }
-  const act = <R>(fn: () => R): Promise<R> => {
-    state.calls++
-    if (state.mode === 'throw') return Promise.reject(new Error('connection refused'))
-    if (state.mode === 'hang') return new Promise<R>(() => {})
-    return Promise.resolve(fn())
-  }
   const store: Store<Envelope> = {
     name,
     binary: false,
-    get: (key) => act(() => inner.get(key)),
-    set: (key, value, expiresAt) => act(() => inner.set(key, value, expiresAt)),
-    delete: (key) => act(() => inner.delete(key)),
-    clear: (prefix) => act(() => inner.clear(prefix)),
+    get: (key) => act(state, () => inner.get(key)),
+    set: (key, value, expiresAt) => act(state, () => inner.set(key, value, expiresAt)),
+    delete: (key) => act(state, () => inner.delete(key)),
+    clear: (prefix) => act(state, () => inner.clear(prefix)),
   }
   // binary: false would make it the sync first tier; put it second, behind memory, as a remote tier sits.
   return { store, state }
+}
+
+/** Runs `fn` as a chaos store's call would: counted, and answered, refused or left hanging as `state.mode` says. */
+function act<R>(state: { mode: 'ok' | 'throw' | 'hang'; calls: number }, fn: () => R): Promise<R> {
+  state.calls++
+  if (state.mode === 'throw') return Promise.reject(new Error('connection refused'))
+  if (state.mode === 'hang') return new Promise<R>(() => {})
+  return Promise.resolve(fn())
 }
 
 describe('guardStore', () => {
@@ -121,6 +123,54 @@ describe('guardStore', () => {
     const guarded = guardStore({ ...store, connecting: () => Promise.reject(refused) }, { timeout: 20 })
     await expect(guarded.get('k')).rejects.toBe(refused)
     expect(guarded.health!()).toMatchObject({ failures: 1, timeouts: 0 })
+  })
+
+  it('lock goes through the guard once: one timeout, one failure, and a promise even when the circuit is open', async () => {
+    const { store, state } = chaosStore()
+    const held = new Set<string>()
+    const released: string[] = []
+    store.lock = (key) =>
+      act(state, () => {
+        if (held.has(key)) return undefined
+        held.add(key)
+        return () =>
+          act(state, () => {
+            held.delete(key)
+            released.push(key)
+          })
+      })
+    const guarded = guardStore(store, { timeout: 20, breaker: { failures: 2, cooldown: '1h' } })
+    const release = await guarded.lock!('a', 1000)
+    expect(await guarded.lock!('a', 1000)).toBeUndefined() // held
+    state.mode = 'hang'
+    await expect(guarded.lock!('b', 1000)).rejects.toMatchObject({ code: 'ERR_CACHE_TIMEOUT' })
+    expect(guarded.health!()).toMatchObject({ failures: 1, timeouts: 1, circuit: 'closed' })
+    // The release is a store call too: a server that stops answering fails it after the timeout.
+    await expect(release!()).rejects.toMatchObject({ code: 'ERR_CACHE_TIMEOUT' })
+    expect(guarded.health!()).toMatchObject({ failures: 2, timeouts: 2, circuit: 'open', opened: 1 })
+    // Open circuit: the promise lock() returns rejects; lock() itself does not throw.
+    let pending: Promise<unknown> | undefined
+    expect(() => {
+      pending = guarded.lock!('c', 1000)
+    }).not.toThrow()
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_CACHE_CIRCUIT_OPEN' })
+    expect(guarded.health!()).toMatchObject({ failures: 2, skipped: 1 })
+    expect(state.calls).toBe(4) // the skipped call never reached the store
+    expect(released).toEqual([])
+  })
+
+  it('a store whose lock throws synchronously gives a rejected promise, counted once', async () => {
+    const { store } = chaosStore()
+    store.lock = () => {
+      throw new Error('connection refused')
+    }
+    const guarded = guardStore(store, { breaker: { failures: 3 } })
+    let pending: Promise<unknown> | undefined
+    expect(() => {
+      pending = guarded.lock!('k', 1000)
+    }).not.toThrow()
+    await expect(pending).rejects.toThrow('connection refused')
+    expect(guarded.health!()).toMatchObject({ failures: 1, circuit: 'closed' })
   })
 
   it('validates its options', () => {

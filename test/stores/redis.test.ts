@@ -239,6 +239,109 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore tag reads, on
   })
 })
 
+/** Records the commands and the bytes (keys and values) of each pipeline the client sends from now on. */
+function recordPipelines(client: Redis): { commands: number; bytes: number }[] {
+  const sent: { commands: number; bytes: number }[] = []
+  const original = client.pipeline.bind(client)
+  client.pipeline = ((...args: Parameters<Redis['pipeline']>) => {
+    const pipe = original(...args)
+    const record = { commands: 0, bytes: 0 }
+    const p = pipe as unknown as Record<string, (...a: unknown[]) => unknown>
+    for (const name of ['set', 'unlink'] as const) {
+      const command = p[name]!.bind(pipe)
+      p[name] = (...a: unknown[]) => {
+        record.commands++
+        record.bytes += (a[0] as string).length + (name === 'set' ? (a[1] as Buffer).byteLength : 0)
+        return command(...a)
+      }
+    }
+    const exec = pipe.exec.bind(pipe)
+    pipe.exec = ((...a: Parameters<typeof exec>) => {
+      sent.push(record)
+      return exec(...a)
+    }) as typeof exec
+    return pipe
+  }) as Redis['pipeline']
+  return sent
+}
+
+// commandstats needs a server of the test's own, not the shared one.
+describe.skipIf(missingServers('redis') !== undefined)(
+  'redisStore many keys at once, on a redis-server of its own',
+  () => {
+    let server: TestServer
+    let store: RedisTier
+    beforeAll(async () => {
+      server = await startRedis()
+      store = redisStore({ url: server.url, prefix, timeout: false })
+    })
+    afterAll(async () => {
+      await store.close()
+      await server.stop()
+    })
+    const calls = async (cmd: string) => {
+      const m = new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(await store.client.info('commandstats'))
+      return m ? Number(m[1]) : 0
+    }
+
+    it('a setMany of 20,000 entries goes out in capped pipelines, in order; getMany and deleteMany in capped commands', async () => {
+      const n = 20_000
+      const value = (i: number) => bytes(`value ${i} `.padEnd(100, '.'))
+      const entries = Array.from({ length: n }, (_, i) => ({
+        key: `many:${i}`,
+        value: value(i),
+        expiresAt: Number.POSITIVE_INFINITY,
+      }))
+      // A key written twice, in the first pipeline and after the last: the later write wins.
+      entries.push({ key: 'many:0', value: bytes('last'), expiresAt: Number.POSITIVE_INFINITY })
+      const keys = entries.slice(0, n).map((e) => e.key)
+      const pipelines = recordPipelines(store.client as Redis)
+      await store.client.config('RESETSTAT')
+      await store.setMany(entries)
+      expect(await calls('set')).toBe(n + 1)
+      expect(pipelines.length).toBe(Math.ceil((n + 1) / BATCH_MAX_CALLS))
+      expect(pipelines.reduce((sum, p) => sum + p.commands, 0)).toBe(n + 1)
+      for (const p of pipelines) {
+        expect(p.commands).toBeLessThanOrEqual(BATCH_MAX_CALLS)
+        expect(p.bytes).toBeLessThanOrEqual(BATCH_MAX_BYTES)
+      }
+
+      const got = await store.getMany(keys)
+      expect(await calls('mget')).toBe(Math.ceil(n / BATCH_MAX_CALLS))
+      expect(got).toHaveLength(n)
+      expect(text(got[0])).toBe('last')
+      for (let i = 1; i < n; i++) expect(text(got[i])).toBe(text(value(i)))
+
+      await store.deleteMany(keys)
+      expect(await calls('unlink')).toBe(Math.ceil(n / BATCH_MAX_CALLS))
+      expect(await store.client.dbsize()).toBe(0)
+    })
+
+    it('a setMany of large values goes out in pipelines of at most 1 MiB; a value over 1 MiB goes alone', async () => {
+      const big = new Uint8Array(100 * 1024).fill(7)
+      const huge = new Uint8Array(2 * MIB).fill(9)
+      const entries = Array.from({ length: 40 }, (_, i) => ({
+        key: `large:${i}`,
+        value: big,
+        expiresAt: Number.POSITIVE_INFINITY,
+      }))
+      entries.splice(20, 0, { key: 'huge', value: huge, expiresAt: Number.POSITIVE_INFINITY })
+      const pipelines = recordPipelines(store.client as Redis)
+      await store.setMany(entries)
+      const total = pipelines.reduce((sum, p) => sum + p.bytes, 0)
+      expect(total).toBeGreaterThan(5 * MIB)
+      expect(pipelines.reduce((sum, p) => sum + p.commands, 0)).toBe(41)
+      expect(pipelines.filter((p) => p.bytes > BATCH_MAX_BYTES)).toEqual([{ commands: 1, bytes: expect.any(Number) }])
+      expect(pipelines.length).toBeGreaterThanOrEqual(5)
+      const got = await store.getMany(entries.map((e) => e.key))
+      expect(got.map((v) => v?.byteLength)).toEqual(entries.map((e) => e.value.byteLength))
+      expect(Buffer.from(got[20]!).equals(huge)).toBe(true)
+      await store.deleteMany(entries.map((e) => e.key))
+      expect(await store.client.dbsize()).toBe(0)
+    })
+  },
+)
+
 describe.skipIf(missingServers('redis') !== undefined)(
   'redisStore writes of one tick, on a redis-server of its own',
   () => {
@@ -460,5 +563,44 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore while its fir
 
   it('validates connectTimeout', () => {
     expect(() => redisStore({ url: server.url, connectTimeout: 'soon' as never })).toThrow(/connectTimeout/)
+  })
+})
+
+describe.skipIf(missingServers('redis') !== undefined)('redisStore lock when its server stops answering', () => {
+  let server: TestRedis
+  beforeAll(async () => {
+    server = await startRedis()
+  })
+  afterAll(() => server.stop())
+
+  it('getOrSet(…, { lock }) answers from its loader when Redis freezes before the lock is released', async () => {
+    const store = redisStore({ url: server.url, prefix, timeout: 100, breaker: { failures: 1, cooldown: '1h' } })
+    const cache = createCache({ tiers: [memoryStore(), store] })
+    const errors: string[] = []
+    cache.on('error', ({ operation, error }) => errors.push(`${operation} ${(error as CacheError).code}`))
+    try {
+      const value = await cache.getOrSet(
+        'locked',
+        () => {
+          server.pause() // the lock is held; the value's write and the release now get no answer
+          return 'loaded'
+        },
+        { lock: true },
+      )
+      expect(value).toBe('loaded')
+      // The write timed out and opened the circuit; the release was skipped (the lock expires on its own).
+      expect(errors).toEqual(['set ERR_CACHE_TIMEOUT'])
+      expect(store.health!()).toMatchObject({ circuit: 'open', timeouts: 1 })
+      // While the circuit is open, lock() rejects (never throws): the cache loads without it.
+      let pending: Promise<unknown> | undefined
+      expect(() => {
+        pending = store.lock!('other', 1000)
+      }).not.toThrow()
+      await expect(pending).rejects.toMatchObject({ code: 'ERR_CACHE_CIRCUIT_OPEN' })
+      expect(await cache.getOrSet('other', () => 'also loaded', { lock: true })).toBe('also loaded')
+    } finally {
+      server.resume()
+      await store.close()
+    }
   })
 })

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import Database from 'better-sqlite3'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCache, defaultSerializer, memoryStore } from '../../src/index.js'
-import { sqliteJournal, type WriteBehindEntry, writeBehind } from '../../src/strategies.js'
+import { redisJournal, sqliteJournal, type WriteBehindEntry, writeBehind } from '../../src/strategies.js'
+import { redisAvailable, redisClientFor, uniquePrefix } from '../helpers/redis.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'cs-journal-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -320,5 +321,72 @@ describe('sqliteJournal', () => {
     again.close()
     await j.open()
     await j.close()
+  })
+})
+
+describe('redisJournal', () => {
+  const prefix = uniquePrefix('journal')
+  const redis = redisClientFor(prefix)
+  let up = false
+  beforeAll(async () => {
+    up = await redisAvailable()
+  })
+
+  it('refuses a second journal on the same stream in one process, naming it; closing the first frees it', async (ctx) => {
+    if (!up) return ctx.skip()
+    const { client } = redis
+    const stream = `${prefix}orders`
+    const first = redisJournal({ client, stream })
+    await first.open()
+    await first.append([{ key: 'k', op: 'set', value: bytes(1) }])
+    const second = redisJournal({ client, stream })
+    const error = await rejection(second.open())
+    expect(error.code).toBe('ERR_CACHE_JOURNAL')
+    expect(error.message).toContain(`"${stream}"`)
+    await second.close() // never opened: must not free the first's stream
+    expect(await rejection(redisJournal({ client, stream }).open())).toMatchObject({ code: 'ERR_CACHE_JOURNAL' })
+    // Another stream opens beside it, and the first keeps working.
+    const other = redisJournal({ client, stream: `${prefix}invoices` })
+    await other.open()
+    await first.append([{ key: 'k2', op: 'set', value: bytes(2) }])
+    await first.close()
+    const reopened = redisJournal({ client, stream })
+    await reopened.open()
+    expect((await reopened.replay()).map((e) => e.key)).toEqual(['k', 'k2'])
+    expect(await other.replay()).toEqual([])
+    await reopened.close()
+    await other.close()
+  })
+
+  it('a second write-behind queue on the same stream fails with ERR_CACHE_JOURNAL; the first is unharmed', async (ctx) => {
+    if (!up) return ctx.skip()
+    const { client } = redis
+    const stream = `${prefix}stock`
+    const flushed: WriteBehindEntry<number>[] = []
+    const make = () =>
+      writeBehind<number>({
+        cache: newCache(),
+        journal: redisJournal({ client, stream }),
+        flush: (batch) => void flushed.push(...batch),
+        maxDelay: '1h',
+      })
+    const first = make()
+    await first.write('a', 1)
+    const second = make()
+    expect(await rejection(second.ready)).toMatchObject({ code: 'ERR_CACHE_JOURNAL' })
+    expect(await rejection(second.write('b', 2))).toMatchObject({ code: 'ERR_CACHE_JOURNAL' })
+    await second.close().catch(() => {})
+    await first.write('c', 3)
+    await first.close()
+    expect(flushed).toEqual([
+      { key: 'a', op: 'set', value: 1 },
+      { key: 'c', op: 'set', value: 3 },
+    ])
+    expect(await client.xlen(stream)).toBe(0)
+    const third = make() // the stream is free again
+    await third.ready
+    await third.write('d', 4)
+    await third.close()
+    expect(flushed.map((e) => e.key)).toEqual(['a', 'c', 'd'])
   })
 })

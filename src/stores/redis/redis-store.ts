@@ -17,7 +17,7 @@ import type { MaybePromise, SharedVersions, Store, StoreContext, StoreWrite, Ver
 import { type GuardedTier, type GuardOptions, guardStore } from '../guard.js'
 import { COMPARE_AND_SET, decodeEntry, encodeEntry, entryTags, GET_WITH_VERSIONS, TAGGED_ENTRY } from './entry.js'
 import { groupBySlot } from './key-slot.js'
-import { TickBatch } from './tick-batch.js'
+import { BATCH_MAX_BYTES, BATCH_MAX_CALLS, TickBatch } from './tick-batch.js'
 
 /** A Sentinel to ask for the master's address. */
 export interface SentinelAddress {
@@ -355,24 +355,37 @@ export class RedisStore implements Store<Uint8Array> {
     }
   }
 
+  /**
+   * `MGET`s of at most {@link BATCH_MAX_CALLS} keys (and {@link BATCH_MAX_BYTES}
+   * of keys), all in flight at once, so many keys never make one command that
+   * blocks Redis; in a Cluster, per slot as well (MGET needs one slot).
+   */
   async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
     if (keys.length === 0) return []
     const full = keys.map((k) => this.prefix + k)
     this.#tick?.flush()
+    const out = new Array<Uint8Array | undefined>(keys.length)
+    const reads: Promise<void>[] = []
+    for (const group of this.#groups(full)) {
+      for (const run of cappedRuns(group, (i) => full[i]!.length)) {
+        reads.push(
+          this.client.mgetBuffer(...run.map((i) => full[i]!)).then((values) => {
+            for (let j = 0; j < run.length; j++) out[run[j]!] = decodeEntry(values[j])
+          }),
+        )
+      }
+    }
     try {
-      if (!this.#isCluster) return (await this.client.mgetBuffer(...full)).map(decodeEntry)
-      // MGET needs one slot in a Cluster: one MGET per slot, all in flight at once.
-      const out = new Array<Uint8Array | undefined>(keys.length)
-      await Promise.all(
-        groupBySlot(full).map(async (group) => {
-          const values = await this.client.mgetBuffer(...group.map((i) => full[i]!))
-          for (let j = 0; j < group.length; j++) out[group[j]!] = decodeEntry(values[j])
-        }),
-      )
+      await Promise.all(reads)
       return out
     } catch (error) {
       throw this.#wrap('getMany', error)
     }
+  }
+
+  /** The indexes of `full` by hash slot in a Cluster (a multi-key command needs one slot); all of them otherwise. */
+  #groups(full: readonly string[]): number[][] {
+    return this.#isCluster ? groupBySlot(full) : [full.map((_, i) => i)]
   }
 
   set(key: string, value: Uint8Array, expiresAt: number, tags?: readonly string[]): Promise<void> {
@@ -423,29 +436,62 @@ export class RedisStore implements Store<Uint8Array> {
     return px === 0 ? this.client.set(full, bytes) : this.client.set(full, bytes, 'PX', px)
   }
 
+  /**
+   * Pipelines of `SET … PX` (`UNLINK` for an entry already expired), each of
+   * at most {@link BATCH_MAX_CALLS} commands and {@link BATCH_MAX_BYTES} of keys
+   * and values (a larger entry goes alone), the limits of the per-tick batch.
+   * Every pipeline is sent at once, in entry order, on the one connection, so
+   * the writes keep their order among themselves and before any later call;
+   * one promise for them all, rejected with the first error (the other
+   * writes are still made: a pipeline is not a transaction).
+   */
   async setMany(entries: readonly StoreWrite<Uint8Array>[]): Promise<void> {
     if (entries.length === 0) return
     this.#tick?.flush()
     const now = this.#clock.now()
     const full = entries.map((e) => this.prefix + e.key)
-    const groups = this.#isCluster ? groupBySlot(full) : [entries.map((_, i) => i)]
+    const sent: Promise<[Error | null, unknown][] | null>[] = []
     try {
-      await Promise.all(
-        groups.map(async (group) => {
-          const pipe = this.client.pipeline()
-          for (const i of group) {
-            const e = entries[i]!
-            const ttl = e.expiresAt - now
-            if (ttl === Number.POSITIVE_INFINITY) pipe.set(full[i]!, encodeEntry(e.value, e.tags))
-            else if (ttl > 0) pipe.set(full[i]!, encodeEntry(e.value, e.tags), 'PX', Math.ceil(ttl))
-            else pipe.unlink(full[i]!)
-          }
-          const results = await pipe.exec()
-          for (const [err] of results ?? []) if (err) throw err
-        }),
-      )
+      this.#pipelineWrites(entries, full, now, sent)
+      for (const results of await Promise.all(sent)) for (const [err] of results ?? []) if (err) throw err
     } catch (error) {
+      // A write that could not be encoded stops the rest; the pipelines already sent must not reject unheard.
+      for (const p of sent) p.catch(noop)
       throw this.#wrap('setMany', error)
+    }
+  }
+
+  /** Sends `entries` as capped pipelines, in order, pushing each pipeline's answer to `sent`. */
+  #pipelineWrites(
+    entries: readonly StoreWrite<Uint8Array>[],
+    full: readonly string[],
+    now: number,
+    sent: Promise<[Error | null, unknown][] | null>[],
+  ): void {
+    for (const group of this.#groups(full)) {
+      let pipe = this.client.pipeline()
+      let calls = 0
+      let bytes = 0
+      for (const i of group) {
+        const e = entries[i]!
+        const key = full[i]!
+        const ttl = e.expiresAt - now
+        // ioredis concatenates a pipeline into one Buffer when it is sent: the caps bound that buffer.
+        const encoded = ttl > 0 ? encodeEntry(e.value, e.tags) : undefined
+        const size = key.length + (encoded === undefined ? 0 : encoded.byteLength)
+        if (calls > 0 && (calls >= BATCH_MAX_CALLS || bytes + size > BATCH_MAX_BYTES)) {
+          sent.push(pipe.exec())
+          pipe = this.client.pipeline()
+          calls = 0
+          bytes = 0
+        }
+        if (encoded === undefined) pipe.unlink(key)
+        else if (ttl === Number.POSITIVE_INFINITY) pipe.set(key, encoded)
+        else pipe.set(key, encoded, 'PX', Math.ceil(ttl))
+        calls++
+        bytes += size
+      }
+      if (calls > 0) sent.push(pipe.exec())
     }
   }
 
@@ -454,13 +500,18 @@ export class RedisStore implements Store<Uint8Array> {
     return this.client.unlink(this.prefix + key).then(isPositive, this.#failDelete)
   }
 
+  /** `UNLINK`s of at most {@link BATCH_MAX_CALLS} keys (and {@link BATCH_MAX_BYTES} of keys), all in flight at once; per slot in a Cluster. */
   async deleteMany(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return
     const full = keys.map((k) => this.prefix + k)
     this.#tick?.flush()
+    const sent: Promise<number>[] = []
+    for (const group of this.#groups(full)) {
+      for (const run of cappedRuns(group, (i) => full[i]!.length))
+        sent.push(this.client.unlink(...run.map((i) => full[i]!)))
+    }
     try {
-      if (!this.#isCluster) await this.client.unlink(...full)
-      else await Promise.all(groupBySlot(full).map((g) => this.client.unlink(...g.map((i) => full[i]!))))
+      await Promise.all(sent)
     } catch (error) {
       throw this.#wrap('deleteMany', error)
     }
@@ -603,6 +654,33 @@ export interface RedisTier extends GuardedTier {
 }
 
 function noop(): void {}
+
+/**
+ * `indexes` in runs of at most {@link BATCH_MAX_CALLS}, and of at most
+ * {@link BATCH_MAX_BYTES} by `size` (one larger than that goes alone), in order.
+ */
+function cappedRuns(indexes: readonly number[], size: (i: number) => number): number[][] {
+  if (indexes.length <= BATCH_MAX_CALLS) {
+    let total = 0
+    for (const i of indexes) total += size(i)
+    if (total <= BATCH_MAX_BYTES) return [indexes as number[]]
+  }
+  const runs: number[][] = []
+  let run: number[] = []
+  let bytes = 0
+  for (const i of indexes) {
+    const n = size(i)
+    if (run.length > 0 && (run.length >= BATCH_MAX_CALLS || bytes + n > BATCH_MAX_BYTES)) {
+      runs.push(run)
+      run = []
+      bytes = 0
+    }
+    run.push(i)
+    bytes += n
+  }
+  if (run.length > 0) runs.push(run)
+  return runs
+}
 
 /** ioredis statuses of a client still making its (first) connection. */
 const WAITING: ReadonlySet<string> = new Set(['wait', 'connecting', 'connect', 'reconnecting'])
