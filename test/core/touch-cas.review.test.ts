@@ -1,0 +1,73 @@
+/**
+ * Review of the compare-and-set touch (memory over Redis, memory over SQLite).
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { type Cache, createCache, memoryStore } from '../../src/index.js'
+import { redisStore } from '../../src/redis.js'
+import { sqliteStore } from '../../src/sqlite.js'
+import { REDIS_URL, redisAvailable, redisClientFor, uniquePrefix } from '../helpers/redis.js'
+
+const hasRedis = await redisAvailable()
+const prefix = uniquePrefix('touchcas')
+const caches: Cache[] = []
+const track = (c: Cache) => {
+  caches.push(c)
+  return c
+}
+const dirs: string[] = []
+afterAll(async () => {
+  await Promise.all(caches.map((c) => c.close()))
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+
+describe.skipIf(!hasRedis)('touch over Redis', () => {
+  redisClientFor(prefix)
+  const layered = () =>
+    track(createCache({ tiers: [memoryStore(), redisStore({ url: REDIS_URL, prefix })], ttl: '1h' }))
+
+  it('two touches of a live entry at once both resolve true (neither is a set or a delete)', async () => {
+    const cache = layered()
+    await cache.set('both', 'v')
+    const results = await Promise.all([cache.touch('both', { ttl: '2h' }), cache.touch('both', { ttl: '2h' })])
+    expect(results).toEqual([true, true])
+  })
+
+  it('two processes touching one live entry at once both resolve true', async () => {
+    const a = layered()
+    const b = layered()
+    await a.set('proc', 'v')
+    await b.get('proc')
+    const results = await Promise.all([a.touch('proc', { ttl: '2h' }), b.touch('proc', { ttl: '2h' })])
+    expect(results).toEqual([true, true])
+  })
+
+  it('a set from another process racing touches still wins: it is no touch of the same write', async () => {
+    const a = layered()
+    const b = layered()
+    await b.get('warm-up')
+    let lost = 0
+    for (let i = 0; i < 20; i++) {
+      await a.set(`r${i}`, 'v1')
+      const touches = Promise.all([a.touch(`r${i}`, { ttl: '2h' }), a.touch(`r${i}`, { ttl: '3h' })])
+      await b.set(`r${i}`, 'v2')
+      await touches
+      const fresh = layered()
+      if ((await fresh.get(`r${i}`)) !== 'v2') lost++
+    }
+    expect(lost).toBe(0)
+  })
+})
+
+describe('touch over SQLite', () => {
+  it('two touches of a live entry at once both resolve true', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'touchcas-'))
+    dirs.push(dir)
+    const cache = track(createCache({ tiers: [memoryStore(), sqliteStore({ path: join(dir, 'c.db') })], ttl: '1h' }))
+    await cache.set('both', 'v')
+    const results = await Promise.all([cache.touch('both', { ttl: '2h' }), cache.touch('both', { ttl: '2h' })])
+    expect(results).toEqual([true, true])
+  })
+})
