@@ -1089,13 +1089,6 @@ export class Cache {
     if (this.#core.emitter.listeners.set !== undefined) this.#core.emitter.emit('set', { key, namespace: this.#name })
   }
 
-  /** Whether an entry read from a shared tier records the current versions of its tags, read from that tier now. */
-  async #tagsCurrentExact(env: Envelope): Promise<boolean> {
-    const shared = this.#core.shared
-    if (shared === undefined) return tagsCurrent(env, this.#core.versions)
-    return sameVersions(env.tagVersions, await shared.exact(env.tags!))
-  }
-
   /** Whether a fresh value is stored under `key`. Counts neither a hit nor a miss. */
   async has(key: string): Promise<boolean> {
     const full = this.#full(key)
@@ -1230,7 +1223,9 @@ export class Cache {
           full,
           now,
           async (env) =>
-            env.tags !== undefined && !(await this.#tagsCurrentExact(env))
+            // Local versions first, as every read trusts them within their window: a
+            // read of the shared versions per touch would cost a round trip each.
+            env.tags !== undefined && !(await core.tagsCurrentNow(env))
               ? undefined
               : { ...env, freshUntil: now + ttl, staleUntil: now + ttl + grace },
           watch,

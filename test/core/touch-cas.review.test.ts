@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type Cache, createCache, memoryStore } from '../../src/index.js'
 import { redisStore } from '../../src/redis.js'
@@ -58,6 +59,49 @@ describe.skipIf(!hasRedis)('touch over Redis', () => {
       if ((await fresh.get(`r${i}`)) !== 'v2') lost++
     }
     expect(lost).toBe(0)
+  })
+})
+
+describe.skipIf(!hasRedis)('touch over Redis: cost', () => {
+  it('a touch in a namespace costs the read and the compare-and-set, no read of tag versions while they are known', async () => {
+    const nsPrefix = uniquePrefix('touchcas-cost')
+    const cache = track(
+      createCache({ tiers: [memoryStore(), redisStore({ url: REDIS_URL, prefix: nsPrefix })], ttl: '1h' }),
+    )
+    const users = cache.namespace('users')
+    await users.set('1', 'ann', { tags: ['team:1'] })
+    expect(await users.touch('1', { ttl: '2h' })).toBe(true) // versions now known locally
+    const monitor = await new Redis(REDIS_URL).monitor()
+    const seen: string[] = []
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args.some((a) => a.includes(nsPrefix))) seen.push(args[0]!.toLowerCase())
+    })
+    try {
+      for (let i = 0; i < 5; i++) expect(await users.touch('1', { ttl: '2h' })).toBe(true)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    } finally {
+      monitor.disconnect()
+    }
+    // One GET and one EVALSHA (the compare-and-set; MONITOR also lists the GET and SET
+    // it runs inside) per touch, and no read of the tag versions (MGET).
+    expect(seen.filter((c) => c === 'evalsha')).toHaveLength(5)
+    expect(seen.filter((c) => c !== 'get' && c !== 'set' && c !== 'evalsha')).toEqual([])
+  })
+})
+
+describe.skipIf(!hasRedis)('touch over Redis: tags', () => {
+  it('an entry whose tag was invalidated (here, or in another process once known) is not touched', async () => {
+    const p = uniquePrefix('touchcas-tags')
+    const make = () =>
+      track(createCache({ tiers: [memoryStore(), redisStore({ url: REDIS_URL, prefix: p })], ttl: '1h' }))
+    const a = make()
+    await a.set('t', 'v', { tags: ['team:1'] })
+    await a.invalidateTags(['team:1'])
+    expect(await a.touch('t', { ttl: '2h' })).toBe(false)
+    await a.set('u', 'v', { tags: ['team:2'] })
+    await make().invalidateTags(['team:2'])
+    // A process that has not heard of the invalidation yet reads the shared versions.
+    expect(await make().touch('u', { ttl: '2h' })).toBe(false)
   })
 })
 
