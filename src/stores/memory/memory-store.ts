@@ -149,12 +149,12 @@ export class MemoryStore implements SyncStore {
   /**
    * The shift detector's state (`'tinylfu'` only), in blocks of
    * {@link SHIFT_BLOCK} accesses: `#block` is the current block's number and
-   * `#lastHit[slot]` the block of the entry's last hit (or its write). See
+   * `#stamps[2 × slot]` the block of the entry's last hit (or its write), and
+   * `#stamps[2 × slot + 1]` the block it was written in (a new key; an overwrite
+   * keeps it): side by side, so a hit reads and writes one cache line. See
    * {@link MemoryStore.#endBlock}.
    */
-  #lastHit: Int32Array | undefined
-  /** The block in which each entry was written (a new key; an overwrite keeps it). */
-  #born: Int32Array | undefined
+  #stamps: Int32Array | undefined
   #block = 0
   /** Hits, of them hits in the window, and misses (new entries written) in the current block. */
   #hits = 0
@@ -215,8 +215,7 @@ export class MemoryStore implements SyncStore {
       this.#protectedMax = Math.floor((max - this.#windowMax) * 0.8)
       this.#hashes = new Int32Array(slots)
       this.#sketch = new FrequencySketch(max)
-      this.#lastHit = new Int32Array(slots)
-      this.#born = new Int32Array(slots)
+      this.#stamps = new Int32Array(2 * slots)
       this.#cooldownBlocks = Math.max(SHIFT_COOLDOWN, Math.ceil(max / SHIFT_BLOCK))
     } else {
       this.#windowMax = max
@@ -336,8 +335,8 @@ export class MemoryStore implements SyncStore {
     const h = hashKey(key)
     this.#hashes![i] = h
     this.#sketch.increment(h)
-    this.#lastHit![i] = this.#block
-    this.#born![i] = this.#block
+    this.#stamps![2 * i] = this.#block
+    this.#stamps![2 * i + 1] = this.#block
     if (++this.#misses + this.#hits >= SHIFT_BLOCK) this.#endBlock()
     // The window's overflow moves to probation; the first moved is the first candidate.
     let candidate = -1
@@ -459,7 +458,7 @@ export class MemoryStore implements SyncStore {
 
   /** A TinyLFU hit: probation entries earn the protected segment; the rest move to their segment's head. */
   #touch(i: number, seg: number): void {
-    const stamps = this.#lastHit!
+    const stamps = this.#stamps!
     if (seg === PROBATION) {
       const protectedList = this.#base + PROTECTED
       this.#unlink(i)
@@ -476,14 +475,14 @@ export class MemoryStore implements SyncStore {
       // A new entry read again once protected is a sign of a shift. Only such
       // third reads count: a burst of new keys each read once more (written, then
       // shown) is no shift, and must not retire the hot set.
-      if (seg === PROTECTED && this.#born![i]! >= this.#youngFrom) this.#young++
+      if (seg === PROTECTED && stamps[2 * i + 1]! >= this.#youngFrom) this.#young++
       const s = this.#base + seg
       if (this.#next[s] !== i) {
         this.#unlink(i)
         this.#linkAfter(i, s)
       }
     }
-    stamps[i] = this.#block
+    stamps[2 * i] = this.#block
   }
 
   /**
@@ -582,7 +581,7 @@ export class MemoryStore implements SyncStore {
     // Most recent first, each appended at probation's old end: the least recent ends last, next to go.
     for (let i = this.#next[s]!; i !== s; ) {
       const next = this.#next[i]!
-      const last = this.#lastHit![i]!
+      const last = this.#stamps![2 * i]!
       if (last < before && last >= from) {
         this.#unlink(i)
         this.#where[i] = PROBATION
@@ -594,8 +593,7 @@ export class MemoryStore implements SyncStore {
   }
 
   #resetShiftDetector(): void {
-    this.#lastHit?.fill(0)
-    this.#born?.fill(0)
+    this.#stamps?.fill(0)
     this.#block = 0
     this.#hits = 0
     this.#windowHits = 0
@@ -615,7 +613,7 @@ export class MemoryStore implements SyncStore {
     const sketch = this.#sketch!
     // A victim the shift detector demoted (in use just before the shift, not since)
     // keeps no claim from its old popularity.
-    const last = this.#lastHit![victim]!
+    const last = this.#stamps![2 * victim]!
     if (last < this.#deadBefore && last >= this.#deadFrom) return true
     const c = sketch.frequency(this.#hashes![candidate]!)
     const v = sketch.frequency(this.#hashes![victim]!)
