@@ -1,8 +1,9 @@
 /**
- * Review: compareAndSet issued while a Memcached store's first connection is
+ * Review of touch over Memcached: compareAndSet issued while the store's first connection is
  * being made waits for it, as every other operation does (first-connection.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createCache, memoryStore } from '../../src/index.js'
 import { memcachedStore } from '../../src/memcached.js'
 import { missingServers, startMemcached, type TestMemcached } from '../helpers/servers.js'
 
@@ -39,5 +40,16 @@ describe.skipIf(missingServers('memcached') !== undefined)('memcachedStore: comp
     expect(store.health!()).toMatchObject({ timeouts: 0, failures: 0 })
     expect(new TextDecoder().decode(await store.get('cas'))).toBe('v2')
     await store.close()
+  })
+
+  it('two touches at once over Memcached both resolve true, hashed keys too; a delete still wins', async () => {
+    const cache = createCache({ tiers: [memoryStore(), memcachedStore({ servers: server.url, prefix })], ttl: '1h' })
+    for (const key of ['short', `long-${'k'.repeat(300)}`]) {
+      await cache.set(key, 'v')
+      expect(await Promise.all([cache.touch(key, { ttl: '2h' }), cache.touch(key, { ttl: '3h' })])).toEqual([true, true])
+      await cache.delete(key)
+      expect(await cache.touch(key, { ttl: '2h' })).toBe(false)
+    }
+    await cache.close()
   })
 })
