@@ -46,7 +46,10 @@ describe.skipIf(missingServers('memcached') !== undefined)('memcachedStore: comp
     const cache = createCache({ tiers: [memoryStore(), memcachedStore({ servers: server.url, prefix })], ttl: '1h' })
     for (const key of ['short', `long-${'k'.repeat(300)}`]) {
       await cache.set(key, 'v')
-      expect(await Promise.all([cache.touch(key, { ttl: '2h' }), cache.touch(key, { ttl: '3h' })])).toEqual([true, true])
+      expect(await Promise.all([cache.touch(key, { ttl: '2h' }), cache.touch(key, { ttl: '3h' })])).toEqual([
+        true,
+        true,
+      ])
       await cache.delete(key)
       expect(await cache.touch(key, { ttl: '2h' })).toBe(false)
     }
