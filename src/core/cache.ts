@@ -1222,10 +1222,11 @@ export class Cache {
         const touched = await core.stack.compareAndSet(
           full,
           now,
-          async (env) =>
-            // Local versions first, as every read trusts them within their window: a
-            // read of the shared versions per touch would cost a round trip each.
-            env.tags !== undefined && !(await core.tagsCurrentNow(env))
+          // `current`: the shared versions of the entry's tags, read with it (as any
+          // read from a shared tier checks them); undefined where versions are local only.
+          (env, current) =>
+            env.tags !== undefined &&
+            !(current !== undefined ? sameVersions(env.tagVersions, current) : tagsCurrent(env, core.versions))
               ? undefined
               : { ...env, freshUntil: now + ttl, staleUntil: now + ttl + grace },
           watch,

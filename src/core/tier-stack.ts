@@ -252,20 +252,20 @@ export class TierStack {
   async compareAndSet(
     key: string,
     now: number,
-    next: (env: Envelope) => MaybePromise<Envelope | undefined>,
+    next: (env: Envelope, current: readonly number[] | undefined) => MaybePromise<Envelope | undefined>,
     watch: { readonly discard: boolean },
   ): Promise<boolean> {
     const c = this.casTier
     const tier = this.tiers[c]!
     const t = tier as Store<Envelope | Uint8Array>
-    let found = await this.#readLive(tier, key, now)
+    let found = await this.#readLive(c, key, now)
     if (found === undefined) return false
     let updated: Envelope | undefined
     let bytes: Uint8Array | undefined
     const value = (s: Store): Envelope | Uint8Array => (s.binary ? bytes! : updated!)
     for (let attempt = 1; ; attempt++) {
       const { raw, env } = found
-      updated = await next(env)
+      updated = await next(env, found.current)
       if (updated === undefined || watch.discard) return false
       if (this.hasBinary) bytes = encodeEnvelope(updated, this.#serializer)
       const u = updated
@@ -277,7 +277,7 @@ export class TierStack {
       // same write, only its times moved) does not make this entry any less live,
       // so the touch is made again over it (a few times at most).
       if (swapped !== false || attempt === CAS_ATTEMPTS) return false
-      const again = await this.#readLive(tier, key, now)
+      const again = await this.#readLive(c, key, now)
       if (again === undefined || !this.#sameWrite(env, again.env)) return false
       found = again
     }
@@ -303,19 +303,38 @@ export class TierStack {
     return true
   }
 
-  /** The live entry under `key` in `tier` and its stored form; `undefined` when missing, past its grace, or the read failed. */
+  /**
+   * The live entry under `key` in tier `c`, its stored form, and the shared
+   * versions of its tags (as {@link TierStack.read} checks an entry from a shared
+   * tier: read with the entry where the tier can, in the same round trip, else
+   * read after it; `undefined` without tags or shared versions). `undefined`
+   * when missing, past its grace, or the read failed.
+   */
   async #readLive(
-    tier: Store,
+    c: number,
     key: string,
     now: number,
-  ): Promise<{ raw: Envelope | Uint8Array; env: Envelope } | undefined> {
-    // Boxed, so that a miss (`raw` undefined) is told apart from a failure (`undefined`).
-    const got = await this.call(tier, 'get', key, async () => ({ raw: await tier.get(key) }))
-    const raw = got?.raw
+  ): Promise<{ raw: Envelope | Uint8Array; env: Envelope; current: readonly number[] | undefined } | undefined> {
+    const tier = this.tiers[c]!
+    const seq = this.shared?.seq
+    let raw: Envelope | Uint8Array | undefined
+    let current: readonly number[] | undefined
+    if (c === this.versionsTier && tier.getWithVersions !== undefined) {
+      const got = await this.call<VersionedEntry<Envelope | Uint8Array> | undefined>(tier, 'get', key, () =>
+        tier.getWithVersions!(key),
+      )
+      raw = got?.value
+      current = got?.versions
+    } else {
+      raw = await this.call(tier, 'get', key, () => tier.get(key))
+    }
     if (raw === undefined) return undefined
     const env = this.decode(tier, raw, key)
     if (env === undefined || env.staleUntil <= now) return undefined
-    return { raw, env }
+    if (env.tags === undefined || this.shared === undefined) return { raw, env, current: undefined }
+    if (current !== undefined && current.length === env.tags.length) this.shared.note(env.tags, current, seq)
+    else current = await this.shared.exact(env.tags)
+    return { raw, env, current }
   }
 
   /** Whether `b` is the write `a` was, with only its fresh and stale times moved (a touch of it). */
