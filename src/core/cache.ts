@@ -1089,13 +1089,6 @@ export class Cache {
     if (this.#core.emitter.listeners.set !== undefined) this.#core.emitter.emit('set', { key, namespace: this.#name })
   }
 
-  /** Whether an entry read from a shared tier records the current versions of its tags, read from that tier now. */
-  async #tagsCurrentExact(env: Envelope): Promise<boolean> {
-    const shared = this.#core.shared
-    if (shared === undefined) return tagsCurrent(env, this.#core.versions)
-    return sameVersions(env.tagVersions, await shared.exact(env.tags!))
-  }
-
   /** Whether a fresh value is stored under `key`. Counts neither a hit nor a miss. */
   async has(key: string): Promise<boolean> {
     const full = this.#full(key)
@@ -1229,8 +1222,11 @@ export class Cache {
         const touched = await core.stack.compareAndSet(
           full,
           now,
-          async (env) =>
-            env.tags !== undefined && !(await this.#tagsCurrentExact(env))
+          // `current`: the shared versions of the entry's tags, read with it (as any
+          // read from a shared tier checks them); undefined where versions are local only.
+          (env, current) =>
+            env.tags !== undefined &&
+            !(current !== undefined ? sameVersions(env.tagVersions, current) : tagsCurrent(env, core.versions))
               ? undefined
               : { ...env, freshUntil: now + ttl, staleUntil: now + ttl + grace },
           watch,

@@ -245,31 +245,44 @@ export class TierStack {
    * `next` declines (`undefined`), when another writer got there first, and when
    * the tier fails (counted and reported as any tier error; thrown when strict):
    * a rewrite that cannot be checked against the shared copy is not made.
+   * A writer that only moved the entry's times (another touch, here or in another
+   * process) does not count as first: `next` is run again on what it wrote, and
+   * the compare-and-set retried, up to {@link CAS_ATTEMPTS} tries in all.
    */
   async compareAndSet(
     key: string,
     now: number,
-    next: (env: Envelope) => MaybePromise<Envelope | undefined>,
+    next: (env: Envelope, current: readonly number[] | undefined) => MaybePromise<Envelope | undefined>,
     watch: { readonly discard: boolean },
   ): Promise<boolean> {
     const c = this.casTier
     const tier = this.tiers[c]!
-    // Boxed, so that a miss (`raw` undefined) is told apart from a failure (`undefined`).
-    const got = await this.call(tier, 'get', key, async () => ({ raw: await tier.get(key) }))
-    const raw = got?.raw
-    if (raw === undefined) return false
-    const env = this.decode(tier, raw, key)
-    if (env === undefined || env.staleUntil <= now) return false
-    const updated = await next(env)
-    if (updated === undefined || watch.discard) return false
-    let bytes: Uint8Array | undefined
-    if (this.hasBinary) bytes = encodeEnvelope(updated, this.#serializer)
-    const value = (t: Store): Envelope | Uint8Array => (t.binary ? bytes! : updated)
     const t = tier as Store<Envelope | Uint8Array>
-    const swapped = await this.call(tier, 'compareAndSet', key, () =>
-      t.compareAndSet!(key, raw, value(tier), updated.staleUntil, updated.tags),
-    )
-    if (swapped !== true) return false
+    let found = await this.#readLive(c, key, now)
+    if (found === undefined) return false
+    let updated: Envelope | undefined
+    let bytes: Uint8Array | undefined
+    const value = (s: Store): Envelope | Uint8Array => (s.binary ? bytes! : updated!)
+    for (let attempt = 1; ; attempt++) {
+      const { raw, env } = found
+      updated = await next(env, found.current)
+      if (updated === undefined || watch.discard) return false
+      if (this.hasBinary) bytes = encodeEnvelope(updated, this.#serializer)
+      const u = updated
+      const swapped = await this.call(tier, 'compareAndSet', key, () =>
+        t.compareAndSet!(key, raw, value(tier), u.staleUntil, u.tags),
+      )
+      if (swapped === true) break
+      // Another writer got there first. A set or a delete wins; another touch (the
+      // same write, only its times moved) does not make this entry any less live,
+      // so the touch is made again over it (a few times at most).
+      if (swapped !== false || attempt === CAS_ATTEMPTS) return false
+      const again = await this.#readLive(c, key, now)
+      if (again === undefined || !this.#sameWrite(env, again.env)) return false
+      found = again
+    }
+    const raw = found.raw
+    const done = updated!
     // A local set or delete that landed meanwhile wrote (or removed) the other copies: keep them.
     if (watch.discard) return true
     const writes: Promise<unknown>[] = []
@@ -279,15 +292,60 @@ export class TierStack {
       if (other.compareAndSet !== undefined && other.binary === tier.binary) {
         writes.push(
           this.call(other, 'compareAndSet', key, () =>
-            other.compareAndSet!(key, raw, value(other), updated.staleUntil, updated.tags),
+            other.compareAndSet!(key, raw, value(other), done.staleUntil, done.tags),
           ),
         )
       } else {
-        writes.push(this.call(other, 'set', key, () => other.set(key, value(other), updated.staleUntil, updated.tags)))
+        writes.push(this.call(other, 'set', key, () => other.set(key, value(other), done.staleUntil, done.tags)))
       }
     }
     await Promise.all(writes)
     return true
+  }
+
+  /**
+   * The live entry under `key` in tier `c`, its stored form, and the shared
+   * versions of its tags (as {@link TierStack.read} checks an entry from a shared
+   * tier: read with the entry where the tier can, in the same round trip, else
+   * read after it; `undefined` without tags or shared versions). `undefined`
+   * when missing, past its grace, or the read failed.
+   */
+  async #readLive(
+    c: number,
+    key: string,
+    now: number,
+  ): Promise<{ raw: Envelope | Uint8Array; env: Envelope; current: readonly number[] | undefined } | undefined> {
+    const tier = this.tiers[c]!
+    const seq = this.shared?.seq
+    let raw: Envelope | Uint8Array | undefined
+    let current: readonly number[] | undefined
+    if (c === this.versionsTier && tier.getWithVersions !== undefined) {
+      const got = await this.call<VersionedEntry<Envelope | Uint8Array> | undefined>(tier, 'get', key, () =>
+        tier.getWithVersions!(key),
+      )
+      raw = got?.value
+      current = got?.versions
+    } else {
+      raw = await this.call(tier, 'get', key, () => tier.get(key))
+    }
+    if (raw === undefined) return undefined
+    const env = this.decode(tier, raw, key)
+    if (env === undefined || env.staleUntil <= now) return undefined
+    if (env.tags === undefined || this.shared === undefined) return { raw, env, current: undefined }
+    if (current !== undefined && current.length === env.tags.length) this.shared.note(env.tags, current, seq)
+    else current = await this.shared.exact(env.tags)
+    return { raw, env, current }
+  }
+
+  /** Whether `b` is the write `a` was, with only its fresh and stale times moved (a touch of it). */
+  #sameWrite(a: Envelope, b: Envelope): boolean {
+    if (a.createdAt !== b.createdAt || a.loadTime !== b.loadTime || a.key !== b.key) return false
+    try {
+      const timeless = (e: Envelope) => encodeEnvelope({ ...e, freshUntil: 0, staleUntil: 0 }, this.#serializer)
+      return sameBytes(timeless(a), timeless(b))
+    } catch {
+      return false
+    }
   }
 
   /** Writes several envelopes to every tier, batching where a tier can. */
@@ -340,3 +398,12 @@ export class TierStack {
 }
 
 function noop(): void {}
+
+/** Tries of a touch's compare-and-set that lose only to other touches of the same entry. */
+const CAS_ATTEMPTS = 4
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
+  return true
+}

@@ -188,6 +188,8 @@ export class MemcachedStore implements Store<Uint8Array> {
     const plain = validKey(full)
     const item = plain ? full : hashedKey(this.prefix, key)
     try {
+      // As every operation: sent once the key's server has answered (its timeout starts then).
+      if (!this.#first.over) await this.#first.forKey(item)
       const found = await this.#perform(item, OP_GET, EMPTY, EMPTY, undefined)
       if (found === undefined) return false
       const now = this.#clock.now()

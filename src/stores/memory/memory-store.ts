@@ -40,7 +40,7 @@ export type MemoryPolicy = 'tinylfu' | 'lru'
 export interface MemoryStoreOptions {
   /**
    * The most entries held; never exceeded. Memory for the slots (about 37 bytes
-   * per slot with `'lru'`, 53–61 with `'tinylfu'`, plus 8 with `maxBytes`) is
+   * per slot with `'lru'`, 57–65 with `'tinylfu'`, plus 8 with `maxBytes`) is
    * allocated up front.
    * @defaultValue 10_000
    */
@@ -64,7 +64,7 @@ export interface MemoryStoreOptions {
    *   loops and one-off bursts; on skewed (Zipf-like) traffic it holds as many
    *   hits as LRU or more. Costs a frequency-sketch update per miss and per hit in
    *   its small admission window (no allocation), a clock stamp per hit, and
-   *   16–24 bytes per slot. When the whole hot set moves at once, a shift
+   *   20–28 bytes per slot. When the whole hot set moves at once, a shift
    *   detector retires the old one, and the new one is held within a few thousand
    *   requests (LRU: about half that).
    * - `'lru'`: least recently used. Slightly faster per operation; best when the
@@ -149,18 +149,23 @@ export class MemoryStore implements SyncStore {
   /**
    * The shift detector's state (`'tinylfu'` only), in blocks of
    * {@link SHIFT_BLOCK} accesses: `#block` is the current block's number and
-   * `#lastHit[slot]` the block of the entry's last hit (or its write). See
+   * `#stamps[2 × slot]` the block of the entry's last hit (or its write), and
+   * `#stamps[2 × slot + 1]` the block it was written in (a new key; an overwrite
+   * keeps it): side by side, so a hit reads and writes one cache line. See
    * {@link MemoryStore.#endBlock}.
    */
-  #lastHit: Int32Array | undefined
+  #stamps: Int32Array | undefined
   #block = 0
   /** Hits, of them hits in the window, and misses (new entries written) in the current block. */
   #hits = 0
   #windowHits = 0
   #misses = 0
-  /** Hits in the window, and in probation on entries written or hit since this block, count as young. */
+  /** Hits in the protected segment on entries written since this block count as young. */
   #youngFrom = 0
-  /** Young hits in this block (see `#youngFrom`): new entries proving themselves. */
+  /**
+   * Young hits in this block (see `#youngFrom`): new entries read again after
+   * earning the protected segment, that is, read at least three times.
+   */
   #young = 0
   #avgHitRatio = -1
   #avgYoung = 0
@@ -210,7 +215,7 @@ export class MemoryStore implements SyncStore {
       this.#protectedMax = Math.floor((max - this.#windowMax) * 0.8)
       this.#hashes = new Int32Array(slots)
       this.#sketch = new FrequencySketch(max)
-      this.#lastHit = new Int32Array(slots)
+      this.#stamps = new Int32Array(2 * slots)
       this.#cooldownBlocks = Math.max(SHIFT_COOLDOWN, Math.ceil(max / SHIFT_BLOCK))
     } else {
       this.#windowMax = max
@@ -265,11 +270,10 @@ export class MemoryStore implements SyncStore {
     return undefined
   }
 
-  /** A hit in the TinyLFU window counts in the sketch, and as a young hit. */
+  /** A hit in the TinyLFU window counts in the sketch. */
   #windowHit(i: number): void {
     this.#sketch!.increment(this.#hashes![i]!)
     this.#windowHits++
-    this.#young++
   }
 
   /** The entry under `key` without touching recency, frequency or expiry. */
@@ -331,7 +335,8 @@ export class MemoryStore implements SyncStore {
     const h = hashKey(key)
     this.#hashes![i] = h
     this.#sketch.increment(h)
-    this.#lastHit![i] = this.#block
+    this.#stamps![2 * i] = this.#block
+    this.#stamps![2 * i + 1] = this.#block
     if (++this.#misses + this.#hits >= SHIFT_BLOCK) this.#endBlock()
     // The window's overflow moves to probation; the first moved is the first candidate.
     let candidate = -1
@@ -453,10 +458,8 @@ export class MemoryStore implements SyncStore {
 
   /** A TinyLFU hit: probation entries earn the protected segment; the rest move to their segment's head. */
   #touch(i: number, seg: number): void {
-    const stamps = this.#lastHit!
+    const stamps = this.#stamps!
     if (seg === PROBATION) {
-      // A new entry proving itself (written or hit lately) is a sign of a shift.
-      if (stamps[i]! >= this.#youngFrom) this.#young++
       const protectedList = this.#base + PROTECTED
       this.#unlink(i)
       this.#where[i] = PROTECTED
@@ -469,13 +472,17 @@ export class MemoryStore implements SyncStore {
         this.#protectedCount--
       }
     } else {
+      // A new entry read again once protected is a sign of a shift. Only such
+      // third reads count: a burst of new keys each read once more (written, then
+      // shown) is no shift, and must not retire the hot set.
+      if (seg === PROTECTED && stamps[2 * i + 1]! >= this.#youngFrom) this.#young++
       const s = this.#base + seg
       if (this.#next[s] !== i) {
         this.#unlink(i)
         this.#linkAfter(i, s)
       }
     }
-    stamps[i] = this.#block
+    stamps[2 * i] = this.#block
   }
 
   /**
@@ -520,8 +527,10 @@ export class MemoryStore implements SyncStore {
    * whole hot set moves, the dead one keeps most of the main space and the new
    * keys must squeeze through probation. A shift shows as a sudden drop of the hit
    * ratio (a block {@link SHIFT_DROP} below its running average) while *new* entries
-   * are re-read (window hits and promotions rise). A scan drops the hit ratio too,
-   * but its keys are never re-read, so it is not confirmed and nothing moves.
+   * are read again and again (hits in the protected segment on entries written
+   * since the drop rise). A scan drops the hit ratio too, but its keys are never
+   * re-read, and a burst of new keys each read once more after its write (create,
+   * then view) reads none of them a third time: neither is confirmed and nothing moves.
    * On a confirmed shift, protected entries that were hit in the
    * {@link SHIFT_LOOKBACK} blocks before the drop and not since are moved to the
    * old end of probation, where they are the next victims and lose admission
@@ -572,7 +581,7 @@ export class MemoryStore implements SyncStore {
     // Most recent first, each appended at probation's old end: the least recent ends last, next to go.
     for (let i = this.#next[s]!; i !== s; ) {
       const next = this.#next[i]!
-      const last = this.#lastHit![i]!
+      const last = this.#stamps![2 * i]!
       if (last < before && last >= from) {
         this.#unlink(i)
         this.#where[i] = PROBATION
@@ -584,7 +593,7 @@ export class MemoryStore implements SyncStore {
   }
 
   #resetShiftDetector(): void {
-    this.#lastHit?.fill(0)
+    this.#stamps?.fill(0)
     this.#block = 0
     this.#hits = 0
     this.#windowHits = 0
@@ -604,7 +613,7 @@ export class MemoryStore implements SyncStore {
     const sketch = this.#sketch!
     // A victim the shift detector demoted (in use just before the shift, not since)
     // keeps no claim from its old popularity.
-    const last = this.#lastHit![victim]!
+    const last = this.#stamps![2 * victim]!
     if (last < this.#deadBefore && last >= this.#deadFrom) return true
     const c = sketch.frequency(this.#hashes![candidate]!)
     const v = sketch.frequency(this.#hashes![victim]!)
