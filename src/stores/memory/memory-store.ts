@@ -40,7 +40,7 @@ export type MemoryPolicy = 'tinylfu' | 'lru'
 export interface MemoryStoreOptions {
   /**
    * The most entries held; never exceeded. Memory for the slots (about 37 bytes
-   * per slot with `'lru'`, 57–65 with `'tinylfu'`, plus 8 with `maxBytes`) is
+   * per slot with `'lru'`, 53–61 with `'tinylfu'`, plus 8 with `maxBytes`) is
    * allocated up front.
    * @defaultValue 10_000
    */
@@ -64,7 +64,7 @@ export interface MemoryStoreOptions {
    *   loops and one-off bursts; on skewed (Zipf-like) traffic it holds as many
    *   hits as LRU or more. Costs a frequency-sketch update per miss and per hit in
    *   its small admission window (no allocation), a clock stamp per hit, and
-   *   20–28 bytes per slot. When the whole hot set moves at once, a shift
+   *   16–24 bytes per slot. When the whole hot set moves at once, a shift
    *   detector retires the old one, and the new one is held within a few thousand
    *   requests (LRU: about half that).
    * - `'lru'`: least recently used. Slightly faster per operation; best when the
@@ -151,19 +151,24 @@ export class MemoryStore implements SyncStore {
    * {@link SHIFT_BLOCK} accesses: `#block` is the current block's number and
    * `#stamps[2 × slot]` the block of the entry's last hit (or its write), and
    * `#stamps[2 × slot + 1]` the block it was written in (a new key; an overwrite
-   * keeps it): side by side, so a hit reads and writes one cache line. See
+   * keeps it), both modulo 2^16: side by side, so a hit reads and writes one
+   * cache line, in 4 bytes per slot. See
    * {@link MemoryStore.#endBlock}.
    */
-  #stamps: Int32Array | undefined
+  #stamps: Uint16Array | undefined
   #block = 0
   /** Hits, of them hits in the window, and misses (new entries written) in the current block. */
   #hits = 0
   #windowHits = 0
   #misses = 0
-  /** Hits in the protected segment on entries written since this block count as young. */
-  #youngFrom = 0
   /**
-   * Young hits in this block (see `#youngFrom`): new entries read again after
+   * Hits in the protected segment on entries written in the last `#youngSpan`
+   * blocks (`(#block − written) mod 2^16 ≤ #youngSpan`) count as young: since the
+   * suspected drop, or else since the previous block began.
+   */
+  #youngSpan = 0
+  /**
+   * Young hits in this block (see `#youngSpan`): new entries read again after
    * earning the protected segment, that is, read at least three times.
    */
   #young = 0
@@ -173,9 +178,11 @@ export class MemoryStore implements SyncStore {
   #suspect = -1
   #cooldown = 0
   #cooldownBlocks = SHIFT_COOLDOWN
-  /** Entries demoted by the last detected shift: last hit in blocks [#deadFrom, #deadBefore), and not hit since. */
-  #deadFrom = 0
-  #deadBefore = 0
+  /**
+   * Entries demoted by the last detected shift: last hit in the
+   * {@link SHIFT_LOOKBACK} blocks before `#deadBefore`, and not hit since; -1 for none.
+   */
+  #deadBefore = -1
   #random = 0x2545f491
   #bytes = 0
   #refused = 0
@@ -215,7 +222,9 @@ export class MemoryStore implements SyncStore {
       this.#protectedMax = Math.floor((max - this.#windowMax) * 0.8)
       this.#hashes = new Int32Array(slots)
       this.#sketch = new FrequencySketch(max)
-      this.#stamps = new Int32Array(2 * slots)
+      // Block numbers modulo 2^16 (compared by their difference, see `#inLookback`):
+      // 4 bytes per slot, and a hit writes one 16-bit stamp.
+      this.#stamps = new Uint16Array(2 * slots)
       this.#cooldownBlocks = Math.max(SHIFT_COOLDOWN, Math.ceil(max / SHIFT_BLOCK))
     } else {
       this.#windowMax = max
@@ -475,7 +484,7 @@ export class MemoryStore implements SyncStore {
       // A new entry read again once protected is a sign of a shift. Only such
       // third reads count: a burst of new keys each read once more (written, then
       // shown) is no shift, and must not retire the hot set.
-      if (seg === PROTECTED && stamps[2 * i + 1]! >= this.#youngFrom) this.#young++
+      if (seg === PROTECTED && ((this.#block - stamps[2 * i + 1]!) & 0xffff) <= this.#youngSpan) this.#young++
       const s = this.#base + seg
       if (this.#next[s] !== i) {
         this.#unlink(i)
@@ -558,7 +567,9 @@ export class MemoryStore implements SyncStore {
       this.#suspect = block
     }
     // Young next block: written or hit since the suspected block began, or else since this one began.
-    this.#youngFrom = this.#suspect >= 0 ? this.#suspect : block
+    this.#youngSpan = block + 1 - (this.#suspect >= 0 ? this.#suspect : block)
+    // Stamps wrap at 2^16 blocks: forget a shift long past before its stamps could alias.
+    if (this.#deadBefore >= 0 && block - this.#deadBefore > 0x4000) this.#deadBefore = -1
     this.#avgHitRatio = 0.9 * this.#avgHitRatio + 0.1 * ratio
     this.#avgYoung = 0.9 * this.#avgYoung + 0.1 * young
     // Main-space hits count toward the sketch's aging here, in one step per block:
@@ -573,16 +584,13 @@ export class MemoryStore implements SyncStore {
 
   /** Moves protected entries last hit in the {@link SHIFT_LOOKBACK} blocks before block `before` to the old end of probation. */
   #retire(before: number): void {
-    const from = before - SHIFT_LOOKBACK
-    this.#deadFrom = from
     this.#deadBefore = before
     const s = this.#base + PROTECTED
     const probationList = this.#base + PROBATION
     // Most recent first, each appended at probation's old end: the least recent ends last, next to go.
     for (let i = this.#next[s]!; i !== s; ) {
       const next = this.#next[i]!
-      const last = this.#stamps![2 * i]!
-      if (last < before && last >= from) {
+      if (inLookback(before, this.#stamps![2 * i]!)) {
         this.#unlink(i)
         this.#where[i] = PROBATION
         this.#linkAfter(i, this.#prev[probationList]!)
@@ -598,14 +606,13 @@ export class MemoryStore implements SyncStore {
     this.#hits = 0
     this.#windowHits = 0
     this.#misses = 0
-    this.#youngFrom = 0
+    this.#youngSpan = 0
     this.#young = 0
     this.#avgHitRatio = -1
     this.#avgYoung = 0
     this.#suspect = -1
     this.#cooldown = 0
-    this.#deadFrom = 0
-    this.#deadBefore = 0
+    this.#deadBefore = -1
   }
 
   /** Whether `candidate` should replace `victim`: it must be more frequent (or, rarely, warm). */
@@ -613,8 +620,7 @@ export class MemoryStore implements SyncStore {
     const sketch = this.#sketch!
     // A victim the shift detector demoted (in use just before the shift, not since)
     // keeps no claim from its old popularity.
-    const last = this.#stamps![2 * victim]!
-    if (last < this.#deadBefore && last >= this.#deadFrom) return true
+    if (this.#deadBefore >= 0 && inLookback(this.#deadBefore, this.#stamps![2 * victim]!)) return true
     const c = sketch.frequency(this.#hashes![candidate]!)
     const v = sketch.frequency(this.#hashes![victim]!)
     if (c > v) return true
@@ -687,6 +693,15 @@ export class MemoryStore implements SyncStore {
     this.#next[p] = n
     this.#prev[n] = p
   }
+}
+
+/**
+ * Whether a block stamp (modulo 2^16) falls in the {@link SHIFT_LOOKBACK}
+ * blocks before block `before`.
+ */
+function inLookback(before: number, stamp: number): boolean {
+  const age = (before - stamp) & 0xffff
+  return age >= 1 && age <= SHIFT_LOOKBACK
 }
 
 /**
