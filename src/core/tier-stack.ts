@@ -76,6 +76,21 @@ export class TierStack {
     }
   }
 
+  /** Reads `key` from tier `i`, with its tag versions in the same round trip where that tier holds them. */
+  async #readRaw(
+    i: number,
+    key: string,
+  ): Promise<{ raw: Envelope | Uint8Array | undefined; current: readonly number[] | undefined }> {
+    const tier = this.tiers[i]!
+    if (i === this.versionsTier && tier.getWithVersions !== undefined) {
+      const got = await this.call<VersionedEntry<Envelope | Uint8Array> | undefined>(tier, 'get', key, () =>
+        tier.getWithVersions!(key),
+      )
+      return { raw: got?.value, current: got?.versions }
+    }
+    return { raw: await this.call(tier, 'get', key, () => tier.get(key)), current: undefined }
+  }
+
   /** `call`, timed for `tierOp` listeners (metrics, tracing); untimed when nobody listens. */
   async #timedCall<R>(
     tier: Store,
@@ -138,19 +153,11 @@ export class TierStack {
     let stale: Found | undefined
     for (let i = from; i < this.tiers.length; i++) {
       const tier = this.tiers[i]!
-      let current: readonly number[] | undefined
-      let raw: Envelope | Uint8Array | undefined
       // A bus change heard during the round trip must not be undone by the versions it returns.
       const seq = this.shared?.seq
-      if (i === this.versionsTier && tier.getWithVersions !== undefined) {
-        const got = await this.call<VersionedEntry<Envelope | Uint8Array> | undefined>(tier, 'get', key, () =>
-          tier.getWithVersions!(key),
-        )
-        raw = got?.value
-        current = got?.versions
-      } else {
-        raw = await this.call(tier, 'get', key, () => tier.get(key))
-      }
+      const read = await this.#readRaw(i, key)
+      const raw = read.raw
+      let current = read.current
       const env = this.decode(tier, raw, key)
       if (env === undefined || env.staleUntil <= now) continue
       if (env.tags !== undefined && this.shared !== undefined && tier !== this.sync) {
@@ -317,17 +324,9 @@ export class TierStack {
   ): Promise<{ raw: Envelope | Uint8Array; env: Envelope; current: readonly number[] | undefined } | undefined> {
     const tier = this.tiers[c]!
     const seq = this.shared?.seq
-    let raw: Envelope | Uint8Array | undefined
-    let current: readonly number[] | undefined
-    if (c === this.versionsTier && tier.getWithVersions !== undefined) {
-      const got = await this.call<VersionedEntry<Envelope | Uint8Array> | undefined>(tier, 'get', key, () =>
-        tier.getWithVersions!(key),
-      )
-      raw = got?.value
-      current = got?.versions
-    } else {
-      raw = await this.call(tier, 'get', key, () => tier.get(key))
-    }
+    const read = await this.#readRaw(c, key)
+    const raw = read.raw
+    let current = read.current
     if (raw === undefined) return undefined
     const env = this.decode(tier, raw, key)
     if (env === undefined || env.staleUntil <= now) return undefined

@@ -28,3 +28,24 @@ export function access(store: MemoryStore, key: string): boolean {
   store.set(key, env(key), Number.POSITIVE_INFINITY)
   return false
 }
+
+/** A seeded stream of draws in [0, n). */
+export function draws(seed: number): (n: number) => number {
+  let a = seed >>> 0
+  return (n: number) => {
+    a = (Math.imul(a, 1664525) + 1013904223) >>> 0
+    return (a >>> 8) % n
+  }
+}
+
+/** 70 % of reads go to a hot set of 400 keys (named `${hot}:…`), the rest to 20,000 background keys; both skewed. */
+export function traffic(seed: number): (hot: string) => string {
+  const next = draws(seed)
+  return (hot: string) =>
+    next(10) < 7 ? `${hot}:${Math.min(next(400), next(400))}` : `bg:${Math.min(next(20_000), next(20_000))}`
+}
+
+/** How many keys starting with `prefix` the store holds. */
+export function held(store: MemoryStore, prefix: string): number {
+  return [...store.keys()].filter((k) => k.startsWith(prefix)).length
+}

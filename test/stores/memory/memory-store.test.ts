@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { type MemoryPolicy, memoryStore } from '../../../src/index.js'
-import { access, attach, env } from './helpers.js'
+import { access, attach, env, held, traffic } from './helpers.js'
 
 const INF = Number.POSITIVE_INFINITY
 const policies: MemoryPolicy[] = ['tinylfu', 'lru']
@@ -223,23 +223,6 @@ describe('memoryStore (tinylfu): admission and eviction order', () => {
 })
 
 describe('memoryStore (tinylfu): a hot set that moves', () => {
-  /** A seeded stream of draws in [0, n). */
-  function draws(seed: number) {
-    let a = seed >>> 0
-    return (n: number) => {
-      a = (Math.imul(a, 1664525) + 1013904223) >>> 0
-      return (a >>> 8) % n
-    }
-  }
-  /** 70 % of reads go to a hot set of 400 keys, the rest to 20,000 background keys; both skewed. */
-  function traffic(seed: number) {
-    const next = draws(seed)
-    return (hot: string) =>
-      next(10) < 7 ? `${hot}:${Math.min(next(400), next(400))}` : `bg:${Math.min(next(20_000), next(20_000))}`
-  }
-  const held = (s: ReturnType<typeof memoryStore>, prefix: string) =>
-    [...s.keys()].filter((k) => k.startsWith(prefix)).length
-
   it('retires the old hot set soon after the whole hot set moves', () => {
     const s = memoryStore({ maxEntries: 1000 })
     attach(s)
