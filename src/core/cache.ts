@@ -1217,27 +1217,22 @@ export class Cache {
     const now = core.clock.now()
     // A set or delete landing while the entry is read wins: the touch then rewrites nothing.
     const watch = core.watch(full)
-    if (core.stack.casTier >= 0) {
-      try {
+    try {
+      if (core.stack.casTier >= 0) {
+        // `current`: the shared versions of the entry's tags, read with it (as any
+        // read from a shared tier checks them); undefined where versions are local only.
         const touched = await core.stack.compareAndSet(
           full,
           now,
-          // `current`: the shared versions of the entry's tags, read with it (as any
-          // read from a shared tier checks them); undefined where versions are local only.
           (env, current) =>
-            env.tags !== undefined &&
-            !(current !== undefined ? sameVersions(env.tagVersions, current) : tagsCurrent(env, core.versions))
-              ? undefined
-              : { ...env, freshUntil: now + ttl, staleUntil: now + ttl + grace },
+            this.#tagsCurrent(env, current)
+              ? { ...env, freshUntil: now + ttl, staleUntil: now + ttl + grace }
+              : undefined,
           watch,
         )
         if (touched) this.#wrote(key)
         return touched
-      } finally {
-        core.unwatch(full, watch)
       }
-    }
-    try {
       const { fresh, stale } = await core.stack.read(
         full,
         0,
@@ -1373,10 +1368,14 @@ export class Cache {
   }
 
   #usable(env: Envelope, now: number, current?: readonly number[]): boolean {
+    return env.freshUntil > now && this.#tagsCurrent(env, current)
+  }
+
+  /** Whether no tag of `env` was invalidated: against `current` (shared versions read with it), else the local ones. */
+  #tagsCurrent(env: Envelope, current: readonly number[] | undefined): boolean {
     return (
-      env.freshUntil > now &&
-      (env.tags === undefined ||
-        (current !== undefined ? sameVersions(env.tagVersions, current) : tagsCurrent(env, this.#core.versions)))
+      env.tags === undefined ||
+      (current !== undefined ? sameVersions(env.tagVersions, current) : tagsCurrent(env, this.#core.versions))
     )
   }
 

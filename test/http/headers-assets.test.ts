@@ -75,22 +75,30 @@ describe('cacheControlValue', () => {
   })
 })
 
+/** A local server standing in for the CDN's API: records every request, answers 200 (or `fail` for the nth). */
+async function cdnApi(fail?: number) {
+  const calls: { url: string; headers: http.IncomingHttpHeaders; body: string }[] = []
+  const server = await listen(
+    http.createServer((req, res) => {
+      let body = ''
+      req.on('data', (c: Buffer) => {
+        body += c.toString()
+      })
+      req.on('end', () => {
+        calls.push({ url: req.url ?? '', headers: req.headers, body })
+        res.statusCode = calls.length === fail ? 429 : 200
+        res.setHeader('content-type', 'application/json')
+        res.end(calls.length === fail ? '{"msg":"slow down"}' : '{"status":"ok"}')
+      })
+    }),
+  )
+  return { calls, ...server }
+}
+
 describe('surrogate keys and purging', () => {
   it('invalidates route entries by tag and path and tells the CDN', async () => {
-    const calls: { url: string; headers: http.IncomingHttpHeaders; body: string }[] = []
-    const cdn = await listen(
-      http.createServer((req, res) => {
-        let body = ''
-        req.on('data', (c: Buffer) => {
-          body += c.toString()
-        })
-        req.on('end', () => {
-          calls.push({ url: req.url ?? '', headers: req.headers, body })
-          res.setHeader('content-type', 'application/json')
-          res.end('{"success":true}')
-        })
-      }),
-    )
+    const cdn = await cdnApi()
+    const calls = cdn.calls
     const cache = createCache({ tiers: [memoryStore()] })
     const app = express()
     let runs = 0
@@ -134,25 +142,6 @@ describe('surrogate keys and purging', () => {
 })
 
 describe('purge hooks against a stand-in CDN API', () => {
-  /** A local server standing in for the CDN's API: records every request, answers 200 (or `fail` for the nth). */
-  async function cdnApi(fail?: number) {
-    const calls: { url: string; headers: http.IncomingHttpHeaders; body: string }[] = []
-    const server = await listen(
-      http.createServer((req, res) => {
-        let body = ''
-        req.on('data', (c: Buffer) => {
-          body += c.toString()
-        })
-        req.on('end', () => {
-          calls.push({ url: req.url ?? '', headers: req.headers, body })
-          res.statusCode = calls.length === fail ? 429 : 200
-          res.setHeader('content-type', 'application/json')
-          res.end(calls.length === fail ? '{"msg":"slow down"}' : '{"status":"ok"}')
-        })
-      }),
-    )
-    return { calls, ...server }
-  }
   const tags = (n: number) => Array.from({ length: n }, (_, i) => `t${i}`)
 
   it('Fastly: at most 256 surrogate keys per request, all keys sent once', async () => {

@@ -6,7 +6,13 @@ import { pathToFileURL } from 'node:url'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCache, defaultSerializer, memoryStore } from '../../src/index.js'
-import { redisJournal, sqliteJournal, type WriteBehindEntry, writeBehind } from '../../src/strategies.js'
+import {
+  redisJournal,
+  sqliteJournal,
+  type WriteBehindEntry,
+  type WriteJournal,
+  writeBehind,
+} from '../../src/strategies.js'
 import { redisAvailable, redisClientFor, uniquePrefix } from '../helpers/redis.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'cs-journal-'))
@@ -20,6 +26,40 @@ async function rejection(p: Promise<unknown> | unknown): Promise<Error & { code?
     return error as Error & { code?: string }
   }
   throw new Error('expected a rejection')
+}
+
+/**
+ * Two write-behind queues on one journal: the second fails with ERR_CACHE_JOURNAL,
+ * the first keeps working, and once it is closed (`afterFirst` checks what it left)
+ * a new queue may use the journal again.
+ */
+async function expectOneQueuePerJournal(journal: () => WriteJournal, afterFirst?: () => Promise<void>): Promise<void> {
+  const flushed: WriteBehindEntry<number>[] = []
+  const make = () =>
+    writeBehind<number>({
+      cache: newCache(),
+      journal: journal(),
+      flush: (batch) => void flushed.push(...batch),
+      maxDelay: '1h',
+    })
+  const first = make()
+  await first.write('a', 1)
+  const second = make()
+  expect(await rejection(second.ready)).toMatchObject({ code: 'ERR_CACHE_JOURNAL' })
+  expect(await rejection(second.write('b', 2))).toMatchObject({ code: 'ERR_CACHE_JOURNAL' })
+  await second.close().catch(() => {})
+  await first.write('c', 3)
+  await first.close()
+  expect(flushed).toEqual([
+    { key: 'a', op: 'set', value: 1 },
+    { key: 'c', op: 'set', value: 3 },
+  ])
+  await afterFirst?.()
+  const third = make() // the journal is free again
+  await third.ready
+  await third.write('d', 4)
+  await third.close()
+  expect(flushed.map((e) => e.key)).toEqual(['a', 'c', 'd'])
 }
 
 describe('sqliteJournal', () => {
@@ -111,31 +151,7 @@ describe('sqliteJournal', () => {
 
   it('a second write-behind queue on the same journal path and name fails with ERR_CACHE_JOURNAL; the first is unharmed', async () => {
     const path = join(dir, 'same-queue.db')
-    const flushed: WriteBehindEntry<number>[] = []
-    const make = () =>
-      writeBehind<number>({
-        cache: newCache(),
-        journal: sqliteJournal({ path, name: 'stock' }),
-        flush: (batch) => void flushed.push(...batch),
-        maxDelay: '1h',
-      })
-    const first = make()
-    await first.write('a', 1)
-    const second = make()
-    expect(await rejection(second.ready)).toMatchObject({ code: 'ERR_CACHE_JOURNAL' })
-    expect(await rejection(second.write('b', 2))).toMatchObject({ code: 'ERR_CACHE_JOURNAL' })
-    await second.close().catch(() => {})
-    await first.write('c', 3)
-    await first.close()
-    expect(flushed).toEqual([
-      { key: 'a', op: 'set', value: 1 },
-      { key: 'c', op: 'set', value: 3 },
-    ])
-    const third = make() // the name is free again
-    await third.ready
-    await third.write('d', 4)
-    await third.close()
-    expect(flushed.map((e) => e.key)).toEqual(['a', 'c', 'd'])
+    await expectOneQueuePerJournal(() => sqliteJournal({ path, name: 'stock' }))
   })
 
   it('two journals (names) of one process share one file', async () => {
@@ -362,31 +378,9 @@ describe('redisJournal', () => {
     if (!up) return ctx.skip()
     const { client } = redis
     const stream = `${prefix}stock`
-    const flushed: WriteBehindEntry<number>[] = []
-    const make = () =>
-      writeBehind<number>({
-        cache: newCache(),
-        journal: redisJournal({ client, stream }),
-        flush: (batch) => void flushed.push(...batch),
-        maxDelay: '1h',
-      })
-    const first = make()
-    await first.write('a', 1)
-    const second = make()
-    expect(await rejection(second.ready)).toMatchObject({ code: 'ERR_CACHE_JOURNAL' })
-    expect(await rejection(second.write('b', 2))).toMatchObject({ code: 'ERR_CACHE_JOURNAL' })
-    await second.close().catch(() => {})
-    await first.write('c', 3)
-    await first.close()
-    expect(flushed).toEqual([
-      { key: 'a', op: 'set', value: 1 },
-      { key: 'c', op: 'set', value: 3 },
-    ])
-    expect(await client.xlen(stream)).toBe(0)
-    const third = make() // the stream is free again
-    await third.ready
-    await third.write('d', 4)
-    await third.close()
-    expect(flushed.map((e) => e.key)).toEqual(['a', 'c', 'd'])
+    await expectOneQueuePerJournal(
+      () => redisJournal({ client, stream }),
+      async () => expect(await client.xlen(stream)).toBe(0),
+    )
   })
 })

@@ -16,7 +16,7 @@ import https from 'node:https'
 import type { Cache } from '../../core/cache.js'
 import { type Clock, systemClock } from '../../core/clock.js'
 import { fitKey } from '../route-cache/key.js'
-import { OVERRIDE_HEADERS } from '../route-cache/unkeyed.js'
+import { FORWARDED_HEADERS, OVERRIDE_HEADERS } from '../route-cache/unkeyed.js'
 import { type CacheControl, parseCacheControl } from '../semantics/cache-control.js'
 import { type CacheStatusEntry, formatCacheStatus } from '../semantics/cache-status.js'
 import { isNotModified, RETAINED_304_HEADERS } from '../semantics/conditional.js'
@@ -1067,22 +1067,9 @@ function retained304(head: readonly string[]): string[] {
  * they are part of the key. The client address fields are here too: the
  * proxy sets `X-Forwarded-For` itself.
  */
-const FORWARDING = new Set([
-  'forwarded',
-  'x-forwarded-for',
-  'x-real-ip',
-  'x-forwarded-host',
-  'x-forwarded-server',
-  'x-forwarded-proto',
-  'x-forwarded-scheme',
-  'x-forwarded-port',
-  'x-forwarded-prefix',
-  'x-forwarded-ssl',
-  'x-url-scheme',
-  'front-end-https',
-])
+const FORWARDING = new Set([...FORWARDED_HEADERS, 'x-forwarded-for', 'x-real-ip'])
 /** The forwarding fields that can change a body (links, redirects): keyed when trusted. Addresses are not. */
-const FORWARDING_KEYED = [...FORWARDING].filter((n) => n !== 'x-forwarded-for' && n !== 'x-real-ip').sort()
+const FORWARDING_KEYED = [...FORWARDED_HEADERS].sort()
 
 /**
  * Request fields that make an origin answer another URL or method than the

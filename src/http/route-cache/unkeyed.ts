@@ -25,8 +25,12 @@ export const OVERRIDE_HEADERS: readonly string[] = [
   'x-method-override',
 ]
 
-/** Headers removed from requests whose responses may be stored, unless keyed with `vary`. */
-export const UNKEYED_HEADERS: readonly string[] = [
+/**
+ * Request fields through which a client names the host, scheme, port or path
+ * prefix it used (used by the route cache and the proxy).
+ * @internal
+ */
+export const FORWARDED_HEADERS: readonly string[] = [
   'forwarded',
   'x-forwarded-host',
   'x-forwarded-server',
@@ -35,7 +39,9 @@ export const UNKEYED_HEADERS: readonly string[] = [
   'x-forwarded-port',
   'x-forwarded-prefix',
   'x-forwarded-ssl',
-  ...OVERRIDE_HEADERS,
   'x-url-scheme',
   'front-end-https',
 ]
+
+/** Headers removed from requests whose responses may be stored, unless keyed with `vary`. */
+export const UNKEYED_HEADERS: readonly string[] = [...FORWARDED_HEADERS, ...OVERRIDE_HEADERS]
