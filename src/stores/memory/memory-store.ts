@@ -39,9 +39,8 @@ export type MemoryPolicy = 'tinylfu' | 'lru'
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
   /**
-   * The most entries held; never exceeded. Memory for the slots (about 37 bytes
-   * per slot with `'lru'`, 53–61 with `'tinylfu'`, plus 8 with `maxBytes`) is
-   * allocated up front.
+   * The most entries held; never exceeded. Memory for the slots (about 45 bytes
+   * per slot with `'lru'`, 61–69 with `'tinylfu'`) is allocated up front.
    * @defaultValue 10_000
    */
   maxEntries?: number
@@ -49,13 +48,16 @@ export interface MemoryStoreOptions {
    * The most bytes held, as weighed by `sizeOf`; never exceeded. An entry larger
    * than the whole budget is refused, not stored: it is counted in
    * {@link MemoryStore.refused} and reported as an eviction with reason `'too-large'`.
-   * Weighing costs a walk of each value written; leave unset to skip it.
-   * @defaultValue unbounded
+   * Bytes are always counted (a walk of each value written, never of a read), so
+   * `size().bytes` and the dashboard show what the tier holds; pass `Infinity`
+   * to lift the bound (bytes are still counted).
+   * @defaultValue `'256mb'`
    */
   maxBytes?: Size
   /**
    * Weighs a value in bytes for `maxBytes`. Receives the cached value (not the envelope) and its key.
-   * @defaultValue {@link estimateSize} of the value plus the key
+   * Called once per write.
+   * @defaultValue {@link estimateSize} of the value plus the key and the entry's own overhead
    */
   sizeOf?: (value: unknown, key: string) => number
   /**
@@ -81,6 +83,10 @@ export interface MemoryStoreOptions {
 }
 
 const NO_EXPIRY = Number.POSITIVE_INFINITY
+/** The byte bound when none is given: `'256mb'`. */
+const DEFAULT_MEMORY_MAX_BYTES = 256 * 1024 * 1024
+/** What an entry costs besides its key and value: envelope, slot and Map entry. */
+const ENTRY_OVERHEAD = 96
 /** Segments. With `'lru'` every entry is in the window and the window is the whole store. */
 const WINDOW = 0
 const PROBATION = 1
@@ -116,7 +122,7 @@ export class MemoryStore implements SyncStore {
   readonly binary = false as const
   /** The entry bound. */
   readonly maxEntries: number
-  /** The byte bound (`Infinity` when unset). */
+  /** The byte bound (`Infinity` when lifted). */
   readonly maxBytes: number
   /** The eviction policy. */
   readonly policy: MemoryPolicy
@@ -125,7 +131,7 @@ export class MemoryStore implements SyncStore {
   #keys: (string | undefined)[]
   #vals: (Envelope | undefined)[]
   #expires: Float64Array
-  #sizes: Float64Array | undefined
+  #sizes: Float64Array
   /**
    * Links. Each segment is a circular list through a sentinel slot
    * (`#base + segment`), so linking and unlinking never branch on an end.
@@ -187,7 +193,7 @@ export class MemoryStore implements SyncStore {
   #bytes = 0
   #refused = 0
   #evictions = 0
-  #sizeOf: ((value: unknown, key: string) => number) | undefined
+  #sizeOf: (value: unknown, key: string) => number
   #clock: Clock = systemClock
   #onEvict: (key: string, reason: EvictionReason) => void = () => {}
   #timer: NodeJS.Timeout | undefined
@@ -202,7 +208,7 @@ export class MemoryStore implements SyncStore {
     if (policy !== 'tinylfu' && policy !== 'lru') throw invalidOption('policy', "'tinylfu' or 'lru'", policy)
     this.policy = policy
     this.maxEntries = max
-    this.maxBytes = options.maxBytes === undefined ? NO_EXPIRY : parseSize(options.maxBytes, 'maxBytes')
+    this.maxBytes = options.maxBytes === undefined ? DEFAULT_MEMORY_MAX_BYTES : parseSize(options.maxBytes, 'maxBytes')
     if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
       throw invalidOption('sizeOf', 'a function (value, key) => bytes', options.sizeOf)
     }
@@ -230,10 +236,8 @@ export class MemoryStore implements SyncStore {
       this.#windowMax = max
       this.#protectedMax = 0
     }
-    if (this.maxBytes !== NO_EXPIRY || options.sizeOf !== undefined) {
-      this.#sizes = new Float64Array(slots)
-      this.#sizeOf = options.sizeOf ?? ((value, key) => estimateSize(value) + 16 + key.length * 2 + 96)
-    }
+    this.#sizes = new Float64Array(slots)
+    this.#sizeOf = options.sizeOf ?? defaultSizeOf
     if (options.purgeInterval !== undefined) {
       if (!(options.purgeInterval > 0))
         throw invalidOption('purgeInterval', 'a number of milliseconds > 0', options.purgeInterval)
@@ -293,27 +297,22 @@ export class MemoryStore implements SyncStore {
 
   /** Stores `value` until `expiresAt`, letting the policy evict past the bounds. */
   set(key: string, value: Envelope, expiresAt: number): void {
-    let size = 0
-    if (this.#sizeOf !== undefined) {
-      size = this.#sizeOf(value.value, key)
-      // Whole bytes keep the running total exact.
-      size = size >= 0 ? Math.ceil(size) : 0
-      if (size > this.maxBytes || size === NO_EXPIRY) {
-        const old = this.#map.get(key)
-        if (old !== undefined) this.#remove(old)
-        this.#refused++
-        this.#onEvict(key, 'too-large')
-        return
-      }
+    let size = this.#sizeOf(value.value, key)
+    // Whole bytes keep the running total exact.
+    size = size >= 0 ? Math.ceil(size) : 0
+    if (size > this.maxBytes || size === NO_EXPIRY) {
+      const old = this.#map.get(key)
+      if (old !== undefined) this.#remove(old)
+      this.#refused++
+      this.#onEvict(key, 'too-large')
+      return
     }
     let i = this.#map.get(key)
     if (i !== undefined) {
       this.#vals[i] = value
       this.#expires[i] = expiresAt
-      if (this.#sizes !== undefined) {
-        this.#bytes += size - this.#sizes[i]!
-        this.#sizes[i] = size
-      }
+      this.#bytes += size - this.#sizes[i]!
+      this.#sizes[i] = size
       if (this.#sketch !== undefined) {
         if (this.#where[i] === WINDOW) this.#sketch.increment(this.#hashes![i]!)
         else this.#sketch.pass()
@@ -329,10 +328,8 @@ export class MemoryStore implements SyncStore {
     this.#keys[i] = key
     this.#vals[i] = value
     this.#expires[i] = expiresAt
-    if (this.#sizes !== undefined) {
-      this.#sizes[i] = size
-      this.#bytes += size
-    }
+    this.#sizes[i] = size
+    this.#bytes += size
     this.#map.set(key, i)
     this.#where[i] = WINDOW
     this.#linkAfter(i, this.#base)
@@ -389,7 +386,7 @@ export class MemoryStore implements SyncStore {
       this.#map.clear()
       this.#keys.fill(undefined)
       this.#vals.fill(undefined)
-      this.#sizes?.fill(0)
+      this.#sizes.fill(0)
       this.#resetLinks()
       this.#sketch?.clear()
       this.#resetShiftDetector()
@@ -417,7 +414,7 @@ export class MemoryStore implements SyncStore {
     return n
   }
 
-  /** Entries and bytes held (bytes is 0 unless `maxBytes` or `sizeOf` is set). */
+  /** Entries and bytes held, as weighed by `sizeOf`. */
   size(): StoreSize {
     return { entries: this.#map.size, bytes: this.#bytes }
   }
@@ -664,10 +661,8 @@ export class MemoryStore implements SyncStore {
     else if (seg === PROTECTED) this.#protectedCount--
     this.#keys[i] = undefined
     this.#vals[i] = undefined
-    if (this.#sizes !== undefined) {
-      this.#bytes -= this.#sizes[i]!
-      this.#sizes[i] = 0
-    }
+    this.#bytes -= this.#sizes[i]!
+    this.#sizes[i] = 0
     this.#free[this.#freeTop++] = i
   }
 
@@ -695,6 +690,11 @@ export class MemoryStore implements SyncStore {
   }
 }
 
+/** The default weight of an entry: its value, its key (UTF-16) and its overhead. */
+function defaultSizeOf(value: unknown, key: string): number {
+  return estimateSize(value) + 16 + key.length * 2 + ENTRY_OVERHEAD
+}
+
 /**
  * Whether a block stamp (modulo 2^16) falls in the {@link SHIFT_LOOKBACK}
  * blocks before block `before`.
@@ -705,7 +705,8 @@ function inLookback(before: number, stamp: number): boolean {
 }
 
 /**
- * Creates the in-process memory tier, bounded by entries and, optionally, bytes.
+ * Creates the in-process memory tier, bounded by entries (10,000) and bytes
+ * (256 MiB) unless told otherwise; bytes are always counted.
  * The default policy is W-TinyLFU; pass `policy: 'lru'` for plain LRU.
  *
  * @param options - see {@link MemoryStoreOptions}

@@ -1,18 +1,27 @@
 /**
- * A size estimate of JavaScript values, for the memory tier's byte bound. It
+ * A size estimate of JavaScript values, for the memory tier's byte count. It
  * approximates V8 heap use (UTF-16 strings, 8-byte numbers, per-object header)
  * so `maxBytes` bounds what the process really holds, within a small factor.
+
  * @module
  */
 
 const OBJECT_OVERHEAD = 32
 const ARRAY_OVERHEAD = 24
 const STRING_OVERHEAD = 16
+/**
+ * The objects already weighed below the top one, reused across calls (a write
+ * to the memory tier allocates none). The top object is not added: a flat
+ * value, the common case, never touches the set; a cycle back to it counts it
+ * once more, then stops.
+ */
+const shared = new Set<object>()
+let busy = false
 
 /**
  * Estimates the heap bytes a value holds, walking objects, arrays, Maps and Sets
  * (each shared object counted once; cycles are safe). Cost is linear in the
- * value's size, paid once per write to a byte-bounded memory tier.
+ * value's size, paid once per write to the memory tier.
  *
  * @param value - any value
  * @returns the estimated size in bytes
@@ -33,34 +42,51 @@ export function estimateSize(value: unknown): number {
       return 32
   }
   if (value === null) return 4
-  return walk(value as object, new Set())
+  // A getter that weighs a value during a walk gets its own set.
+  if (busy) return weigh(value as object, new Set())
+  busy = true
+  try {
+    return weigh(value as object, shared)
+  } finally {
+    if (shared.size > 0) shared.clear()
+    busy = false
+  }
 }
 
 function walk(obj: object, seen: Set<object>): number {
   if (seen.has(obj)) return 8
   seen.add(obj)
-  if (ArrayBuffer.isView(obj)) return OBJECT_OVERHEAD + obj.byteLength
-  if (obj instanceof ArrayBuffer) return OBJECT_OVERHEAD + obj.byteLength
-  if (obj instanceof Date) return OBJECT_OVERHEAD
+  return weigh(obj, seen)
+}
+
+function weigh(obj: object, seen: Set<object>): number {
   let total = 0
   if (Array.isArray(obj)) {
     total = ARRAY_OVERHEAD + obj.length * 8
     for (let i = 0; i < obj.length; i++) total += sub(obj[i], seen)
     return total
   }
-  if (obj instanceof Map) {
-    total = OBJECT_OVERHEAD + obj.size * 24
-    for (const [k, v] of obj) total += sub(k, seen) + sub(v, seen)
-    return total
-  }
-  if (obj instanceof Set) {
-    total = OBJECT_OVERHEAD + obj.size * 16
-    for (const v of obj) total += sub(v, seen)
-    return total
+  // Plain objects first, with the fewest checks: they are what caches hold most.
+  const proto = Object.getPrototypeOf(obj)
+  if (proto !== Object.prototype && proto !== null) {
+    if (ArrayBuffer.isView(obj)) return OBJECT_OVERHEAD + obj.byteLength
+    if (obj instanceof ArrayBuffer) return OBJECT_OVERHEAD + obj.byteLength
+    if (obj instanceof Date) return OBJECT_OVERHEAD
+    if (obj instanceof Map) {
+      total = OBJECT_OVERHEAD + obj.size * 24
+      for (const [k, v] of obj) total += sub(k, seen) + sub(v, seen)
+      return total
+    }
+    if (obj instanceof Set) {
+      total = OBJECT_OVERHEAD + obj.size * 16
+      for (const v of obj) total += sub(v, seen)
+      return total
+    }
   }
   total = OBJECT_OVERHEAD
+  // No own-property check: a plain object enumerates only its own keys, and an
+  // inherited enumerable one (rare) is counted too, which only overestimates.
   for (const key in obj) {
-    if (!Object.hasOwn(obj, key)) continue
     total += 8 + STRING_OVERHEAD + key.length * 2 + sub((obj as Record<string, unknown>)[key], seen)
   }
   return total
