@@ -57,7 +57,8 @@ export interface MemoryStoreOptions {
   /**
    * Weighs a value in bytes for `maxBytes`. Receives the cached value (not the envelope) and its key.
    * Called once per write.
-   * @defaultValue {@link estimateSize} of the value plus the key and the entry's own overhead
+   * @defaultValue {@link estimateSize} of the value (a binary view weighs the
+   * backing store it keeps alive) plus the key and the entry's own overhead
    */
   sizeOf?: (value: unknown, key: string) => number
   /**

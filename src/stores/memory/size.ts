@@ -2,13 +2,26 @@
  * A size estimate of JavaScript values, for the memory tier's byte count. It
  * approximates V8 heap use (UTF-16 strings, 8-byte numbers, per-object header)
  * so `maxBytes` bounds what the process really holds, within a small factor.
-
+ *
+ * Binary views (Buffer, Uint8Array, DataView…) are weighed by what they keep
+ * alive, not by their own length: a 10 KiB slice of a 256 KiB Buffer holds the
+ * whole 256 KiB in memory, so it weighs 256 KiB. The exception is Node's shared
+ * pool: small Buffers (`Buffer.from('…')`, `Buffer.allocUnsafe(n)` under 4 KiB)
+ * are slices of one 8 KiB block that many of them share, so a view whose
+ * backing store is at most {@link SHARED_POOL_BYTES} weighs its own length.
  * @module
  */
 
 const OBJECT_OVERHEAD = 32
 const ARRAY_OVERHEAD = 24
 const STRING_OVERHEAD = 16
+/**
+ * Backing stores up to this size are weighed by the view's own length: Node's
+ * Buffer pool (`Buffer.poolSize`, 8 KiB by default) is shared by many small
+ * Buffers, so charging the whole block to each would count it many times.
+ */
+export const SHARED_POOL_BYTES = 8 * 1024
+
 /**
  * The objects already weighed below the top one, reused across calls (a write
  * to the memory tier allocates none). The top object is not added: a flat
@@ -21,10 +34,12 @@ let busy = false
 /**
  * Estimates the heap bytes a value holds, walking objects, arrays, Maps and Sets
  * (each shared object counted once; cycles are safe). Cost is linear in the
- * value's size, paid once per write to the memory tier.
+ * value's size, paid once per write to the memory tier. A binary view weighs
+ * the backing store it keeps alive (see the module's note on Node's pool).
  *
  * @param value - any value
  * @returns the estimated size in bytes
+ * @example estimateSize(big.subarray(0, 10_240)) // ≈ big.buffer.byteLength, what the slice retains
  */
 export function estimateSize(value: unknown): number {
   switch (typeof value) {
@@ -69,7 +84,7 @@ function weigh(obj: object, seen: Set<object>): number {
   // Plain objects first, with the fewest checks: they are what caches hold most.
   const proto = Object.getPrototypeOf(obj)
   if (proto !== Object.prototype && proto !== null) {
-    if (ArrayBuffer.isView(obj)) return OBJECT_OVERHEAD + obj.byteLength
+    if (ArrayBuffer.isView(obj)) return OBJECT_OVERHEAD + retained(obj, seen)
     if (obj instanceof ArrayBuffer) return OBJECT_OVERHEAD + obj.byteLength
     if (obj instanceof Date) return OBJECT_OVERHEAD
     if (obj instanceof Map) {
@@ -90,6 +105,18 @@ function weigh(obj: object, seen: Set<object>): number {
     total += 8 + STRING_OVERHEAD + key.length * 2 + sub((obj as Record<string, unknown>)[key], seen)
   }
   return total
+}
+
+/**
+ * The bytes a view keeps alive: its whole backing store (once per value, however
+ * many views of it the value holds), or its own length for a small shared store.
+ */
+function retained(view: ArrayBufferView, seen: Set<object>): number {
+  const store = view.buffer
+  if (store.byteLength <= SHARED_POOL_BYTES) return view.byteLength
+  if (seen.has(store)) return 0
+  seen.add(store)
+  return store.byteLength
 }
 
 function sub(value: unknown, seen: Set<object>): number {
