@@ -312,6 +312,8 @@ function writeEnvFile() {
 
 async function commandStart(kinds) {
   mkdirSync(STATE_DIR, { recursive: true })
+  // PostgreSQL runs as its own user when we are root: it must reach its folder.
+  chmodSync(STATE_DIR, 0o755)
   for (const kind of kinds) {
     const port = STANDING_PORTS[kind]
     const pid = readPid(kind)
