@@ -15,6 +15,7 @@
 // same two variables, REDIS_URL and DATABASE_URL.
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import {
+  chmodSync,
   chownSync,
   existsSync,
   mkdirSync,
