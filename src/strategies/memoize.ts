@@ -5,9 +5,15 @@
  *
  * The hit path is synchronous: a sync function's cached result is returned
  * as a value, straight from the memory tier, with no promise and, for one
- * primitive argument, no allocation.
+ * primitive argument in the private cache, no allocation.
+ *
+ * Keys in a given cache are hashed by default: arguments are often what must
+ * not leak (a password, an e-mail, a token), and a shared tier's keys are seen
+ * by anyone who can list them (`redis-cli --scan`, `cachestack keys`, the
+ * dashboard's hot keys).
  * @module
  */
+import { hash } from 'node:crypto'
 import type { Cache } from '../core/cache.js'
 import { createCacheWith } from '../core/cache.js'
 import type { Duration } from '../core/duration.js'
@@ -45,6 +51,20 @@ export interface MemoizeOptions<A extends unknown[]> {
   shouldCache?: (value: unknown) => boolean
   /** Bound of the private cache. @defaultValue 10_000 */
   maxEntries?: number
+  /**
+   * How argument-derived keys are written to a given `cache`.
+   * - `'hashed'`: the SHA-256 (base64url) of the stable key of the arguments
+   *   (or of what `key` returns), so no argument value reaches a shared tier, the
+   *   CLI's `keys` or the dashboard's hot keys. Costs one hash per call (about a
+   *   microsecond). A hash hides values from whoever lists keys; it does not make
+   *   a guessable argument (a short password) secret from whoever tries guesses:
+   *   do not memoize by a secret at all where that matters.
+   * - `'readable'`: the stable key itself, for debugging; argument values are visible.
+   *
+   * The private cache (no `cache` given) keeps readable keys: it never leaves the process.
+   * @defaultValue `'hashed'` with a `cache`
+   */
+  keys?: 'hashed' | 'readable'
 }
 
 /** A memoized function: the function itself, plus ways to forget results. */
@@ -53,7 +73,7 @@ export type Memoized<F extends (...args: never[]) => unknown> = F & {
   delete(...args: Parameters<F>): Promise<void>
   /** Forgets every result of this function. */
   clear(): Promise<void>
-  /** The key these arguments map to. */
+  /** The key these arguments map to, as written to the cache (hashed in a given cache unless `keys: 'readable'`). */
   keyOf(...args: Parameters<F>): string
   /** The cache (or namespace) holding the results. */
   readonly cache: Cache
@@ -88,6 +108,10 @@ export function memoize<F extends (...args: never[]) => unknown>(
   if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options)
   const { key: keyFn, tags, shouldCache } = options
   if (keyFn !== undefined && typeof keyFn !== 'function') throw invalidOption('key', 'a function', keyFn)
+  const keyForm = options.keys ?? 'hashed'
+  if (keyForm !== 'hashed' && keyForm !== 'readable') throw invalidOption('keys', "'hashed' or 'readable'", keyForm)
+  // Only a given cache can be seen from outside the process.
+  const hashed = options.cache !== undefined && keyForm === 'hashed'
   if (options.cache !== undefined && options.name === undefined && fn.name === '') {
     // Two anonymous functions in one namespace would answer each other's calls.
     throw invalidOption('name', 'given when memoizing an anonymous function into a shared cache', undefined)
@@ -128,13 +152,16 @@ export function memoize<F extends (...args: never[]) => unknown>(
   }
 
   const keyOf = (self: unknown, args: ArrayLike<unknown>): string => {
-    if (keyFn !== undefined) return (keyFn as (this: unknown, ...a: unknown[]) => string).apply(self, args as unknown[])
-    return argsKey(args)
+    const key =
+      keyFn !== undefined
+        ? (keyFn as (this: unknown, ...a: unknown[]) => string).apply(self, args as unknown[])
+        : argsKey(args)
+    return hashed ? hashedKey(key) : key
   }
 
   // One primitive argument is the common case: a wrapper of arity 1 reads it
   // without touching `arguments` or allocating a rest array on a hit.
-  const memoized = (keyFn === undefined && fn.length === 1
+  const memoized = (keyFn === undefined && !hashed && fn.length === 1
     ? function memoized(this: unknown, a: unknown): unknown {
         // biome-ignore lint/complexity/noArguments: reading the count allocates nothing; a rest parameter would allocate per call
         if (arguments.length === 1) {
@@ -172,6 +199,11 @@ export function memoize<F extends (...args: never[]) => unknown>(
     keyOf: { value: (...args: unknown[]) => keyOf(undefined, args) },
   })
   return memoized
+}
+
+/** The key as written to a shared cache: a digest that names no argument. */
+function hashedKey(key: string): string {
+  return `#${hash('sha256', key, 'base64url')}`
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import ts from 'typescript'
@@ -51,12 +52,13 @@ describe('@cached (TypeScript 5 standard decorators)', () => {
     expect(a.sum(1, 2)).toBe(5)
     expect(b.sum(1, 2)).toBe(6)
     expect(calls.sum).toBe(2)
-    // scope: 'class' shares results between instances, in the given cache, under memo:<Class>.<method>.
+    // scope: 'class' shares results between instances, in the given cache, under memo:<Class>.<method>,
+    // keyed by a hash of the arguments.
     expect(a.label('x')).toBe('sku:x')
     expect(b.label('x')).toBe('sku:x')
     expect(calls.label).toBe(1)
     const shared = mod.shared as ReturnType<typeof createCache>
-    expect(await shared.namespace('memo:Prices.label').get('x')).toBe('sku:x')
+    expect(await shared.namespace('memo:Prices.label').get(`#${hash('sha256', 'x', 'base64url')}`)).toBe('sku:x')
     await (Prices.prototype.label as unknown as { clear(): Promise<void> }).clear()
     expect(a.label('x')).toBe('sku:x')
     expect(calls.label).toBe(2)
