@@ -5,7 +5,7 @@
  */
 import { CacheError } from './errors.js'
 import type { Serializer } from './serializer.js'
-import { fromJsonSafe, toJsonSafe } from './serializer.js'
+import { atUserPath, fromJsonSafe, toJsonSafe } from './serializer.js'
 
 /**
  * One cached entry with its timing and tags. Times are absolute milliseconds
@@ -42,18 +42,23 @@ const VERSION = 1
  * @throws CacheError `ERR_CACHE_SERIALIZE` when the value cannot be serialized
  */
 export function encodeEnvelope(env: Envelope, serializer: Serializer): Uint8Array {
-  return serializer.serialize([
-    VERSION,
-    env.createdAt,
-    // JSON has no Infinity: null stands for "no end", so an entry of plain data needs no tagged values.
-    env.freshUntil === Number.POSITIVE_INFINITY ? null : env.freshUntil,
-    env.staleUntil === Number.POSITIVE_INFINITY ? null : env.staleUntil,
-    env.tags ?? null,
-    env.tagVersions ?? null,
-    env.loadTime,
-    env.key ?? null,
-    env.value,
-  ])
+  try {
+    return serializer.serialize([
+      VERSION,
+      env.createdAt,
+      // JSON has no Infinity: null stands for "no end", so an entry of plain data needs no tagged values.
+      env.freshUntil === Number.POSITIVE_INFINITY ? null : env.freshUntil,
+      env.staleUntil === Number.POSITIVE_INFINITY ? null : env.staleUntil,
+      env.tags ?? null,
+      env.tagVersions ?? null,
+      env.loadTime,
+      env.key ?? null,
+      env.value,
+    ])
+  } catch (err) {
+    // The value sits at index 8 of the layout: name the user's path, not ours.
+    throw atUserPath(err, 'value[8]')
+  }
 }
 
 /**

@@ -37,6 +37,10 @@ export const ERROR_CODES = {
     'Write-behind could not flush pending writes to the source: they stay in the journal and are replayed on the next start; fix the flush function or the database.',
   ERR_CACHE_JOURNAL:
     'The write-behind journal could not be opened or written: check the path (or Redis client). A SQLite journal file serves one process, and each journal name in it one queue: give each process its own path and each queue its own name. A Redis stream serves one queue of one process: give each its own stream key.',
+  ERR_CACHE_PURGE:
+    "A CDN purge request failed (the message gives the HTTP status and the CDN's answer): check the API token and the service or zone id, then retry the whole call (purges are idempotent).",
+  ERR_CACHE_PURGE_REQUEST:
+    "A purge request to the proxy's admin endpoint is not valid: send a JSON object whose urls, prefixes and keys are each a string or an array of strings.",
 } as const
 
 /** A stable error code, one of {@link ERROR_CODES}' keys. */

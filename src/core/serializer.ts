@@ -38,11 +38,32 @@ function setOwn(target: Record<string, unknown>, key: string, value: unknown): v
   else target[key] = value
 }
 
-function fail(path: string, what: string): never {
-  throw new CacheError(
+/** What could not be serialized and where, for each error `fail` throws (see {@link atUserPath}). */
+const failures = new WeakMap<CacheError, { what: string; path: string }>()
+
+function serializeError(what: string, path: string): CacheError {
+  const err = new CacheError(
     'ERR_CACHE_SERIALIZE',
     `Cannot serialize ${what} at ${path}: store plain data (objects, arrays, primitives, Date, Map, Set, BigInt, bytes) or pass a custom serializer.`,
   )
+  failures.set(err, { what, path })
+  return err
+}
+
+function fail(path: string, what: string): never {
+  throw serializeError(what, path)
+}
+
+/**
+ * The error of serializing a document that holds the user's value at `inner`
+ * (such as `value[8]`, the envelope's slot), renamed so its path starts at the
+ * user's value (`value.self`, not `value[8].self`). Other errors pass unchanged.
+ * @internal
+ */
+export function atUserPath(err: unknown, inner: string): unknown {
+  const failure = err instanceof CacheError ? failures.get(err) : undefined
+  if (failure === undefined || !failure.path.startsWith(inner)) return err
+  return serializeError(failure.what, `value${failure.path.slice(inner.length)}`)
 }
 
 function encode(value: unknown, path: string, seen: Set<object>): unknown {

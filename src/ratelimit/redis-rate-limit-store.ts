@@ -12,6 +12,7 @@
  * @module
  */
 import { createHash } from 'node:crypto'
+import { CacheError, invalidOption } from '../core/errors.js'
 import type { Algorithm, Decision } from './algorithms.js'
 import type { RateLimitCall, RateLimitStore } from './rate-limit-store.js'
 
@@ -144,7 +145,7 @@ const CODE: Record<Algorithm, string> = { fixed: 'f', sliding: 's', 'token-bucke
  */
 export function redisRateLimitStore(client: RedisScriptClient): RateLimitStore {
   if (client === null || typeof client !== 'object' || typeof client.evalsha !== 'function') {
-    throw new TypeError('redisRateLimitStore: pass an ioredis client, e.g. redisRateLimitStore(new Redis(url))')
+    throw invalidOption('client', 'an ioredis client, e.g. redisRateLimitStore(new Redis(url))', client)
   }
   function decision(reply: unknown, call: RateLimitCall): Decision {
     const r = reply as [number, number, number, number]
@@ -163,7 +164,12 @@ export function redisRateLimitStore(client: RedisScriptClient): RateLimitStore {
     consume(call: RateLimitCall): Promise<Decision> {
       if (client.status === 'reconnecting' || client.status === 'end' || client.status === 'close') {
         // Not connected: answer at once instead of queueing behind a reconnect.
-        return Promise.reject(new Error(`Redis connection is ${client.status}`))
+        return Promise.reject(
+          new CacheError(
+            'ERR_CACHE_UNAVAILABLE',
+            `Redis connection is ${client.status}: the limiter cannot count now.`,
+          ),
+        )
       }
       const code = CODE[call.algorithm]
       const now = call.now ?? -1

@@ -2,6 +2,7 @@
  * A store for express-session over a cachestack cache.
  * @module
  */
+import { invalidOption } from '../core/errors.js'
 import { SessionCache, type SessionData, type SessionInput, type SessionStoreOptions } from './session-cache.js'
 
 /** The part of the `express-session` module the store needs: its `Store` base class. */
@@ -53,9 +54,7 @@ export function expressSessionStore<S extends object>(
 ): S & CacheSessionMethods {
   const base = session?.Store as unknown as new () => object
   if (typeof base !== 'function') {
-    throw new TypeError(
-      'expressSessionStore: pass the express-session module first, e.g. expressSessionStore(session, { cache })',
-    )
+    throw invalidOption('session', 'the express-session module, e.g. expressSessionStore(session, { cache })', session)
   }
   const core = new SessionCache(options, 'expressSessionStore')
   class CacheSessionStore extends base implements CacheSessionMethods {

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Cache } from '../../core/cache.js'
+import { CacheError } from '../../core/errors.js'
 import { pathTag } from '../route-cache/key.js'
 import { surrogateKeyList } from './surrogate-key.js'
 
@@ -66,7 +67,10 @@ type FetchLike = (
 async function check(res: Awaited<ReturnType<FetchLike>>, what: string, batch: number, batches: number): Promise<void> {
   if (res.ok) return
   const which = batches === 1 ? '' : ` (request ${batch + 1} of ${batches}; the earlier ones succeeded)`
-  throw new Error(`${what} purge failed with HTTP ${res.status}${which}: ${(await res.text()).slice(0, 200)}`)
+  throw new CacheError(
+    'ERR_CACHE_PURGE',
+    `${what} purge failed with HTTP ${res.status}${which}: ${(await res.text()).slice(0, 200)}`,
+  )
 }
 
 /** `keys` in consecutive slices of at most `size`. */

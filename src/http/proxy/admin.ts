@@ -8,6 +8,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Cache } from '../../core/cache.js'
+import { CacheError } from '../../core/errors.js'
 import { prefixTag, surrogateTag, urlTag } from './stored.js'
 
 /** What a purge request's JSON body may hold; each field a string or an array of strings. */
@@ -29,14 +30,20 @@ function list(v: unknown): string[] {
   if (v === undefined) return []
   if (typeof v === 'string') return [v]
   if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v
-  throw new Error('each field must be a string or an array of strings')
+  throw new CacheError('ERR_CACHE_PURGE_REQUEST', 'each field must be a string or an array of strings')
 }
 
-/** The tags a purge request names. */
+/**
+ * The tags a purge request names.
+ * @throws CacheError `ERR_CACHE_PURGE_REQUEST` when a field is not a string or an array of strings, or a URL does not parse
+ */
 export function purgeTags(body: PurgeRequest, requestHost: string): string[] {
   const tags: string[] = []
   const split = (u: string): [string, string] => {
     if (u.startsWith('/')) return [requestHost, u]
+    if (!URL.canParse(u)) {
+      throw new CacheError('ERR_CACHE_PURGE_REQUEST', `${JSON.stringify(u)} is neither a path nor an absolute URL`)
+    }
     const url = new URL(u)
     return [url.host.toLowerCase(), url.pathname + url.search]
   }
@@ -100,7 +107,8 @@ export function adminHandler(token: string, cache: Cache, cacheStatus = 'cachest
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as PurgeRequest
         tags = purgeTags(body, (req.headers.host ?? '').toLowerCase())
       } catch (err) {
-        reply(res, 400, { error: `bad purge request: ${(err as Error).message}` })
+        const code = err instanceof CacheError ? err.code : 'ERR_CACHE_PURGE_REQUEST'
+        reply(res, 400, { error: `bad purge request: ${(err as Error).message}`, code })
         return
       }
       cache.invalidateTags(tags).then(
