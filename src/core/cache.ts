@@ -1304,13 +1304,24 @@ export class Cache {
     if (this.#core.emitter.listeners.invalidate !== undefined) this.#core.emitter.emit('invalidate', { tags })
   }
 
-  /** Removes every entry of this namespace (or, on the root cache, every entry) from every tier. */
+  /**
+   * Removes every entry of this namespace (or, on the root cache, every entry) from every tier.
+   * @throws CacheError `ERR_CACHE_INVALID_OPTION` when a tier cannot clear as configured (Memcached without
+   * `flushOnClear`), strict or not: the other tiers are cleared, and the caller is not told a clear happened that did not
+   */
   async clear(): Promise<void> {
     const core = this.#core
     if (this.#nsTags !== undefined) await core.versions.bump([this.#nsTags[this.#nsTags.length - 1]!])
     core.discard(undefined, this.#prefix)
-    await core.stack.clear(this.#prefix)
+    let failure: unknown
+    try {
+      await core.stack.clear(this.#prefix)
+    } catch (error) {
+      failure = error
+    }
+    // Other processes drop their local copies even when a shared tier failed to clear.
     if (core.bus !== undefined) await core.publish({ clears: [this.#prefix] })
+    if (failure !== undefined) throw failure
     if (core.emitter.listeners.clear !== undefined) core.emitter.emit('clear', { namespace: this.#name })
   }
 

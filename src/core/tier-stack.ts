@@ -5,7 +5,7 @@
  * @module
  */
 import { decodeEnvelope, type Envelope, encodeEnvelope } from './envelope.js'
-import { isCacheError } from './errors.js'
+import { CacheError, isCacheError } from './errors.js'
 import type { Emitter } from './events.js'
 import type { Serializer } from './serializer.js'
 import type { SharedTagVersions } from './shared-tag-versions.js'
@@ -386,9 +386,30 @@ export class TierStack {
     return results.some((r) => r === true)
   }
 
-  /** Clears `prefix` (or everything) in every tier. */
+  /**
+   * Clears `prefix` (or everything) in every tier. A tier that refuses to clear
+   * as configured (`ERR_CACHE_INVALID_OPTION`: Memcached without `flushOnClear`
+   * has no way to clear only its own keys) is counted and reported as any tier
+   * error, and then the call rejects, strict or not, once the other tiers are
+   * cleared: no caller is told entries are gone that the next read returns. A
+   * tier that is down fails open as every operation does (counted, `error`
+   * event; rejects only when strict).
+   */
   async clear(prefix: string): Promise<void> {
-    await Promise.all(this.tiers.map((tier) => this.call(tier, 'clear', undefined, () => tier.clear(prefix))))
+    const failures: { tier: string; error: unknown }[] = []
+    await Promise.all(
+      this.tiers.map((tier) =>
+        this.call(tier, 'clear', undefined, async () => {
+          try {
+            await tier.clear(prefix)
+          } catch (error) {
+            if (isCacheError(error, 'ERR_CACHE_INVALID_OPTION')) failures.push({ tier: tier.name, error })
+            throw error
+          }
+        }),
+      ),
+    )
+    if (failures.length > 0) throw clearFailed(failures)
   }
 
   async close(): Promise<void> {
@@ -397,6 +418,18 @@ export class TierStack {
 }
 
 function noop(): void {}
+
+/** The error of a clear that some tiers refused: every tier named. */
+function clearFailed(failures: readonly { tier: string; error: unknown }[]): CacheError {
+  const first = failures[0]!.error
+  const code = first instanceof CacheError ? first.code : 'ERR_CACHE_INVALID_OPTION'
+  const why = failures
+    .map((f) => `tier "${f.tier}": ${f.error instanceof Error ? f.error.message : String(f.error)}`)
+    .join('; ')
+  return new CacheError(code, `clear() did not clear every tier, so old entries may still be read. ${why}`, {
+    cause: first,
+  })
+}
 
 /** Tries of a touch's compare-and-set that lose only to other touches of the same entry. */
 const CAS_ATTEMPTS = 4

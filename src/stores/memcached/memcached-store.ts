@@ -8,7 +8,7 @@
  * has answered (`connecting()`, bounded by `connectTimeout`; first-connection.ts).
  * @module
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import memjs from 'memjs'
 import type { Clock } from '../../core/clock.js'
 import { type Duration, parseDuration, parseSize, type Size } from '../../core/duration.js'
@@ -73,6 +73,7 @@ const RELATIVE_LIMIT_S = 30 * 24 * 3600
 /** Binary-protocol opcodes and statuses used by `compareAndSet`. */
 const OP_GET = 0x00
 const OP_SET = 0x01
+const OP_ADD = 0x02
 const OP_DELETE = 0x04
 const STATUS_NOT_FOUND = 0x01
 const STATUS_EXISTS = 0x02
@@ -279,6 +280,36 @@ export class MemcachedStore implements Store<Uint8Array> {
       await this.client.flush()
     } catch (error) {
       throw this.#wrap('clear', error)
+    }
+  }
+
+  /**
+   * A cross-process lock for `getOrSet(…, { lock })`, as a lease: `add` of a
+   * random token (which fails while the item exists, on every client of the
+   * same servers) that expires after `ttl` (rounded up to whole seconds, at
+   * least one: Memcached's granularity). It is released only by its holder:
+   * a read of the token with its CAS value, then a delete with that CAS, so a
+   * holder that outlived its lease cannot drop the next holder's lock.
+   */
+  async lock(key: string, ttl: number): Promise<(() => Promise<void>) | undefined> {
+    const item = `${this.prefix}lock#${createHash('sha256').update(key, 'utf8').digest('base64url')}`
+    const token = Buffer.from(randomUUID(), 'utf8')
+    const extras = Buffer.alloc(8)
+    extras.writeUInt32BE(expirySeconds(Math.max(1, ttl)), 4)
+    try {
+      if (!this.#first.over) await this.#first.forKey(item)
+      if ((await this.#perform(item, OP_ADD, extras, token, undefined)) === undefined) return undefined
+    } catch (error) {
+      throw this.#wrap('lock', error, key)
+    }
+    return async () => {
+      try {
+        const held = await this.#perform(item, OP_GET, EMPTY, EMPTY, undefined)
+        if (held === undefined || Buffer.compare(held.value, token) !== 0) return
+        await this.#perform(item, OP_DELETE, EMPTY, EMPTY, held.cas)
+      } catch (error) {
+        throw this.#wrap('unlock', error, key)
+      }
     }
   }
 
