@@ -27,6 +27,7 @@ export {
   type MemoryPolicy,
   MemoryStore,
   type MemoryStoreOptions,
+  type MemoryValues,
   memoryStore,
 } from './stores/memory/index.js'
 

@@ -1,3 +1,5 @@
+export { memoryStore } from './create-memory-store.js'
 export { FrequencySketch, hashKey } from './frequency-sketch.js'
-export { type MemoryPolicy, MemoryStore, type MemoryStoreOptions, memoryStore } from './memory-store.js'
+export { type MemoryPolicy, MemoryStore, type MemoryStoreOptions } from './memory-store.js'
 export { estimateSize } from './size.js'
+export type { MemoryValues } from './value-modes.js'

@@ -32,6 +32,7 @@ import { invalidOption } from '../../core/errors.js'
 import type { EvictionReason, StoreContext, StoreSize, StoreWrite, SyncStore } from '../../core/store.js'
 import { FrequencySketch, hashKey } from './frequency-sketch.js'
 import { estimateSize } from './size.js'
+import type { MemoryValues } from './value-modes.js'
 
 /** The eviction policies of {@link memoryStore}. */
 export type MemoryPolicy = 'tinylfu' | 'lru'
@@ -81,6 +82,16 @@ export interface MemoryStoreOptions {
    * @defaultValue no sweep
    */
   purgeInterval?: number
+  /**
+   * How values are handed out: `'shared'` references (no copy; a reader's
+   * mutation is seen by the next reader; a class instance stays one here but
+   * comes back as a plain object from a byte tier), `'clone'` (a copy in and out,
+   * shaped as a byte tier returns it: the same answer from every tier), or
+   * `'freeze'` (deep-frozen on write: a mutation throws; for development).
+   * See {@link MemoryValues}.
+   * @defaultValue 'shared'
+   */
+  values?: MemoryValues
 }
 
 const NO_EXPIRY = Number.POSITIVE_INFINITY
@@ -703,20 +714,4 @@ function defaultSizeOf(value: unknown, key: string): number {
 function inLookback(before: number, stamp: number): boolean {
   const age = (before - stamp) & 0xffff
   return age >= 1 && age <= SHIFT_LOOKBACK
-}
-
-/**
- * Creates the in-process memory tier, bounded by entries (10,000) and bytes
- * (256 MiB) unless told otherwise; bytes are always counted.
- * The default policy is W-TinyLFU; pass `policy: 'lru'` for plain LRU.
- *
- * @param options - see {@link MemoryStoreOptions}
- * @example
- * ```ts
- * const cache = createCache({ tiers: [memoryStore({ maxEntries: 50_000, maxBytes: '256mb' })] })
- * const recencyOnly = memoryStore({ maxEntries: 1_000, policy: 'lru' })
- * ```
- */
-export function memoryStore(options?: MemoryStoreOptions): MemoryStore {
-  return new MemoryStore(options)
 }
