@@ -25,8 +25,11 @@ export interface Command {
 }
 
 const TIER_FLAGS = `Tier (one of):
-  --redis URL        a Redis tier: redis://[user:pass@]host:6379[/db] or rediss:// (or CACHESTACK_REDIS_URL)
-  --prefix PREFIX    the Redis tier's key prefix (default "cachestack:", as redisStore)
+  --redis URL        a Redis tier: redis://[user:pass@]host:6379[/db] or rediss:// (or CACHESTACK_REDIS_URL);
+                     a node of a Redis Cluster is found to be one: every master is scanned, redirects followed
+  --sentinel ADDRS   a Redis tier through Sentinel: host:26379[,host:26379…], with --master NAME (default "mymaster")
+  --memcached ADDRS  a Memcached tier: host:11211[,host:11211…] (Memcached cannot list keys: no "keys")
+  --prefix PREFIX    the Redis or Memcached tier's key prefix (default "cachestack:", as the stores)
   --sqlite PATH      a SQLite tier file (as sqliteStore's path)
   --table NAME       the SQLite tier's table prefix (default "cachestack")
 Output:
@@ -85,7 +88,7 @@ function describeLookup(l: KeyLookup, now: number): string {
 const stats: Command = {
   name: 'stats',
   summary: "the tier's entries, bytes and server figures",
-  usage: 'cachestack stats --redis URL | --sqlite PATH [--json]',
+  usage: 'cachestack stats TIER [--json]',
   details:
     'Entries and bytes the tier holds, its health, and what the server reports (Redis: keyspace hits and misses, memory, evictions; SQLite: file size).',
   run: (p, io) =>
@@ -107,7 +110,7 @@ const get: Command = {
   name: 'get',
   flags: ['values'],
   summary: 'look a key up: fresh or stale, type, size, tags and value',
-  usage: 'cachestack get KEY --redis URL | --sqlite PATH [--no-values] [--json]',
+  usage: 'cachestack get KEY TIER [--no-values] [--json]',
   details:
     'KEY is the full key, namespace included ("users:42"). Prints where it is, how long it stays fresh, its type, size and tags, and its value (--no-values leaves the value out). Exits 1 when the key is not there.',
   run: (p, io) =>
@@ -124,7 +127,7 @@ const get: Command = {
 const del: Command = {
   name: 'del',
   summary: 'delete a key',
-  usage: 'cachestack del KEY --redis URL | --sqlite PATH [--json]',
+  usage: 'cachestack del KEY TIER [--json]',
   details:
     'Deletes KEY (the full key, namespace included) from the tier. Processes that keep it in their memory tier drop it when they share an invalidation bus.',
   run: (p, io) =>
@@ -139,7 +142,7 @@ const del: Command = {
 const invalidateTag: Command = {
   name: 'invalidate-tag',
   summary: 'invalidate every entry with a tag, in every process',
-  usage: 'cachestack invalidate-tag TAG --redis URL | --sqlite PATH [--json]',
+  usage: 'cachestack invalidate-tag TAG TIER [--json]',
   details:
     "Bumps TAG's shared version in the tier: every entry written with the tag is stale from now on, in every process that uses this tier. O(1): no key is scanned.",
   run: (p, io) =>
@@ -162,9 +165,9 @@ const keys: Command = {
   name: 'keys',
   flags: ['limit'],
   summary: 'list keys matching a pattern (bounded scan)',
-  usage: 'cachestack keys PATTERN --redis URL | --sqlite PATH [--limit N] [--json]',
+  usage: 'cachestack keys PATTERN --redis URL | --sentinel ADDRS | --sqlite PATH [--limit N] [--json]',
   details:
-    'PATTERN is a glob over full keys: * for any run of characters, ? for one ("users:*"). Redis is walked with SCAN (never KEYS), SQLite with an indexed range; at most --limit keys (default 100, at most 10000) are printed.',
+    'PATTERN is a glob over full keys: * for any run of characters, ? for one ("users:*"). Redis is walked with SCAN (never KEYS) on every master of a Cluster, SQLite with an indexed range; at most --limit keys (default 100, at most 10000) are printed. Memcached cannot list keys.',
   run: (p, io) =>
     withTarget(p, async (t) => {
       const pattern = one(p, 'PATTERN', keys.usage)
@@ -182,7 +185,7 @@ const dashboardCommand: Command = {
   name: 'dashboard',
   flags: ['port', 'host', 'token', 'values'],
   summary: 'serve the live dashboard for a tier',
-  usage: 'cachestack dashboard --redis URL | --sqlite PATH [--port 4747] [--host 127.0.0.1] [--token TOKEN]',
+  usage: 'cachestack dashboard TIER [--port 4747] [--host 127.0.0.1] [--token TOKEN]',
   details:
     "Serves the dashboard until Ctrl-C. For Redis the chart shows the server's own keyspace hit ratio (every key on that server, not only the cache's); lookups, deletes and invalidations act on the tier. With --token (or CACHESTACK_TOKEN) its actions (look up, delete, invalidate) are enabled for whoever has the token; without, it is read-only. It listens on 127.0.0.1 unless --host says otherwise. Values are never shown unless --values is given.",
   async run(p, io) {
@@ -218,7 +221,18 @@ const dashboardCommand: Command = {
 
 /** @internal Every command, in the order `--help` lists them. */
 /** @internal Flags every command accepts. */
-export const COMMON_FLAGS: readonly string[] = ['redis', 'prefix', 'sqlite', 'table', 'json', 'help', 'version']
+export const COMMON_FLAGS: readonly string[] = [
+  'redis',
+  'sentinel',
+  'master',
+  'memcached',
+  'prefix',
+  'sqlite',
+  'table',
+  'json',
+  'help',
+  'version',
+]
 
 /** @internal */
 export const COMMANDS: readonly Command[] = [stats, get, del, invalidateTag, keys, dashboardCommand]
@@ -232,9 +246,9 @@ export function commandHelp(c: Command): string {
 export function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))
   return [
-    'cachestack: look into a cachestack Redis or SQLite tier.',
+    'cachestack: look into a cachestack Redis (server, Cluster or Sentinel), Memcached or SQLite tier.',
     '',
-    'Usage: cachestack <command> [arguments] --redis URL | --sqlite PATH [--json]',
+    'Usage: cachestack <command> [arguments] --redis URL | --sentinel ADDRS --master NAME | --memcached ADDRS | --sqlite PATH [--json]',
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),

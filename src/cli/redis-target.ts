@@ -1,13 +1,16 @@
 /**
- * `--redis URL`: a cache over one `redisStore`, plus SCAN for `keys` and INFO
- * for `stats`. The client fails fast (no retry loop) so an unreachable server
- * is reported at once instead of hanging the command.
+ * `--redis URL` (a server, or any node of a Redis Cluster, found by `INFO
+ * cluster`) or `--sentinel host:port --master NAME`: a cache over one
+ * `redisStore`, plus SCAN of every master for `keys` and INFO for `stats`.
+ * In a Cluster every command goes through a cluster client, so reads follow
+ * MOVED redirects. The client fails fast (no retry loop) so an unreachable
+ * server is reported at once instead of hanging the command.
  * @module
  */
 import { Cluster, type Redis } from 'ioredis'
 import { createCacheWith } from '../core/cache.js'
 import { CacheError } from '../core/errors.js'
-import { redisStore } from '../stores/redis/index.js'
+import { type RedisTier, redisStore } from '../stores/redis/index.js'
 import { UsageError } from './args.js'
 import type { Target } from './target.js'
 
@@ -27,53 +30,63 @@ function redact(url: URL): string {
   return copy.href.replace(/\/$/, '')
 }
 
+/** Client options that fail fast: a CLI reports an unreachable server at once instead of retrying. */
+const FAIL_FAST = {
+  connectTimeout: CONNECT_TIMEOUT,
+  maxRetriesPerRequest: 0,
+  retryStrategy: () => null,
+  enableOfflineQueue: true,
+}
+
+/** Where a CLI Redis target points: a URL (a single server or any node of a Cluster) or sentinels. */
+export type RedisAddress = { url: string } | { sentinels: string; masterName: string | undefined }
+
 /** @internal */
-export async function openRedis(url: string, prefix: string | undefined): Promise<Target> {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    throw new UsageError(`--redis ${JSON.stringify(url)} is not a URL: use redis://host:6379 (or rediss:// for TLS).`)
+export async function openRedis(address: RedisAddress, prefix: string | undefined): Promise<Target> {
+  const withPrefix = prefix === undefined ? {} : { prefix }
+  const common = { ...withPrefix, timeout: '5s' as const, breaker: false as const, strict: true }
+  let store: RedisTier
+  let shown: string
+  if ('sentinels' in address) {
+    const sentinels = parseSentinels(address.sentinels)
+    shown = `sentinel ${address.sentinels} (master "${address.masterName ?? 'mymaster'}")`
+    store = redisStore({
+      ...common,
+      sentinels,
+      ...(address.masterName === undefined ? {} : { masterName: address.masterName }),
+      redisOptions: { ...FAIL_FAST, sentinelRetryStrategy: () => null },
+    })
+    await reach(store.client as Redis, shown, 'Redis (through its sentinels)')
+  } else {
+    const parsed = parseUrl(address.url)
+    shown = redact(parsed)
+    store = redisStore({ ...common, url: address.url, redisOptions: FAIL_FAST })
+    await reach(store.client as Redis, shown, 'Redis')
+    // A node of a Cluster holds a few slots: every command must go through a
+    // cluster client, which scans every master and follows MOVED redirects.
+    const info = await (store.client as Redis).info('cluster')
+    if (/^cluster_enabled:1/m.test(info)) {
+      await store.close?.()
+      store = redisStore({
+        ...common,
+        cluster: {
+          nodes: [{ host: parsed.hostname, port: Number(parsed.port || 6379) }],
+          options: {
+            clusterRetryStrategy: () => null,
+            redisOptions: {
+              ...FAIL_FAST,
+              ...(parsed.username === '' ? {} : { username: decodeURIComponent(parsed.username) }),
+              ...(parsed.password === '' ? {} : { password: decodeURIComponent(parsed.password) }),
+              ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+            },
+          },
+        },
+      })
+      shown = `cluster ${shown}`
+      await reach(store.client as Cluster, shown, 'the Redis Cluster')
+    }
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new UsageError(`--redis needs a redis:// or rediss:// URL; got ${parsed.protocol}// .`)
-  }
-  const shown = redact(parsed)
-  const store = redisStore({
-    url,
-    ...(prefix === undefined ? {} : { prefix }),
-    timeout: '5s',
-    breaker: false,
-    strict: true,
-    redisOptions: {
-      connectTimeout: CONNECT_TIMEOUT,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-      enableOfflineQueue: true,
-    },
-  })
   const client = store.client as Redis | Cluster
-  // ioredis reports why it cannot connect only through 'error' events (the
-  // command itself fails with "Connection is closed."), and prints them unasked
-  // where nobody listens: keep the cause for the message below.
-  let cause: Error | undefined
-  client.on('error', (error: Error) => {
-    cause ??= error
-  })
-  try {
-    await Promise.race([
-      client.ping(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), CONNECT_TIMEOUT).unref()),
-    ])
-  } catch (error) {
-    client.disconnect()
-    const why = cause?.message ?? (error instanceof Error ? error.message : String(error))
-    throw new CacheError(
-      'ERR_CACHE_UNAVAILABLE',
-      `Cannot reach Redis at ${shown} (${why}): check the URL and that the server runs.`,
-      { cause: cause ?? error },
-    )
-  }
   const cache = createCacheWith({ tiers: [store], strict: true }, () => [])
   const masters = (): Redis[] => (client instanceof Cluster ? client.nodes('master') : [client as Redis])
   const target: Target = {
@@ -100,6 +113,7 @@ export async function openRedis(url: string, prefix: string | undefined): Promis
       // Redis cannot count keys under a prefix without walking them: a bounded SCAN, said to be a floor when cut short.
       const counted = await target.keys('*', ENTRY_COUNT_LIMIT)
       const text = await masters()[0]!.info()
+      const nodes = masters().length
       const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(text)?.[1]?.trim()
       const hits = Number(field('keyspace_hits') ?? 0)
       const misses = Number(field('keyspace_misses') ?? 0)
@@ -113,6 +127,7 @@ export async function openRedis(url: string, prefix: string | undefined): Promis
         maxmemoryPolicy: field('maxmemory_policy'),
         evictedKeys: Number(field('evicted_keys') ?? 0),
         expiredKeys: Number(field('expired_keys') ?? 0),
+        ...(nodes > 1 ? { masters: nodes, note: 'server counters are those of the first master' } : {}),
       }
     },
     async serverCounters() {
@@ -125,4 +140,56 @@ export async function openRedis(url: string, prefix: string | undefined): Promis
     },
   }
   return target
+}
+
+function parseUrl(url: string): URL {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new UsageError(`--redis ${JSON.stringify(url)} is not a URL: use redis://host:6379 (or rediss:// for TLS).`)
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new UsageError(`--redis needs a redis:// or rediss:// URL; got ${parsed.protocol}// .`)
+  }
+  return parsed
+}
+
+/** `host:port,host:port` into sentinel addresses. */
+function parseSentinels(spec: string): { host: string; port: number }[] {
+  const out = spec.split(',').map((part) => {
+    const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(part.trim())
+    if (m === null) {
+      throw new UsageError(`--sentinel needs host:port[,host:port…]; got ${JSON.stringify(part)}.`)
+    }
+    return { host: m[1]!, port: Number(m[2]) }
+  })
+  return out
+}
+
+/**
+ * Waits for the first answer. ioredis reports why it cannot connect only
+ * through 'error' events (the command itself fails with "Connection is
+ * closed."), and prints them unasked where nobody listens: keep the cause for
+ * the message.
+ */
+async function reach(client: Redis | Cluster, shown: string, what: string): Promise<void> {
+  let cause: Error | undefined
+  client.on('error', (error: Error) => {
+    cause ??= error
+  })
+  try {
+    await Promise.race([
+      client.ping(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), CONNECT_TIMEOUT).unref()),
+    ])
+  } catch (error) {
+    client.disconnect()
+    const why = cause?.message ?? (error instanceof Error ? error.message : String(error))
+    throw new CacheError(
+      'ERR_CACHE_UNAVAILABLE',
+      `Cannot reach ${what} at ${shown} (${why}): check the address and that the server runs.`,
+      { cause: cause ?? error },
+    )
+  }
 }
