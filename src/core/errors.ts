@@ -26,7 +26,7 @@ export const ERROR_CODES = {
   ERR_CACHE_CIRCUIT_OPEN:
     'The tier failed repeatedly and is skipped until its cooldown ends (the circuit breaker): fix the tier; raise breaker.failures or lower breaker.cooldown to change how soon it trips and retries.',
   ERR_CACHE_TOO_LARGE:
-    "The value is larger than the tier accepts (Memcached's item size, the store's maxBytes): store a smaller value, enable compression, or raise the limit.",
+    "The value is larger than the tier accepts (Memcached's item size, the store's maxBytes): store a smaller value, pass compress: true to the tier (Redis, Memcached, SQLite), or raise the limit.",
   ERR_CACHE_PEER_MISSING:
     'An optional peer dependency is not installed: install the package the message names (for example `npm install better-sqlite3`).',
   ERR_CACHE_LOADER:

@@ -14,6 +14,7 @@ import { type Clock, systemClock } from '../core/clock.js'
 import { type Duration, parseDuration } from '../core/duration.js'
 import { CacheError, type CacheErrorCode, invalidOption, isCacheError } from '../core/errors.js'
 import type { MaybePromise, SharedVersions, Store, StoreContext, StoreHealth, StoreWrite } from '../core/store.js'
+import { type CompressOptions, compressing } from './compress.js'
 
 /** The circuit breaker's settings. */
 export interface BreakerOptions {
@@ -58,6 +59,17 @@ export interface GuardOptions {
    * @defaultValue false
    */
   strict?: boolean
+  /**
+   * Compress stored values at least `threshold` long (node:zlib Brotli or
+   * gzip), when that makes them smaller: less memory in Redis, larger values
+   * within Memcached's item size, a smaller SQLite file. `true` for the
+   * defaults (`{ threshold: '1kb', algorithm: 'brotli', level: 4 }`). Reads
+   * inflate compressed values whether or not this is set, so processes may
+   * turn it on one at a time. Costs CPU on the calling thread per write and per
+   * read of a compressed value (see bench/compress.ts).
+   * @defaultValue off
+   */
+  compress?: CompressOptions | true
 }
 
 /** Errors about the value or the call, not the store's health: they never trip the breaker. */
@@ -328,7 +340,13 @@ export function guardStore<V>(store: Store<V>, options: GuardOptions = {}): Stor
   if (options.strict !== undefined && typeof options.strict !== 'boolean') {
     throw invalidOption('strict', 'a boolean', options.strict)
   }
-  const s = store
+  if (options.compress !== undefined && !store.binary) {
+    throw invalidOption('compress', 'given only to a store of bytes (Redis, Memcached, SQLite)', options.compress)
+  }
+  // A byte store always inflates on read: a value compressed by another process is read as any other.
+  const s = store.binary
+    ? (compressing(store as unknown as Store<Uint8Array>, options.compress) as unknown as Store<V>)
+    : store
   const guard = new Guard(s.name, options, s.connecting?.bind(s))
   const guarded: Store<V> & { strict: boolean } = {
     name: s.name,

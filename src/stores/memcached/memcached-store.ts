@@ -357,7 +357,7 @@ export class MemcachedStore implements Store<Uint8Array> {
   #tooLarge(key: string, bytes: Uint8Array): CacheError {
     return new CacheError(
       'ERR_CACHE_TOO_LARGE',
-      `Value for "${key.length > 60 ? `${key.slice(0, 60)}…` : key}" is ${bytes.byteLength} bytes; ${this.name} accepts items up to ${this.#maxItem} bytes (maxItemSize, memcached -I). Store a smaller value, enable compression, or start memcached with a larger -I and raise maxItemSize.`,
+      `Value for "${key.length > 60 ? `${key.slice(0, 60)}…` : key}" is ${bytes.byteLength} bytes; ${this.name} accepts items up to ${this.#maxItem} bytes (maxItemSize, memcached -I). Store a smaller value, pass compress: true to memcachedStore (values are compressed before this check), or start memcached with a larger -I and raise maxItemSize.`,
     )
   }
 
@@ -367,7 +367,7 @@ export class MemcachedStore implements Store<Uint8Array> {
     if (/too large/i.test(message)) {
       return new CacheError(
         'ERR_CACHE_TOO_LARGE',
-        `${this.name} refused the value${key === undefined ? '' : ` for "${key.slice(0, 60)}"`} as too large (its item size, memcached -I): store a smaller value, or raise -I and maxItemSize.`,
+        `${this.name} refused the value${key === undefined ? '' : ` for "${key.slice(0, 60)}"`} as too large (its item size, memcached -I): store a smaller value, pass compress: true, or raise -I and maxItemSize.`,
         { cause: error },
       )
     }
