@@ -7,14 +7,15 @@
  * Both hold up to 10,000 entries. Gets read 10,000 present keys with a TTL (so
  * the expiry check is paid), once in a cycle (every key equally often) and once
  * with Zipf(0.9) popularity (a few keys often, most rarely, as caches see); sets write 100,000 distinct keys into the
- * 10,000 slots, so nine in ten evict. A plain Map is printed as the ceiling for
+ * 10,000 slots, so nine in ten evict (the memory tier weighs every value, so
+ * lru-cache is also measured weighing with the same estimate). A plain Map is printed as the ceiling for
  * gets (no recency bookkeeping, no expiry) and for sets (no bound at all).
  * Memory: heap plus typed-array backing stores, measured after a GC around the
  * filling of 1,000,000 entries (shared value; keys are the only per-entry data).
  */
 import { LRUCache } from 'lru-cache'
 import type { Envelope } from '../src/core/envelope.js'
-import { memoryStore } from '../src/index.js'
+import { estimateSize, memoryStore } from '../src/index.js'
 import { compare, machineLine, printTable, printTarget } from './lib/harness.js'
 import { random, zipf } from './lib/traces.js'
 
@@ -78,6 +79,14 @@ const wmap = new Map<string, unknown>()
 const wtinylfu = memoryStore({ maxEntries: N })
 const wlruStore = memoryStore({ maxEntries: N, policy: 'lru' })
 const wlru = new LRUCache<string, object>({ max: N, ttl, ttlAutopurge: false })
+// The memory tier always weighs what it holds (maxBytes defaults to '256mb'): lru-cache doing the same.
+const wlruSized = new LRUCache<string, object>({
+  max: N,
+  ttl,
+  ttlAutopurge: false,
+  maxSize: 256 * 1024 * 1024,
+  sizeCalculation: (v, k) => estimateSize(v) + 16 + k.length * 2,
+})
 const W = writeKeys.length
 const sets = await compare(
   [
@@ -85,6 +94,7 @@ const sets = await compare(
     ['cachestack set (tinylfu)', (i) => wtinylfu.set(writeKeys[i % W]!, env, far)],
     ['cachestack set (lru)', (i) => wlruStore.set(writeKeys[i % W]!, env, far)],
     ['lru-cache set (ttl)', (i) => wlru.set(writeKeys[i % W]!, value)],
+    ['lru-cache set (ttl, maxSize + estimateSize)', (i) => wlruSized.set(writeKeys[i % W]!, value)],
   ],
   { ops: 500_000, rounds: 9 },
 )
