@@ -12,7 +12,7 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import { CacheError, invalidOption } from '../core/errors.js'
+import { invalidOption } from '../core/errors.js'
 import type { Algorithm, Decision } from './algorithms.js'
 import type { RateLimitCall, RateLimitStore } from './rate-limit-store.js'
 
@@ -164,12 +164,8 @@ export function redisRateLimitStore(client: RedisScriptClient): RateLimitStore {
     consume(call: RateLimitCall): Promise<Decision> {
       if (client.status === 'reconnecting' || client.status === 'end' || client.status === 'close') {
         // Not connected: answer at once instead of queueing behind a reconnect.
-        return Promise.reject(
-          new CacheError(
-            'ERR_CACHE_UNAVAILABLE',
-            `Redis connection is ${client.status}: the limiter cannot count now.`,
-          ),
-        )
+        // The limiter turns this into ERR_CACHE_UNAVAILABLE, saying whether the call was admitted.
+        return Promise.reject(new Error(`Redis connection is ${client.status}`))
       }
       const code = CODE[call.algorithm]
       const now = call.now ?? -1
