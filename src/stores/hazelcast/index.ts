@@ -1,0 +1,2 @@
+export { type HazelcastClient, HazelcastConnection, type HazelcastConnectionOptions } from './hazelcast-connection.js'
+export { HazelcastStore, type HazelcastStoreOptions, type HazelcastTier, hazelcastStore } from './hazelcast-store.js'
