@@ -50,6 +50,7 @@ export class HazelcastConnection {
   /** Whether the first connection is over (made, or given up): from then on operations are timed as usual. */
   #firstOver = false
   #closed = false
+  readonly #watchers = new Set<(state: string) => void>()
 
   constructor(options: HazelcastConnectionOptions, label: string) {
     if ((options.members === undefined) === (options.client === undefined)) {
@@ -148,9 +149,18 @@ export class HazelcastConnection {
     )
   }
 
+  /**
+   * Calls `watcher` with each lifecycle state of the clients this connection
+   * makes (`'CONNECTED'`, `'DISCONNECTED'`, `'SHUTDOWN'`, …). Not for a client you passed in.
+   */
+  watch(watcher: (state: string) => void): void {
+    this.#watchers.add(watcher)
+  }
+
   /** A client that gave up on a lost cluster shuts itself down: the next use makes a new one. */
   #onState(state: string): void {
     if (state === 'SHUTDOWN' && !this.#closed) this.client = undefined
+    for (const watcher of this.#watchers) watcher(state)
   }
 
   #closedError(): CacheError {
