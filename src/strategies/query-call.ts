@@ -5,8 +5,9 @@
  * Each form is reduced to one {@link QueryCall}.
  * @module
  */
-import { invalidOption } from '../core/errors.js'
+
 import type { Duration } from '../core/duration.js'
+import { invalidOption } from '../core/errors.js'
 
 /** node-postgres' query config: what `pool.query({ text, values, rowMode })` takes. */
 export interface QueryConfig {

@@ -57,7 +57,8 @@ interface PgPoolLike extends PgQueryable {
 }
 
 function pgDriver(db: PgQueryable): Driver {
-  const pool = typeof (db as PgPoolLike).connect === 'function' && 'totalCount' in db ? (db as unknown as PgPoolLike) : undefined
+  const pool =
+    typeof (db as PgPoolLike).connect === 'function' && 'totalCount' in db ? (db as unknown as PgPoolLike) : undefined
   const status = (db as { getTransactionStatus?: () => string | null }).getTransactionStatus
   return {
     dialect: 'postgres',

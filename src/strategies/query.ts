@@ -113,7 +113,10 @@ interface Shared {
  * })
  * ```
  */
-export function cachedQuery(db: PgQueryable | import('better-sqlite3').Database, options: CachedQueryOptions): CachedQuery {
+export function cachedQuery(
+  db: PgQueryable | import('better-sqlite3').Database,
+  options: CachedQueryOptions,
+): CachedQuery {
   if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options)
   if (options.cache === undefined || typeof options.cache.getOrSet !== 'function') {
     throw invalidOption('cache', 'a cache', options.cache)
@@ -195,7 +198,8 @@ function bind(driver: Driver, shared: Shared): CachedQuery {
 
   const submit = (s: Submittable): unknown => {
     if (driver.submit === undefined) throw invalidOption('sql', 'a string or a query config with SQLite', s)
-    const info = typeof s.text === 'string' ? describe(readCall([s.text])) : { kind: 'write' as const, tables: undefined }
+    const info =
+      typeof s.text === 'string' ? describe(readCall([s.text])) : { kind: 'write' as const, tables: undefined }
     const submitted = driver.submit(s)
     if (info.kind !== 'read') {
       // A write through a cursor or stream: invalidate once pg says it ended.
@@ -214,7 +218,8 @@ function bind(driver: Driver, shared: Shared): CachedQuery {
     query: query as CachedQuery['query'],
     async transaction<T>(fn: (tx: CachedQuery) => Promise<T>): Promise<T> {
       if (typeof fn !== 'function') throw invalidOption('fn', 'a function', fn)
-      if (driver.connect === undefined) return inTransaction(self, fn, tx.open ? `cachestack_sp_${++savepoints}` : undefined)
+      if (driver.connect === undefined)
+        return inTransaction(self, fn, tx.open ? `cachestack_sp_${++savepoints}` : undefined)
       const { driver: client, release } = await driver.connect()
       let failure: Error | undefined
       try {
@@ -265,5 +270,5 @@ async function inTransaction<T>(
   return result
 }
 
-export type { PgQueryable } from './query-drivers.js'
 export type { QueryCallback, QueryConfig, QueryOptions, QueryResult, Submittable } from './query-call.js'
+export type { PgQueryable } from './query-drivers.js'

@@ -90,7 +90,11 @@ const NOW_LITERAL = /'\s*(now|today|tomorrow|yesterday)\s*'/i
  * @param original - the statement as written (for date literals such as `'now'` and the user's RegExps)
  * @param marked - the user's own volatile functions
  */
-export function volatileUse(text: string, original: string, marked: readonly VolatileMarker[] = []): string | undefined {
+export function volatileUse(
+  text: string,
+  original: string,
+  marked: readonly VolatileMarker[] = [],
+): string | undefined {
   const found =
     CALL.exec(text)?.[1] ??
     KEYWORD.exec(text)?.[1] ??
