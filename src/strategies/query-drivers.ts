@@ -85,7 +85,7 @@ function pgDriver(db: PgQueryable): Driver {
     },
     submit: (submittable) => (db as unknown as { query(s: Submittable): unknown }).query(submittable),
     inTransaction() {
-      // pg ≥ 8.16: 'T' in a transaction, 'E' in a failed one, 'I' idle; a pool has no transaction of its own.
+      // pg ≥ 8.21: 'T' in a transaction, 'E' in a failed one, 'I' idle; a pool has no transaction of its own.
       if (pool !== undefined) return false
       const s = typeof status === 'function' ? status.call(db) : undefined
       return s === 'T' || s === 'E' ? true : s === 'I' ? false : undefined

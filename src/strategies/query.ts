@@ -13,6 +13,7 @@
  * it rolls back.
  * @module
  */
+import type { Database } from 'better-sqlite3'
 import type { Cache } from '../core/cache.js'
 import type { Duration } from '../core/duration.js'
 import { CacheError, invalidOption } from '../core/errors.js'
@@ -113,10 +114,7 @@ interface Shared {
  * })
  * ```
  */
-export function cachedQuery(
-  db: PgQueryable | import('better-sqlite3').Database,
-  options: CachedQueryOptions,
-): CachedQuery {
+export function cachedQuery(db: PgQueryable | Database, options: CachedQueryOptions): CachedQuery {
   if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options)
   if (options.cache === undefined || typeof options.cache.getOrSet !== 'function') {
     throw invalidOption('cache', 'a cache', options.cache)
@@ -162,7 +160,14 @@ function bind(driver: Driver, shared: Shared): CachedQuery {
       const tables = declared ?? info.tables
       const tags = tables === undefined ? [ANY_TABLE] : tables.map(tableTag)
       const key = argsKey([call.text, call.config?.rowMode ?? '', ...call.values])
-      return ns.getOrSet(key, () => driver.run(call), { ttl: opts.ttl ?? ttl, tags })
+      // The load may start later than this call (after a slower tier's miss, or as a refresh), when
+      // the connection may have entered a transaction: such a result is answered, never stored.
+      let inTransaction = false
+      const load = () => {
+        inTransaction = tx.open
+        return driver.run(call)
+      }
+      return ns.getOrSet(key, load, { ttl: opts.ttl ?? ttl, tags, shouldCache: () => !inTransaction })
     }
     if (info.kind === 'transaction' && driver.connect !== undefined) {
       throw new CacheError(

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createCache, isCacheError, memoryStore } from '../../src/index.js'
 import { cachedQuery } from '../../src/strategies.js'
+import { pausedStore } from '../helpers/paused-store.js'
 import { postgresTable } from '../helpers/postgres.js'
 
 const newCache = () => createCache({ tiers: [memoryStore()] })
@@ -236,6 +237,24 @@ describe('query caching in SQLite transactions (a file, two connections)', () =>
     expect((await qa.query(sel)).rows).toEqual([{ v: 60 }])
     a.close()
     b.close()
+  })
+
+  it('a read whose load starts after the connection entered a transaction is answered, not stored', async () => {
+    const path = join(dir, 'paused.db')
+    const db = new Database(path)
+    db.exec('create table t (id integer primary key, v int); insert into t values (1, 21)')
+    const l2 = pausedStore(memoryStore())
+    const cache = createCache({ tiers: [memoryStore(), l2.store] })
+    const q = cachedQuery(db, { cache })
+    // Between the read's L2 miss and its load, another request on the same connection opens a transaction and writes.
+    l2.after(async () => {
+      await q.query('begin')
+      await q.query('update t set v = 999 where id = 1')
+    })
+    expect((await q.query(sel)).rows).toEqual([{ v: 999 }])
+    await q.query('rollback')
+    expect((await q.query(sel)).rows).toEqual([{ v: 21 }])
+    db.close()
   })
 
   it('transaction(fn) on a Database: commit invalidates, a throw rolls back', async () => {
