@@ -21,6 +21,8 @@ export interface QueryConfig {
   rowMode?: 'array'
   /** pg's custom type parsers: a query that sets them is never cached, since parsers are functions no key can name. */
   types?: unknown
+  /** pg's callback field: the same as a callback argument. */
+  callback?: QueryCallback<never>
   /** Any other field pg accepts (`queryMode`, …) is passed on. */
   [field: string]: unknown
 }
@@ -117,5 +119,7 @@ export function readCall(args: readonly unknown[]): QueryCall {
       seen = 3
     } else throw invalidOption('query arguments', '(text | config, values?, options?, callback?)', arg)
   }
+  if (callback === undefined && typeof config?.callback === 'function')
+    callback = config.callback as QueryCallback<unknown>
   return { text, values: values ?? [], config, options: options ?? {}, callback }
 }

@@ -73,7 +73,11 @@ function pgDriver(db: PgQueryable): Driver {
       const raw =
         call.config === undefined
           ? await db.query(call.text, values)
-          : await db.query({ ...call.config, text: call.text, values } as { text: string; values: unknown[] })
+          : // Without its callback field pg answers with a promise; the wrapper calls the callback itself.
+            await db.query({ ...call.config, text: call.text, values, callback: undefined } as {
+              text: string
+              values: unknown[]
+            })
       // Several statements in one string answer with one result each: the last one is the answer.
       const r = (Array.isArray(raw) ? raw[raw.length - 1] : raw) as PgResultLike
       return {

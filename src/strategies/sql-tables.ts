@@ -53,9 +53,8 @@ const WRITE_TARGET = new RegExp(
   String.raw`\b(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from|merge\s+into|truncate(?:\s+table)?(?:\s+only)?)\s+(${QUALIFIED}(?:\s*,\s*${QUALIFIED})*)`,
   'gi',
 )
-/** Statements that change data or schema. */
-const WRITES =
-  /\b(insert|update|delete|merge|truncate|replace|upsert|create|alter|drop|grant|revoke|copy|vacuum|reindex|refresh|call|do)\b/i
+/** The statements a data-modifying CTE may hold (`with x as (update …) select …`). */
+const CTE_WRITES = /\b(insert|update|delete|merge)\b/i
 const LAST_IDENT = new RegExp(`${IDENT}$`)
 /** Words the write pattern may capture that are not tables (`on conflict do update set …`). */
 const NOT_TABLES = new Set(['set', 'select', 'values', 'default', 'only', 'table'])
@@ -124,7 +123,7 @@ export function describeStatement(sql: string, options: DescribeOptions = {}): S
   const control = transactionControl(first, text)
   if (control !== undefined) return control
   if (first === 'select' || first === 'with' || first === 'values' || first === 'table') {
-    if (first === 'with' && WRITES.test(text)) return writeInfo(text, dialect)
+    if (first === 'with' && CTE_WRITES.test(text)) return writeInfo(text, dialect)
     // SELECT … INTO creates a table.
     if (first === 'select' && /\binto\b/i.test(text)) return { kind: 'write', tables: undefined }
     const info = readInfo(first, text, dialect)

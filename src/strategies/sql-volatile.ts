@@ -53,6 +53,7 @@ const VOLATILE_CALLS = [
   'pg_notify',
   'set_config',
   'current_setting',
+  'current_schemas',
   'inet_client_addr',
   'inet_client_port',
   'changes',

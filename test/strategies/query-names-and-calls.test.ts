@@ -150,6 +150,12 @@ describe("every call form of pg's query", () => {
     expect((await call(sel(), [2])).rows).toEqual([{ id: 2, name: 'b' }])
     expect((await call({ text: sel(), values: [1] })).rows).toEqual([{ id: 1, name: 'a' }])
     await expect(call('select * from no_such_table_here')).rejects.toThrow(/no_such_table_here/)
+    const viaField = await new Promise<QueryResult<unknown>>((resolve, reject) => {
+      const callback = (error: Error | null, result?: QueryResult<unknown>) =>
+        error ? reject(error) : resolve(result!)
+      expect(q.query({ text: sel(), values: [2], callback } as never)).toBeUndefined()
+    })
+    expect(viaField.rows).toEqual([{ id: 2, name: 'b' }])
   })
 
   it('a submittable (pg.Query) goes to pg uncached; a write through one invalidates when it ends', async (ctx) => {

@@ -69,6 +69,11 @@ describe('describeStatement: uncacheable reads', () => {
     expect(describeStatement('explain (analyze, buffers) update t set v = 1')).toEqual({ kind: 'write', tables: ['t'] })
     expect(describeStatement('explain select * from t').kind).toBe('other')
     expect(describeStatement('select * into t2 from t')).toEqual({ kind: 'write', tables: undefined })
+    // replace() is a string function, not a write: the read stays cacheable.
+    expect(describeStatement("with x as (select replace(name, 'a', 'b') as n from t) select n from x")).toEqual({
+      kind: 'read',
+      tables: ['t', 'x'],
+    })
   })
 })
 
