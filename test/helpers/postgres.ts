@@ -5,9 +5,10 @@
  */
 import pg from 'pg'
 import { afterAll, beforeAll } from 'vitest'
+import { postgresUrl, STANDING_PORTS } from '../../scripts/servers/standing.mjs'
 
 /** The shared test PostgreSQL; unset only when its binaries are missing, and then nothing answers here. */
-export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:15432/test'
+export const DATABASE_URL = process.env.DATABASE_URL ?? postgresUrl(STANDING_PORTS.postgres)
 
 /** A pool on the test database. */
 export function testPool(max = 4): pg.Pool {

@@ -8,9 +8,10 @@
  */
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll } from 'vitest'
+import { redisUrl, STANDING_PORTS } from '../../scripts/servers/standing.mjs'
 
 /** The shared test Redis; unset only when redis-server is missing, and then nothing answers here. */
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:16379'
+export const REDIS_URL = process.env.REDIS_URL ?? redisUrl(STANDING_PORTS.redis)
 const parsed = new URL(REDIS_URL)
 /** Host and port of {@link REDIS_URL}, for clients that take them apart. */
 export const REDIS_HOST = parsed.hostname
