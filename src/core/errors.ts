@@ -38,7 +38,9 @@ export const ERROR_CODES = {
   ERR_CACHE_JOURNAL:
     'The write-behind journal could not be opened or written: check the path (or Redis client). A SQLite journal file serves one process, and each journal name in it one queue: give each process its own path and each queue its own name. A Redis stream serves one queue of one process: give each its own stream key.',
   ERR_CACHE_PURGE:
-    "A CDN purge request failed (the message gives the HTTP status and the CDN's answer): check the API token and the service or zone id, then retry the whole call (purges are idempotent).",
+    'A purge hook (the proxy or the CDN named in the message) failed after the tags were invalidated in the tiers: check its address and token, then call invalidateTags again (purges are idempotent).',
+  ERR_CACHE_QUERY_POOL_TRANSACTION:
+    'A transaction statement (BEGIN, COMMIT, SAVEPOINT …) was sent through a pg Pool, which runs each query on whichever connection is free: use q.transaction(async (tx) => …), or wrap a client from pool.connect() with cachedQuery.',
   ERR_CACHE_PURGE_REQUEST:
     "A purge request to the proxy's admin endpoint is not valid: send a JSON object whose urls, prefixes and keys are each a string or an array of strings.",
 } as const
