@@ -21,6 +21,7 @@ import type { Cache, CacheOptions } from './core/index.js'
 import { defaultSetup } from './stores/default-tiers.js'
 
 export * from './core/index.js'
+export type { CompressOptions } from './stores/compress.js'
 export { type BreakerOptions, type GuardedTier, type GuardOptions, guardStore } from './stores/guard.js'
 export {
   estimateSize,
