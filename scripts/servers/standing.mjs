@@ -167,7 +167,8 @@ export async function startRedis({ port, dir, detached = false }) {
   args.push('--logfile', logTo(dir, 'redis'), '--protected-mode', 'no', '--daemonize', 'no')
   const child = spawn(findBinary('redis-server'), args, { stdio: 'ignore', detached })
   await waitUntil(`redis-server on port ${port} (log: ${logTo(dir, 'redis')})`, () => redisAnswers(port), child)
-  if (detached) child.unref()
+  // Never keeps its parent alive: `start` leaves it running, others kill it on exit.
+  child.unref()
   return { kind: 'redis', pid: child.pid, port, url: redisUrl(port), child }
 }
 
@@ -216,7 +217,7 @@ export async function startPostgres({ port, dir, detached = false }) {
   const exists = await admin.query(`select 1 from pg_database where datname = 'test'`)
   if (exists.rowCount === 0) await admin.query('create database test')
   await admin.end()
-  if (detached) child.unref()
+  child.unref()
   return { kind: 'postgres', pid: child.pid, port, url: postgresUrl(port), child }
 }
 
