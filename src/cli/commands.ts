@@ -239,6 +239,9 @@ export function mainHelp(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     `  ${'proxy'.padEnd(width)}  run the caching reverse proxy (cachestack proxy --help)`,
+    `  ${'analyze'.padEnd(width)}  rank what is worth caching in a recording or an access log`,
+    `  ${'simulate'.padEnd(width)}  replay a key trace against L1 sizes: LRU, W-TinyLFU, OPT`,
+    `  ${'compare'.padEnd(width)}  replay recorded requests with caching off and on`,
     '',
     'Run "cachestack <command> --help" for a command\'s arguments.',
   ].join('\n')

@@ -1,0 +1,109 @@
+/**
+ * Recording for node:http and Express (and Connect): one middleware that
+ * times each GET and HEAD request to the end of its response, digests the
+ * body as it is written (status included, so a 404 and a 200 differ), and
+ * reports the route, the URL as the key, and whether the request carried
+ * credentials or the response set a cookie.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { invalidOption } from '../core/errors.js'
+import { DIGEST_START, digestBytes, digestString } from './digest.js'
+import type { Recorder } from './recorder.js'
+import { isReadMethod, routeName } from './route-name.js'
+
+/** Options of {@link analyze}. */
+export interface AnalyzeOptions {
+  /**
+   * Names the route of a request, called when the response has finished.
+   * Return `undefined` to leave the request out.
+   * @defaultValue Express's matched route (`req.baseUrl` + `req.route.path`) when there is one, else the path with numbers and ids replaced by `:id`
+   */
+  route?: (req: IncomingMessage) => string | undefined
+  /** Digest response bodies to judge how long a URL's response stays the same. @defaultValue true */
+  hashBodies?: boolean
+}
+
+interface ExpressLike {
+  originalUrl?: string
+  baseUrl?: string
+  route?: { path?: unknown }
+}
+
+/** @internal Express's route when it matched one, else the normalised path. */
+export function defaultRoute(req: IncomingMessage): string {
+  const r = req as IncomingMessage & ExpressLike
+  const method = req.method ?? 'GET'
+  if (r.route !== undefined && typeof r.route.path === 'string') return `${method} ${r.baseUrl ?? ''}${r.route.path}`
+  return routeName(method, r.originalUrl ?? req.url ?? '/')
+}
+
+/** @internal Whether a Node request or response carries credentials. */
+export function personalNode(req: IncomingMessage, res: ServerResponse): boolean {
+  return req.headers.authorization !== undefined || req.headers.cookie !== undefined || res.hasHeader('set-cookie')
+}
+
+/**
+ * Middleware for node:http, Express and Connect that records each GET and
+ * HEAD request in `recorder`.
+ *
+ * @param recorder - from {@link createRecorder}
+ * @param options - see {@link AnalyzeOptions}
+ * @example
+ * ```ts
+ * const recorder = createRecorder()
+ * app.use(analyze(recorder))                                   // Express
+ * http.createServer((req, res) => analyze(recorder)(req, res, () => handler(req, res)))  // node:http
+ * ```
+ */
+export function analyze(
+  recorder: Recorder,
+  options: AnalyzeOptions = {},
+): (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void {
+  if (recorder === null || typeof recorder?.record !== 'function')
+    throw invalidOption('recorder', 'a Recorder', recorder)
+  const name = options.route ?? defaultRoute
+  const hashBodies = options.hashBodies !== false
+  return function cachestackAnalyze(req, res, next) {
+    const method = req.method ?? 'GET'
+    const url = (req as IncomingMessage & ExpressLike).originalUrl ?? req.url ?? '/'
+    const key = `${method} ${url}`
+    if (!isReadMethod(method) || !recorder.sampled(key)) {
+      next()
+      return
+    }
+    const start = performance.now()
+    let hash = DIGEST_START
+    if (hashBodies) {
+      const write = res.write
+      const end = res.end
+      const feed = (chunk: unknown, encoding: unknown) => {
+        if (typeof chunk === 'string') hash = digestString(chunk, hash)
+        else if (chunk instanceof Uint8Array) hash = digestBytes(chunk, hash)
+        void encoding
+      }
+      res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
+        feed(chunk, rest[0])
+        return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest)
+      } as ServerResponse['write']
+      res.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
+        if (typeof chunk !== 'function') feed(chunk, rest[0])
+        return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest)
+      } as ServerResponse['end']
+    }
+    res.once('finish', () => {
+      const route = name(req)
+      if (route === undefined) return
+      recorder.record({
+        kind: 'route',
+        name: route,
+        key,
+        ms: performance.now() - start,
+        hash: hashBodies ? digestString(String(res.statusCode), hash) : undefined,
+        personal: personalNode(req, res),
+        error: res.statusCode >= 500,
+      })
+    })
+    next()
+  }
+}
