@@ -19,7 +19,7 @@ import type { Recorder } from './recorder.js'
 export function queryName(sql: string): string {
   return sql
     .replace(/'(?:[^']|'')*'/g, '?')
-    .replace(/\b\d+(?:\.\d+)?\b/g, '?')
+    .replace(/(?<![\w$])\d+(?:\.\d+)?\b/g, '?')
     .replace(/\s+/g, ' ')
     .trim()
 }

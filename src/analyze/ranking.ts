@@ -52,7 +52,7 @@ export interface Candidate {
 
 /** Options of {@link rankCandidates}. */
 export interface RankOptions {
-  /** A target faster than this (mean, ms) is marked `'fast'`: caching saves little. @defaultValue 1 */
+  /** A target faster than this (median, ms) is marked `'fast'`: caching saves little. @defaultValue 1 */
   fastMs?: number
   /** The longest TTL suggested, ms. @defaultValue 1 hour */
   maxTtlMs?: number
@@ -87,6 +87,14 @@ export function formatTtl(ms: number): string {
   if (ms >= HOUR && ms % HOUR === 0) return `${ms / HOUR}h`
   if (ms >= MINUTE && ms % MINUTE === 0) return `${ms / MINUTE}m`
   if (ms >= SECOND && ms % SECOND === 0) return `${ms / SECOND}s`
+  return `${Math.round(ms)}ms`
+}
+
+/** `6243` → `'6.2s'`, `90000` → `'1.5m'`: for explanations. */
+function human(ms: number): string {
+  if (ms >= HOUR) return `${+(ms / HOUR).toFixed(1)}h`
+  if (ms >= MINUTE) return `${+(ms / MINUTE).toFixed(1)}m`
+  if (ms >= SECOND) return `${+(ms / SECOND).toFixed(1)}s`
   return `${Math.round(ms)}ms`
 }
 
@@ -167,10 +175,10 @@ function candidate(t: RecordedTarget, ctx: Context): Candidate {
   let ttlBasis: string
   if (s.changed > 0 && s.changeAfterP25 !== undefined) {
     ttlMs = Math.min(ctx.maxTtl, niceFloor(s.changeAfterP25 / 2))
-    ttlBasis = `results changed after ${formatTtl(Math.round(s.changeAfterP25))} or more in 3 of 4 changes (half of that, rounded down)`
+    ttlBasis = `results changed after ${human(s.changeAfterP25)} or more in 3 of 4 changes (half of that, rounded down)`
   } else if (s.compared > 0) {
     ttlMs = Math.min(ctx.maxTtl, niceFloor(Math.max(SECOND, s.stableFor)))
-    ttlBasis = `no result changed while recorded (longest unchanged: ${formatTtl(Math.round(s.stableFor))}); invalidate on writes`
+    ttlBasis = `no result changed while recorded (longest unchanged: ${human(s.stableFor)}); invalidate on writes`
   } else {
     ttlMs = MINUTE
     ttlBasis = 'no repeated result to compare: a default to start from'
@@ -197,18 +205,18 @@ function candidate(t: RecordedTarget, ctx: Context): Candidate {
   if (changeRate !== undefined && changeRate > 0.5) {
     concerns.push({
       concern: 'volatile',
-      detail: `${pct(changeRate)} of repeated calls returned a different result${s.changeAfterP50 === undefined ? '' : ` (median life ${formatTtl(Math.round(s.changeAfterP50))})`}`,
+      detail: `${pct(changeRate)} of repeated calls returned a different result${s.changeAfterP50 === undefined ? '' : ` (median life ${human(s.changeAfterP50)})`}`,
     })
     suggestion = t.kind === 'route' ? 'HTTP headers only' : 'none'
   }
   if (writeRate > 0 && 1000 / writeRate < ttlMs) {
     concerns.push({
       concern: 'written often',
-      detail: `its tables (${t.tablesRead.join(', ')}) get ${writeRate.toFixed(2)} writes/s: an entry lives about ${formatTtl(Math.round(1000 / writeRate))} before a write invalidates it`,
+      detail: `its tables (${t.tablesRead.join(', ')}) get ${writeRate.toFixed(2)} writes/s: an entry lives about ${human(1000 / writeRate)} before a write invalidates it`,
     })
   }
-  if (t.latency.mean < ctx.fastMs) {
-    concerns.push({ concern: 'fast', detail: `${t.latency.mean.toFixed(2)} ms on average: a cache saves little` })
+  if (t.latency.p50 < ctx.fastMs) {
+    concerns.push({ concern: 'fast', detail: `${t.latency.p50.toFixed(2)} ms median: a cache saves little` })
   }
   if (repetition.within1h < 0.1) {
     concerns.push({
