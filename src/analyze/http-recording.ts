@@ -22,6 +22,8 @@ export interface AnalyzeOptions {
   route?: (req: IncomingMessage) => string | undefined
   /** Digest response bodies to judge how long a URL's response stays the same. @defaultValue true */
   hashBodies?: boolean
+  /** Requests to leave out, decided before anything is measured (health checks, the dashboard). @defaultValue none */
+  skip?: (req: IncomingMessage) => boolean
 }
 
 interface ExpressLike {
@@ -64,8 +66,13 @@ export function analyze(
     throw invalidOption('recorder', 'a Recorder', recorder)
   const name = options.route ?? defaultRoute
   const hashBodies = options.hashBodies !== false
+  const skip = options.skip
   return function cachestackAnalyze(req, res, next) {
     const method = req.method ?? 'GET'
+    if (skip?.(req) === true) {
+      next()
+      return
+    }
     const url = (req as IncomingMessage & ExpressLike).originalUrl ?? req.url ?? '/'
     const key = `${method} ${url}`
     if (!isReadMethod(method) || !recorder.sampled(key)) {

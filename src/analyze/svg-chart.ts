@@ -60,7 +60,7 @@ export function hitRatioChart(result: SimulationResult, title = 'Hit ratio by L1
 <line x1="${W - M.right + 12}" x2="${W - M.right + 32}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/><text x="${W - M.right + 38}" y="${ly + 4}">${esc(c.policy)}</text>`
     })
     .join('\n')
-  const ceiling = `<line x1="${M.left}" x2="${W - M.right}" y1="${y(result.ceiling)}" y2="${y(result.ceiling)}" stroke="#999" stroke-dasharray="4 4"/><text x="${W - M.right + 12}" y="${y(result.ceiling) + 4}" fill="#777">every key held</text>`
+  const ceiling = `<line x1="${M.left}" x2="${W - M.right}" y1="${y(result.ceiling)}" y2="${y(result.ceiling)}" stroke="#999" stroke-dasharray="4 4"/><text x="${M.left + 6}" y="${y(result.ceiling) - 6}" fill="#777">every key held: ${(100 * result.ceiling).toFixed(1)} %</text>`
   const axis = `<text x="${(M.left + W - M.right) / 2}" y="${H - 12}" text-anchor="middle">L1 size (entries, log scale); ${result.requests.toLocaleString('en-US')} requests, ${result.distinct.toLocaleString('en-US')} keys</text>`
   return frame(title, `${yAxis(y, 'hit ratio')}\n${xTicks}\n${ceiling}\n${lines}\n${axis}`)
 }
