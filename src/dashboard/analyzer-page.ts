@@ -97,6 +97,7 @@ section { background:var(--panel); border:1px solid var(--line); border-radius:8
 section.wide { grid-column:1 / -1; }
 table { width:100%; border-collapse:collapse; font-variant-numeric:tabular-nums; }
 th, td { text-align:left; padding:4px 10px 4px 0; border-bottom:1px solid var(--line); vertical-align:top; }
+td:not(:nth-child(2)) { white-space:nowrap; }
 th { color:var(--dim); font-weight:500; }
 td ul { margin:2px 0 0; padding-left:18px; color:var(--dim); font-size:12px; }
 svg { max-width:100%; height:auto; border-radius:6px; }
