@@ -32,12 +32,22 @@ interface ExpressLike {
   route?: { path?: unknown }
 }
 
+/** Normalised names of recent URLs: a URL read again is named without running the patterns again. */
+const names = new Map<string, string>()
+
 /** @internal Express's route when it matched one, else the normalised path. */
 export function defaultRoute(req: IncomingMessage): string {
   const r = req as IncomingMessage & ExpressLike
   const method = req.method ?? 'GET'
   if (r.route !== undefined && typeof r.route.path === 'string') return `${method} ${r.baseUrl ?? ''}${r.route.path}`
-  return routeName(method, r.originalUrl ?? req.url ?? '/')
+  const url = r.originalUrl ?? req.url ?? '/'
+  const key = method === 'GET' ? url : `${method} ${url}`
+  let name = names.get(key)
+  if (name === undefined) {
+    if (names.size >= 4096) names.clear()
+    names.set(key, (name = routeName(method, url)))
+  }
+  return name
 }
 
 /** @internal Whether a Node request or response carries credentials. */
@@ -75,7 +85,8 @@ export function analyze(
     }
     const url = (req as IncomingMessage & ExpressLike).originalUrl ?? req.url ?? '/'
     const key = `${method} ${url}`
-    if (!isReadMethod(method) || !recorder.sampled(key)) {
+    const keyDigest = isReadMethod(method) ? recorder.sampledDigest(key) : -1
+    if (keyDigest === -1) {
       next()
       return
     }
@@ -101,15 +112,18 @@ export function analyze(
     res.once('finish', () => {
       const route = name(req)
       if (route === undefined) return
-      recorder.record({
-        kind: 'route',
-        name: route,
-        key,
-        ms: performance.now() - start,
-        hash: hashBodies ? digestString(String(res.statusCode), hash) : undefined,
-        personal: personalNode(req, res),
-        error: res.statusCode >= 500,
-      })
+      recorder.record(
+        {
+          kind: 'route',
+          name: route,
+          key,
+          ms: performance.now() - start,
+          hash: hashBodies ? digestString(String(res.statusCode), hash) : undefined,
+          personal: personalNode(req, res),
+          error: res.statusCode >= 500,
+        },
+        keyDigest,
+      )
     })
     next()
   }

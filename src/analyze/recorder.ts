@@ -111,7 +111,8 @@ export class Recorder {
   readonly #maxTargets: number
   readonly #maxKeys: number
   readonly #clock: Clock
-  readonly #targets = new Map<string, Target>()
+  /** Targets by kind, then name (no string built per call). */
+  readonly #targets = new Map<TargetKind, Map<string, Target>>()
   readonly #list: Target[] = []
   readonly #tableWrites = new Map<string, number>()
   readonly #trace: TraceRing
@@ -139,15 +140,27 @@ export class Recorder {
     return this.#threshold >= 2 ** 32 || digestString(key) < this.#threshold
   }
 
+  /**
+   * The key's digest when its calls are recorded, else -1: {@link Recorder.sampled}
+   * and the digest {@link Recorder.record} needs, computed once.
+   */
+  sampledDigest(key: string): number {
+    const d = digestString(key)
+    return d < this.#threshold ? d : -1
+  }
+
   /** The recorder's clock, in ms since the epoch. */
   now(): number {
     return this.#clock.now()
   }
 
-  /** Records one call. Calls of keys outside the sample are ignored. */
-  record(o: Observation): void {
-    const keyDigest = digestString(o.key)
-    if (keyDigest >= this.#threshold) return
+  /**
+   * Records one call. Calls of keys outside the sample are ignored.
+   * @param o - the call
+   * @param keyDigest - `o.key`'s digest from {@link Recorder.sampledDigest}, when the caller has it
+   */
+  record(o: Observation, keyDigest = digestString(o.key)): void {
+    if (keyDigest < 0 || keyDigest >= this.#threshold) return
     const at = o.at ?? this.#clock.now()
     if (at < this.#first) this.#first = at
     if (at > this.#last) this.#last = at
@@ -255,17 +268,17 @@ export class Recorder {
   }
 
   #target(kind: TargetKind, name: string): Target {
-    const id = `${kind} ${name}`
-    let t = this.#targets.get(id)
+    let byName = this.#targets.get(kind)
+    if (byName === undefined) this.#targets.set(kind, (byName = new Map()))
+    let t = byName.get(name)
     if (t !== undefined) return t
     if (this.#list.length >= this.#maxTargets) {
-      const other = `${kind} ${OTHER}`
-      t = this.#targets.get(other)
+      t = byName.get(OTHER)
       if (t !== undefined) return t
       name = OTHER
     }
     t = new Target(this.#list.length, kind, name, this.#maxKeys)
-    this.#targets.set(name === OTHER ? `${kind} ${OTHER}` : id, t)
+    byName.set(name, t)
     this.#list.push(t)
     return t
   }
