@@ -12,6 +12,9 @@ import { DIGEST_START, digestBytes, digestString } from './digest.js'
 import type { Recorder } from './recorder.js'
 import { isReadMethod, routeName } from './route-name.js'
 
+/** Body bytes (or characters) digested per response; beyond, only the length counts. */
+const DIGEST_LIMIT = 65_536
+
 /** Options of {@link analyze}. */
 export interface AnalyzeOptions {
   /**
@@ -20,7 +23,10 @@ export interface AnalyzeOptions {
    * @defaultValue Express's matched route (`req.baseUrl` + `req.route.path`) when there is one, else the path with numbers and ids replaced by `:id`
    */
   route?: (req: IncomingMessage) => string | undefined
-  /** Digest response bodies to judge how long a URL's response stays the same. @defaultValue true */
+  /**
+   * Digest response bodies (the first 64 KB, and the length) to judge how long a URL's
+   * response stays the same. @defaultValue true
+   */
   hashBodies?: boolean
   /** Requests to leave out, decided before anything is measured (health checks, the dashboard). @defaultValue none */
   skip?: (req: IncomingMessage) => boolean
@@ -92,21 +98,27 @@ export function analyze(
     }
     const start = performance.now()
     let hash = DIGEST_START
+    let fed = 0
     if (hashBodies) {
-      const write = res.write
-      const end = res.end
-      const feed = (chunk: unknown, encoding: unknown) => {
-        if (typeof chunk === 'string') hash = digestString(chunk, hash)
-        else if (chunk instanceof Uint8Array) hash = digestBytes(chunk, hash)
-        void encoding
+      const write = res.write as (chunk: unknown, a?: unknown, b?: unknown) => boolean
+      const end = res.end as (chunk?: unknown, a?: unknown, b?: unknown) => ServerResponse
+      // The first 64 KB are digested, and the length of the rest: a large body costs no more than that.
+      const feed = (chunk: unknown) => {
+        if (typeof chunk === 'string') {
+          if (fed < DIGEST_LIMIT) hash = digestString(chunk, hash)
+          fed += chunk.length
+        } else if (chunk instanceof Uint8Array) {
+          if (fed < DIGEST_LIMIT) hash = digestBytes(chunk, hash)
+          fed += chunk.length
+        }
       }
-      res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
-        feed(chunk, rest[0])
-        return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest)
+      res.write = function (this: ServerResponse, chunk: unknown, a?: unknown, b?: unknown) {
+        feed(chunk)
+        return write.call(this, chunk, a, b)
       } as ServerResponse['write']
-      res.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
-        if (typeof chunk !== 'function') feed(chunk, rest[0])
-        return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest)
+      res.end = function (this: ServerResponse, chunk?: unknown, a?: unknown, b?: unknown) {
+        feed(chunk)
+        return end.call(this, chunk, a, b)
       } as ServerResponse['end']
     }
     res.once('finish', () => {
@@ -118,7 +130,7 @@ export function analyze(
           name: route,
           key,
           ms: performance.now() - start,
-          hash: hashBodies ? digestString(String(res.statusCode), hash) : undefined,
+          hash: hashBodies ? digestString(`${res.statusCode} ${fed}`, hash) : undefined,
           personal: personalNode(req, res),
           error: res.statusCode >= 500,
         },

@@ -18,7 +18,7 @@
  */
 import { type Clock, systemClock } from '../core/clock.js'
 import { invalidOption } from '../core/errors.js'
-import { digestString } from './digest.js'
+import { digestKey } from './digest.js'
 import { KeyTable } from './key-table.js'
 import { LatencyHistogram } from './latency-histogram.js'
 import type { RecordedTarget, Recording, TargetKind } from './recording.js'
@@ -137,7 +137,7 @@ export class Recorder {
 
   /** Whether calls with this key are recorded (always, at `sampleRate` 1). Adapters ask first, to skip the work for the others. */
   sampled(key: string): boolean {
-    return this.#threshold >= 2 ** 32 || digestString(key) < this.#threshold
+    return this.#threshold >= 2 ** 32 || digestKey(key) < this.#threshold
   }
 
   /**
@@ -145,7 +145,7 @@ export class Recorder {
    * and the digest {@link Recorder.record} needs, computed once.
    */
   sampledDigest(key: string): number {
-    const d = digestString(key)
+    const d = digestKey(key)
     return d < this.#threshold ? d : -1
   }
 
@@ -159,7 +159,7 @@ export class Recorder {
    * @param o - the call
    * @param keyDigest - `o.key`'s digest from {@link Recorder.sampledDigest}, when the caller has it
    */
-  record(o: Observation, keyDigest = digestString(o.key)): void {
+  record(o: Observation, keyDigest = digestKey(o.key)): void {
     if (keyDigest < 0 || keyDigest >= this.#threshold) return
     const at = o.at ?? this.#clock.now()
     if (at < this.#first) this.#first = at
