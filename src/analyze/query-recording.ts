@@ -32,23 +32,50 @@ function keyOf(parts: readonly unknown[]): string {
   }
 }
 
+interface Statement_ {
+  name: string
+  reads: string[] | undefined
+  writes: string[] | undefined
+}
+
+/** Parsed statements by SQL text: an application runs the same few hundred statements over and over. */
+const statements = new Map<string, Statement_>()
+
+function statementOf(sql: string): Statement_ {
+  let s = statements.get(sql)
+  if (s === undefined) {
+    const info = describeStatement(sql)
+    s = {
+      name: queryName(sql),
+      reads: info.kind === 'read' ? info.tables : undefined,
+      writes: info.kind === 'write' ? (info.tables ?? ['(unknown tables)']) : undefined,
+    }
+    if (statements.size >= 1000) statements.clear()
+    statements.set(sql, s)
+  }
+  return s
+}
+
 function observe(recorder: Recorder, sql: string, params: readonly unknown[]) {
   const key = keyOf([sql, ...params])
-  if (!recorder.sampled(key)) return undefined
-  const info = describeStatement(sql)
-  const write = info.kind === 'write'
+  const keyDigest = recorder.sampledDigest(key)
+  if (keyDigest === -1) return undefined
+  const s = statementOf(sql)
   const start = performance.now()
   return (result: unknown, failed: boolean) =>
-    recorder.record({
-      kind: 'query',
-      name: queryName(sql),
-      key,
-      ms: performance.now() - start,
-      hash: failed || write ? undefined : digestValue(result),
-      error: failed,
-      reads: info.kind === 'read' ? info.tables : undefined,
-      writes: write ? (info.tables ?? ['(unknown tables)']) : undefined,
-    })
+    recorder.record(
+      {
+        kind: 'query',
+        name: s.name,
+        key,
+        ms: performance.now() - start,
+        hash: failed || s.writes !== undefined ? undefined : digestValue(result),
+        error: failed,
+        reads: s.reads,
+        writes: s.writes,
+      },
+      keyDigest,
+    )
 }
 
 /** A node-postgres `Pool` or `Client`: anything with `query(text, values)`. */
