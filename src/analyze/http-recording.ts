@@ -6,7 +6,7 @@
  * credentials or the response set a cookie.
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import { type IncomingMessage, ServerResponse } from 'node:http'
 import { invalidOption } from '../core/errors.js'
 import { DIGEST_START, digestBytes, digestString } from './digest.js'
 import type { Recorder } from './recorder.js'
@@ -14,6 +14,49 @@ import { isReadMethod, routeName } from './route-name.js'
 
 /** Body bytes (or characters) digested per response; beyond, only the length counts. */
 const DIGEST_LIMIT = 65_536
+
+/** The digest of one recorded response's body, as it is written. */
+class BodyTap {
+  hash = DIGEST_START
+  fed = 0
+
+  feed(chunk: unknown): void {
+    if (typeof chunk === 'string') {
+      if (this.fed < DIGEST_LIMIT) this.hash = digestString(chunk, this.hash)
+      this.fed += chunk.length
+    } else if (chunk instanceof Uint8Array) {
+      if (this.fed < DIGEST_LIMIT) this.hash = digestBytes(chunk, this.hash)
+      this.fed += chunk.length
+    }
+  }
+}
+
+/** Recorded responses and their body digests. */
+const taps = new WeakMap<ServerResponse, BodyTap>()
+let tapInstalled = false
+
+/**
+ * Reads the bodies of recorded responses as they are written. `write` and `end` are
+ * wrapped once, on `ServerResponse.prototype`, not on each response: a method set on
+ * some responses and not others gives them two shapes, and that slowed every response
+ * of the process by a fifth in bench/analyze-overhead.ts, sampled or not. A response
+ * that is not recorded pays one WeakMap lookup per write.
+ */
+function installBodyTap(): void {
+  if (tapInstalled) return
+  tapInstalled = true
+  const proto = ServerResponse.prototype
+  const write = proto.write as (chunk: unknown, a?: unknown, b?: unknown) => boolean
+  const end = proto.end as (chunk?: unknown, a?: unknown, b?: unknown) => ServerResponse
+  proto.write = function write_(this: ServerResponse, chunk: unknown, a?: unknown, b?: unknown): boolean {
+    taps.get(this)?.feed(chunk)
+    return write.call(this, chunk, a, b)
+  } as ServerResponse['write']
+  proto.end = function end_(this: ServerResponse, chunk?: unknown, a?: unknown, b?: unknown): ServerResponse {
+    if (typeof chunk !== 'function') taps.get(this)?.feed(chunk)
+    return end.call(this, chunk, a, b)
+  } as ServerResponse['end']
+}
 
 /** Options of {@link analyze}. */
 export interface AnalyzeOptions {
@@ -71,7 +114,8 @@ export function personalNode(req: IncomingMessage, res: ServerResponse): boolean
  * ```ts
  * const recorder = createRecorder()
  * app.use(analyze(recorder))                                   // Express
- * http.createServer((req, res) => analyze(recorder)(req, res, () => handler(req, res)))  // node:http
+ * const record = analyze(recorder)                            // node:http
+ * http.createServer((req, res) => record(req, res, () => handler(req, res)))
  * ```
  */
 export function analyze(
@@ -83,6 +127,7 @@ export function analyze(
   const name = options.route ?? defaultRoute
   const hashBodies = options.hashBodies !== false
   const skip = options.skip
+  if (hashBodies) installBodyTap()
   return function cachestackAnalyze(req, res, next) {
     const method = req.method ?? 'GET'
     if (skip?.(req) === true) {
@@ -97,30 +142,8 @@ export function analyze(
       return
     }
     const start = performance.now()
-    let hash = DIGEST_START
-    let fed = 0
-    if (hashBodies) {
-      const write = res.write as (chunk: unknown, a?: unknown, b?: unknown) => boolean
-      const end = res.end as (chunk?: unknown, a?: unknown, b?: unknown) => ServerResponse
-      // The first 64 KB are digested, and the length of the rest: a large body costs no more than that.
-      const feed = (chunk: unknown) => {
-        if (typeof chunk === 'string') {
-          if (fed < DIGEST_LIMIT) hash = digestString(chunk, hash)
-          fed += chunk.length
-        } else if (chunk instanceof Uint8Array) {
-          if (fed < DIGEST_LIMIT) hash = digestBytes(chunk, hash)
-          fed += chunk.length
-        }
-      }
-      res.write = function (this: ServerResponse, chunk: unknown, a?: unknown, b?: unknown) {
-        feed(chunk)
-        return write.call(this, chunk, a, b)
-      } as ServerResponse['write']
-      res.end = function (this: ServerResponse, chunk?: unknown, a?: unknown, b?: unknown) {
-        feed(chunk)
-        return end.call(this, chunk, a, b)
-      } as ServerResponse['end']
-    }
+    const tap = hashBodies ? new BodyTap() : undefined
+    if (tap !== undefined) taps.set(res, tap)
     res.once('finish', () => {
       const route = name(req)
       if (route === undefined) return
@@ -130,7 +153,7 @@ export function analyze(
           name: route,
           key,
           ms: performance.now() - start,
-          hash: hashBodies ? digestString(`${res.statusCode} ${fed}`, hash) : undefined,
+          hash: tap === undefined ? undefined : digestString(`${res.statusCode} ${tap.fed}`, tap.hash),
           personal: personalNode(req, res),
           error: res.statusCode >= 500,
         },

@@ -4,6 +4,7 @@
  * servers; the pg wrapper records reads with their tables and writes with the
  * tables they touched, against the test PostgreSQL.
  */
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import express from 'express'
@@ -96,6 +97,28 @@ describe('recording adapters', () => {
     // The body digest is taken in the background: let it land.
     await new Promise((r) => setTimeout(r, 50))
     expectRecorded(recorder)
+  })
+
+  it('node:http: bodies written in chunks are digested whole; a skipped request is not recorded', async () => {
+    const recorder = createRecorder()
+    const record = analyze(recorder, { skip: (req) => req.url === '/health' })
+    let n = 0
+    const server = createServer((req, res) =>
+      record(req, res, () => {
+        res.write('same head, ')
+        res.end(req.url === '/changing' ? `tail ${n++}` : 'same tail')
+      }),
+    )
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    closers.push(() => new Promise((r) => server.close(() => r())))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    for (const path of ['/changing', '/changing', '/changing', '/stable', '/stable', '/stable', '/health']) {
+      expect(await (await fetch(base + path)).text()).toMatch(/^same head, /)
+    }
+    const byName = new Map(recorder.snapshot().targets.map((t) => [t.name, t.stability]))
+    expect([...byName.keys()].sort()).toEqual(['GET /changing', 'GET /stable'])
+    expect(byName.get('GET /changing')).toMatchObject({ compared: 2, changed: 2 })
+    expect(byName.get('GET /stable')).toMatchObject({ compared: 2, changed: 0 })
   })
 
   it('recordFunction: calls keyed by arguments, results digested, failures counted', async () => {
