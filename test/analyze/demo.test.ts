@@ -17,7 +17,16 @@ describe('the analyzer on the demo', { timeout: 120_000 }, () => {
   let ranking: Candidate[]
   const dir = mkdtempSync(join(tmpdir(), 'cachestack-demo-analyze-'))
   beforeAll(async () => {
-    demo = await startDemo({ port: 0, dataDir: dir, caching: false, analyze: true, redisUrl: '', pricingDelay: 20 })
+    // Its own SQLite file: with caching off every product page writes a view, and the shared test
+    // PostgreSQL's view counts are what test/demo/demo.test.ts checks.
+    const url = process.env.DATABASE_URL
+    delete process.env.DATABASE_URL
+    try {
+      demo = await startDemo({ port: 0, dataDir: dir, caching: false, analyze: true, redisUrl: '', pricingDelay: 20 })
+    } finally {
+      if (url !== undefined) process.env.DATABASE_URL = url
+    }
+    expect(demo.db.kind).toBe('sqlite')
     const mix = requestMix(800)
     for (let i = 0; i < mix.length; i += 10) {
       await Promise.all(mix.slice(i, i + 10).map((p) => fetch(`${demo.url}${p}`).then((r) => r.arrayBuffer())))
