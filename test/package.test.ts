@@ -28,4 +28,11 @@ describe('the built package', () => {
     expect(esm.sqliteStore).toBeTypeOf('function')
     expect(cjs.sqliteStore).toBeTypeOf('function')
   })
+
+  it('cachestack/keyv loads as ESM and CommonJS', async () => {
+    const esm = await import('cachestack/keyv')
+    const cjs = createRequire(import.meta.url)('cachestack/keyv') as typeof esm
+    expect(esm.keyvOptions).toBeTypeOf('function')
+    expect(cjs.keyvStore).toBeTypeOf('function')
+  })
 })

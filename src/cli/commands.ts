@@ -242,6 +242,7 @@ export function mainHelp(): string {
     `  ${'analyze'.padEnd(width)}  rank what is worth caching in a recording or an access log`,
     `  ${'simulate'.padEnd(width)}  replay a key trace against L1 sizes: LRU, W-TinyLFU, OPT`,
     `  ${'compare'.padEnd(width)}  replay recorded requests with caching off and on`,
+    `  ${'sw'.padEnd(width)}  build the service worker from the asset manifest (cachestack sw --help)`,
     '',
     'Run "cachestack <command> --help" for a command\'s arguments.',
   ].join('\n')

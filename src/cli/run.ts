@@ -15,6 +15,10 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     const { runProxyCommand } = await import('./proxy-command.js')
     return runProxyCommand(argv.slice(1), io)
   }
+  if (argv[0] === 'sw') {
+    const { runSwCommand } = await import('./sw-command.js')
+    return runSwCommand(argv.slice(1), io)
+  }
   try {
     if (argv[0] === 'analyze' || argv[0] === 'simulate' || argv[0] === 'compare') {
       // The analyzer's commands read files, not a tier (issue 22); loaded only when asked for.

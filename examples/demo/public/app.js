@@ -9,3 +9,6 @@ if (out) {
     })
     .catch(() => {})
 }
+
+// The service worker (cachestack/sw): fingerprinted assets from its precache, offline too.
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {})
