@@ -15,9 +15,9 @@
  */
 import { parseArgs } from 'node:util'
 import { LRUCache } from 'lru-cache'
+import { beladyOpt } from '../src/analyze/belady.js'
 import type { Envelope } from '../src/index.js'
 import { memoryStore } from '../src/index.js'
-import { beladyOpt } from './lib/belady.js'
 import { machineLine } from './lib/harness.js'
 import {
   loopTrace,

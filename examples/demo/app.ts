@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url'
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express'
 import session from 'express-session'
 import { Registry } from 'prom-client'
+import { analyze, createRecorder, type Recorder, recordFunction, recordQueries } from '../../src/analyze.js'
 import { dashboard } from '../../src/dashboard.js'
 import { cacheControl, cached, serveAssets } from '../../src/express.js'
 import { cachedFetch, fingerprintAssets } from '../../src/http.js'
@@ -73,6 +74,12 @@ export interface DemoOptions {
    * journal (a journal belongs to one process). @defaultValue DEMO_INSTANCE or `''`
    */
   instance?: string
+  /**
+   * Record what the app does for the analyzer (`cachestack analyze`): routes, queries and
+   * pricing calls; the ranking is on the dashboard's Analyzer page and the recording at
+   * `/_demo/recording`. @defaultValue ANALYZE=1
+   */
+  analyze?: boolean
 }
 
 export interface Demo {
@@ -87,6 +94,8 @@ export interface Demo {
   dataDir: string
   /** The tiers in use, for the banner. */
   tiers: string
+  /** The analyzer's recorder, when `analyze` is on. */
+  recorder: Recorder | undefined
   /** Set when the requested port was taken and another one is used. */
   portNote: string | undefined
   close(): Promise<void>
@@ -111,8 +120,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 
   // Query caching: reads cached by SQL and parameters, tagged `table:demo_products`;
   // the UPDATE of a price goes through the same wrapper and invalidates them.
-  const raw = catalog(db.sql, db.like)
-  const queries = cachedQuery(db.sql, { cache, ttl: '5m' })
+  const recorder = (options.analyze ?? process.env.ANALYZE === '1') ? createRecorder() : undefined
+  const sql = recorder === undefined ? db.sql : recordQueries(db.sql, recorder)
+  const raw = catalog(sql, db.like)
+  const queries = cachedQuery(sql, { cache, ttl: '5m' })
   const viaCache = catalog(queries, db.like)
 
   // Write-through: a product record is read from the cache (loaded on a miss) and
@@ -195,7 +206,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const rawReads: Reads = {
     catalog: raw,
     product: (id) => raw.find(id),
-    discount: (id) => loadDiscount(fetch, String(id)),
+    discount:
+      recorder === undefined
+        ? (id) => loadDiscount(fetch, String(id))
+        : recordFunction(recorder, 'pricing API', (id: number) => loadDiscount(fetch, String(id))),
     sidebar: async () => sidebar(await raw.categories(), new Date()),
     view: async (id) => {
       await raw.addView(id)
@@ -231,6 +245,15 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     next()
   })
 
+  if (recorder !== undefined) {
+    // Everything but the demo's own plumbing (dashboard, metrics, stats, assets).
+    app.use(analyze(recorder, { skip: (req) => /^\/(?:_|metrics|assets\/)/.test(req.url ?? '') }))
+    app.get('/_demo/recording', (_req, res) => {
+      res.setHeader('cache-control', 'no-store')
+      res.json(recorder.snapshot())
+    })
+  }
+
   // Browser headers: assets are fingerprinted (the URL changes with the content), so browsers and CDNs keep them for a year.
   app.use(serveAssets(assets))
   // The browser tier: a service worker built from the same manifest precaches the assets (cache-first);
@@ -244,7 +267,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       .set(Object.fromEntries(r.headers))
       .end(r.body ?? undefined)
   })
-  app.use(dashboard(cache, { title: 'cachestack demo' }))
+  app.use(dashboard(cache, { title: 'cachestack demo', ...(recorder === undefined ? {} : { analyzer: recorder }) }))
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).setHeader('cache-control', 'no-store')
     res.send(await registry.metrics())
@@ -454,6 +477,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     caching,
     dataDir,
     tiers: caching ? caches.tiers : 'none: caching is off (CACHE=off)',
+    recorder,
     portNote,
     async close() {
       server.closeAllConnections()

@@ -20,6 +20,11 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     return runSwCommand(argv.slice(1), io)
   }
   try {
+    if (argv[0] === 'analyze' || argv[0] === 'simulate' || argv[0] === 'compare') {
+      // The analyzer's commands read files, not a tier (issue 22); loaded only when asked for.
+      const { runAnalyzeCommand } = await import('./analyze-command.js')
+      return await runAnalyzeCommand(argv, io)
+    }
     const p = parseArgs(argv)
     if (p.command === undefined || p.command === 'help') {
       const topic = p.positionals[0] === undefined ? undefined : COMMANDS.find((c) => c.name === p.positionals[0])

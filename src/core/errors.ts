@@ -37,6 +37,8 @@ export const ERROR_CODES = {
     'Write-behind could not flush pending writes to the source: they stay in the journal and are replayed on the next start; fix the flush function or the database.',
   ERR_CACHE_JOURNAL:
     'The write-behind journal could not be opened or written: check the path (or Redis client). A SQLite journal file serves one process, and each journal name in it one queue: give each process its own path and each queue its own name. A Redis stream serves one queue of one process: give each its own stream key.',
+  ERR_CACHE_ANALYZE_INPUT:
+    'The analyzer could not read its input: pass a recording saved from recorder.snapshot() (JSON), a key trace (one key per line) or an nginx/Apache access log in the combined format; the message names the file and the line.',
   ERR_CACHE_PURGE:
     'A purge hook (the proxy or the CDN named in the message) failed after the tags were invalidated in the tiers: check its address and token, then call invalidateTags again (purges are idempotent).',
   ERR_CACHE_QUERY_POOL_TRANSACTION:

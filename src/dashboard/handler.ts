@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Cache } from '../core/cache.js'
 import { type Duration, parseDuration } from '../core/duration.js'
 import { invalidOption } from '../core/errors.js'
+import { type AnalyzerSource, analyzerData, renderAnalyzerPage } from './analyzer-page.js'
 import { inspectKey } from './inspect.js'
 import { Monitor } from './monitor.js'
 import { renderPage } from './page.js'
@@ -57,6 +58,13 @@ export interface DashboardOptions {
    * @defaultValue none
    */
   externalCounters?: () => Promise<Record<string, { hits: number; misses: number }>>
+  /**
+   * A recorder from `cachestack/analyze`: adds the Analyzer page at `<path>/analyze`
+   * (what to cache, ranked, with the hit-ratio curve of the recorded keys) and its
+   * JSON at `<path>/api/analyze`.
+   * @defaultValue none (no Analyzer page)
+   */
+  analyzer?: AnalyzerSource
 }
 
 /** A mountable dashboard: a Node request handler with a web-standard `fetch` beside it. */
@@ -131,6 +139,10 @@ export function dashboard(cache: Cache, options: DashboardOptions = {}): Dashboa
   if (external !== undefined && typeof external !== 'function') {
     throw invalidOption('externalCounters', 'a function resolving { name: { hits, misses } }', external)
   }
+  const analyzer = options.analyzer
+  if (analyzer !== undefined && typeof analyzer?.snapshot !== 'function') {
+    throw invalidOption('analyzer', 'a Recorder from cachestack/analyze', analyzer)
+  }
   const monitor = new Monitor(cache, {
     interval,
     historySize,
@@ -167,10 +179,19 @@ export function dashboard(cache: Cache, options: DashboardOptions = {}): Dashboa
         return {
           status: 200,
           type: `text/html; charset=utf-8;nonce=${nonce}`,
-          body: renderPage({ path, title, nonce }),
+          body: renderPage({ path, title, nonce, analyzer: analyzer !== undefined }),
         }
       }
       if (sub === '/api/stats') return json(200, monitor.snapshot(actions))
+      if (analyzer !== undefined && sub === '/analyze') {
+        const nonce = randomBytes(16).toString('base64')
+        return {
+          status: 200,
+          type: `text/html; charset=utf-8;nonce=${nonce}`,
+          body: renderAnalyzerPage(analyzer, { path, title, nonce }),
+        }
+      }
+      if (analyzer !== undefined && sub === '/api/analyze') return json(200, analyzerData(analyzer))
       if (sub === '/api/events') return 'sse'
       return json(404, { error: `No dashboard route ${sub}.` })
     }

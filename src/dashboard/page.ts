@@ -11,10 +11,12 @@ export interface PageOptions {
   path: string
   title: string
   nonce: string
+  /** Link the Analyzer page. */
+  analyzer?: boolean
 }
 
 /** @internal */
-export function renderPage({ path, title, nonce }: PageOptions): string {
+export function renderPage({ path, title, nonce, analyzer }: PageOptions): string {
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
   // The JSON is placed in a script: `<` is escaped so a path cannot close the tag.
   const config = JSON.stringify({ base: path }).replace(/</g, '\\u003c')
@@ -34,6 +36,7 @@ export function renderPage({ path, title, nonce }: PageOptions): string {
   <span class="big"><span id="ratio">–</span><small> hit ratio (last interval)</small></span>
   <span class="big"><span id="reads">–</span><small> reads/interval</small></span>
   <span class="big"><span id="total-ratio">–</span><small> since start</small></span>
+  ${analyzer ? `<a class="nav" href="${esc(path)}/analyze">Analyzer: what to cache →</a>` : ''}
 </header>
 <main>
 <section class="wide">
@@ -114,6 +117,7 @@ button#delete, button#invalidate { background:#8e1519; }
 button:disabled { background:#30363d; cursor:not-allowed; }
 pre { white-space:pre-wrap; font-size:12px; color:var(--dim); margin:10px 0 0; }
 pre.error { color:var(--bad); }
+a.nav { color:#58a6ff; margin-left:auto; }
 `
 
 const SCRIPT = `

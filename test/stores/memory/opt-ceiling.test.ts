@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { beladyOpt } from '../../../bench/lib/belady.js'
+import { beladyOpt } from '../../../src/analyze/belady.js'
 import { type MemoryPolicy, memoryStore } from '../../../src/index.js'
 import { access, attach } from './helpers.js'
 

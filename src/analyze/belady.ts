@@ -4,17 +4,20 @@
  * that will be read later than everything it holds (or never again). No policy
  * that does not know the future can do better at the same size, so the gap
  * between OPT and LRU bounds what any admission policy can gain on a trace.
+ * Used by `cachestack simulate` and by `npm run bench:hit-ratio`.
+ * @module
  */
 
 const NEVER = 2_147_483_647
 
-/** Hit ratio of OPT on `keys` at `size` entries, and per block of `block` requests. */
-export function beladyOpt(keys: readonly string[], size: number, block = 0): { ratio: number; blocks: number[] } {
-  const n = keys.length
-  // Key ids, and for each request the index of the same key's next request.
-  const ids = new Int32Array(n)
+/**
+ * Dense ids (0, 1, 2, … in order of first appearance) of a list of keys.
+ * @internal
+ */
+export function keyIds(keys: readonly string[]): { ids: Int32Array; distinct: number } {
+  const ids = new Int32Array(keys.length)
   const idOf = new Map<string, number>()
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < keys.length; i++) {
     let id = idOf.get(keys[i]!)
     if (id === undefined) {
       id = idOf.size
@@ -22,15 +25,33 @@ export function beladyOpt(keys: readonly string[], size: number, block = 0): { r
     }
     ids[i] = id
   }
+  return { ids, distinct: idOf.size }
+}
+
+/** Hit ratio of OPT on `keys` at `size` entries, and per block of `block` requests. */
+export function beladyOpt(keys: readonly string[], size: number, block = 0): { ratio: number; blocks: number[] } {
+  const { ids, distinct } = keyIds(keys)
+  return beladyOptIds(ids, distinct, size, block)
+}
+
+/** {@link beladyOpt} over dense key ids (see {@link keyIds}). */
+export function beladyOptIds(
+  ids: Int32Array,
+  distinct: number,
+  size: number,
+  block = 0,
+): { ratio: number; blocks: number[] } {
+  const n = ids.length
+  // For each request, the index of the same key's next request.
   const next = new Int32Array(n)
-  const seen = new Int32Array(idOf.size).fill(NEVER)
+  const seen = new Int32Array(distinct).fill(NEVER)
   for (let i = n - 1; i >= 0; i--) {
     next[i] = seen[ids[i]!]!
     seen[ids[i]!] = i
   }
   // Held keys with their next use (-1: not held), and a max-heap of (next use, id)
   // with stale pairs skipped lazily.
-  const held = new Int32Array(idOf.size).fill(-1)
+  const held = new Int32Array(distinct).fill(-1)
   let count = 0
   const heapUse: number[] = []
   const heapId: number[] = []
@@ -97,5 +118,5 @@ export function beladyOpt(keys: readonly string[], size: number, block = 0): { r
       blockHits = 0
     }
   }
-  return { ratio: hits / n, blocks }
+  return { ratio: n === 0 ? 0 : hits / n, blocks }
 }
