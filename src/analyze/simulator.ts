@@ -13,7 +13,7 @@
  */
 import type { Envelope } from '../core/envelope.js'
 import { invalidOption } from '../core/errors.js'
-import { memoryStore } from '../stores/memory/memory-store.js'
+import { memoryStore } from '../stores/memory/create-memory-store.js'
 import { beladyOptIds } from './belady.js'
 
 /** A simulated policy: the memory tier's two, and the clairvoyant ceiling. */
