@@ -1320,7 +1320,8 @@ export class Cache {
    */
   stats(): CacheStats {
     const total = newCounters()
-    const namespaces: CacheStats['namespaces'] = {}
+    // No prototype: a namespace named `__proto__` or `constructor` is counted like any other.
+    const namespaces = Object.create(null) as CacheStats['namespaces']
     for (const { name, counters } of this.#core.counters.values()) {
       addCounters(total, counters)
       namespaces[name] = snapshot(counters)
