@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { machineLine, median, printTable, printTarget, type Result } from './lib/harness.js'
+import './lib/servers.js' // REDIS_URL for the express-cachestack-redis server
 
 const here = dirname(fileURLToPath(import.meta.url))
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)

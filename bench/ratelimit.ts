@@ -19,6 +19,7 @@ import { Redis } from 'ioredis'
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible'
 import { rateLimit } from '../src/ratelimit.js'
 import { compare, machineLine, printTable, printTarget, type Result } from './lib/harness.js'
+import { requireRedis } from './lib/servers.js'
 
 const USERS = 1000
 const keys = Array.from({ length: USERS }, (_, i) => `user:${i}`)
@@ -26,8 +27,8 @@ const LIMIT = 100_000_000
 const prefix = `cs-bench-rl-${process.pid}:`
 const IN_FLIGHT = 64
 
-const redisA = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
-const redisB = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
+const redisA = new Redis(requireRedis())
+const redisB = new Redis(requireRedis())
 await Promise.all([redisA.ping(), redisB.ping()])
 
 const cs = {

@@ -12,7 +12,7 @@
  * with no JavaScript in the way). Every contender reads the same keys holding
  * the same bytes; rounds are interleaved (A B C, A B C, …) and medians reported.
  *
- * Run: `npx tsx bench/redis.ts` (REDIS_URL, default redis://127.0.0.1:6379).
+ * Run: `npx tsx bench/redis.ts` (REDIS_URL, else the project's own Redis: bench/lib/servers.ts).
  * Memcached parts start their own memcached when the binary is installed.
  */
 import { spawnSync } from 'node:child_process'
@@ -24,8 +24,9 @@ import { memcachedStore } from '../src/memcached.js'
 import { redisStore } from '../src/redis.js'
 import { startMemcached, startRedis } from '../test/helpers/servers.js'
 import { machineLine, median, printTable, printTarget, type Result, rate } from './lib/harness.js'
+import { requireRedis } from './lib/servers.js'
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+const REDIS_URL = requireRedis()
 const ROUNDS = Number(process.env.ROUNDS ?? 15)
 const N = 1000
 const prefix = `bench-${process.pid}:`

@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { machineLine } from './lib/harness.js'
+import './lib/servers.js' // one Redis and PostgreSQL for every child (REDIS_URL, DATABASE_URL)
 
 const here = dirname(fileURLToPath(import.meta.url))
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'))

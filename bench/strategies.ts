@@ -25,6 +25,7 @@ import pg from 'pg'
 import { createCache, memoryStore } from '../src/index.js'
 import { memoize, sqliteJournal, type WriteBehindEntry, writeBehind } from '../src/strategies.js'
 import { compare, machineLine, median, printTable, printTarget, rate } from './lib/harness.js'
+import { DATABASE_URL } from './lib/servers.js'
 
 console.log(`${machineLine()}\n`)
 
@@ -86,13 +87,14 @@ function sqliteTarget(): Target {
 }
 
 async function pgTarget(): Promise<Target | undefined> {
-  const pool = new pg.Pool({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', max: 10 })
+  if (!DATABASE_URL) return undefined
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 10 })
   const table = `cs_bench_wb_${process.pid}`
   try {
     await pool.query(`create table ${table} (key text primary key, value integer not null)`)
   } catch (error) {
     await pool.end()
-    console.log(`(PostgreSQL at 127.0.0.1:5432 unreachable, skipped: ${String(error)})`)
+    console.log(`(PostgreSQL at ${DATABASE_URL} unreachable, skipped: ${String(error)})`)
     return undefined
   }
   const t: Target = {

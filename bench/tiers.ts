@@ -6,7 +6,7 @@
  * an invalidation take to reach another process's L1? And does a stampede
  * spread over several processes run the loader once?
  *
- * Uses the Redis at REDIS_URL (default redis://127.0.0.1:6379) with a unique prefix.
+ * Uses the Redis at REDIS_URL (else the project's own: bench/lib/servers.ts) with a unique prefix.
  */
 import { fork } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -21,8 +21,9 @@ import { Redis } from 'ioredis'
 import { createCache, memoryStore } from '../src/index.js'
 import { type Bus, type BusHandlers, redisBus, redisStore } from '../src/redis.js'
 import { machineLine, median, printTable, printTarget, type Result, rate } from './lib/harness.js'
+import { requireRedis } from './lib/servers.js'
 
-const URL_ = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+const URL_ = requireRedis()
 const { hostname: host, port: portText } = new URL(URL_)
 const port = Number(portText || 6379)
 const run = randomUUID().slice(0, 8)

@@ -47,7 +47,9 @@ async function expressApp(kind: string) {
     app.get(PATH, expressCached({ cache, ttl: '1h' }))
   } else if (kind === 'express-cachestack-redis') {
     const cache = createCache({
-      tiers: [redisStore({ url: 'redis://127.0.0.1:6379', prefix: `cs-bench-${process.pid}:` })],
+      tiers: [
+        redisStore({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:16379', prefix: `cs-bench-${process.pid}:` }),
+      ],
     })
     app.get(PATH, expressCached({ cache, ttl: '1h' }))
   } else if (kind === 'express-apicache') {

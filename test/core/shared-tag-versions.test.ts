@@ -14,13 +14,13 @@ import type { SharedVersions } from '../../src/core/store.js'
 import { type Cache, createCache, manualClock, memoryStore } from '../../src/index.js'
 import { redisStore } from '../../src/redis.js'
 import { SqliteStore, sqliteStore } from '../../src/stores/sqlite.js'
+import { REDIS_HOST, REDIS_PORT, REDIS_URL } from '../helpers/redis.js'
 import { missingServers } from '../helpers/servers.js'
 import { lockFromAnotherProcess } from '../helpers/sqlite-lock.js'
 
-const REDIS_PORT = 6379
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-/** A TCP proxy to the machine Redis whose link the test can cut and restore. */
+/** A TCP proxy to the test Redis whose link the test can cut and restore. */
 class Link {
   readonly #sockets = new Set<Socket>()
   #down = false
@@ -33,7 +33,7 @@ class Link {
         client.destroy()
         return
       }
-      const upstream = connect(REDIS_PORT, '127.0.0.1')
+      const upstream = connect(REDIS_PORT, REDIS_HOST)
       for (const s of [client, upstream]) {
         this.#sockets.add(s)
         s.on('close', () => this.#sockets.delete(s))
@@ -96,7 +96,7 @@ describe.skipIf(missingServers('redis') !== undefined)('shared versions while Re
         versionsMaxAge: '50ms',
       })
     const a = mk(`redis://127.0.0.1:${link.port}`, breaker)
-    const b = mk(`redis://127.0.0.1:${REDIS_PORT}`, false)
+    const b = mk(REDIS_URL, false)
     open.push(a, b)
     return { a, b }
   }

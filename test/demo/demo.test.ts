@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Demo, startDemo } from '../../examples/demo/app.js'
+import { REDIS_HOST, REDIS_PORT, REDIS_URL } from '../helpers/redis.js'
 
 describe('the demo app', () => {
   let demo: Demo
@@ -147,21 +148,21 @@ describe('startup', () => {
 })
 
 const redisUp = await new Promise<boolean>((resolve) => {
-  const s = connect(6379, '127.0.0.1')
+  const s = connect(REDIS_PORT, REDIS_HOST)
   s.once('connect', () => {
     s.destroy()
     resolve(true)
   })
   s.once('error', () => resolve(false))
 })
-if (!redisUp && process.env.CI === 'true') throw new Error('Redis at 127.0.0.1:6379 is unreachable (CI=true)')
-if (!redisUp) console.warn('demo.test: Redis at 127.0.0.1:6379 is unreachable; skipping the two-process test')
+if (!redisUp && process.env.CI === 'true') throw new Error(`Redis at ${REDIS_URL} is unreachable (CI=true)`)
+if (!redisUp) console.warn(`demo.test: Redis at ${REDIS_URL} is unreachable; skipping the two-process test`)
 
 describe.skipIf(!redisUp)('two demo processes on one Redis', () => {
   it('a price edited in one is shown at once by the other (write-through, bus, tags)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cachestack-demo-redis-'))
     const redisPrefix = `cs-test-${process.pid}-${Math.random().toString(36).slice(2)}:`
-    const common = { port: 0, dataDir: dir, caching: true, redisUrl: 'redis://127.0.0.1:6379', redisPrefix }
+    const common = { port: 0, dataDir: dir, caching: true, redisUrl: REDIS_URL, redisPrefix }
     // Two instances on one data folder, as two processes would run: each has its own write-behind journal.
     const a = await startDemo({ ...common, instance: 'a' })
     const b = await startDemo({ ...common, instance: 'b' })

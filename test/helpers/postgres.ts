@@ -1,6 +1,26 @@
-/** A table of its own in the test PostgreSQL (127.0.0.1:5432, database `test`) for one describe block. */
+/**
+ * The test PostgreSQL (DATABASE_URL, database `test`, set by the global setup
+ * test/setup/servers.ts), and a table of its own for one describe block.
+ * @module
+ */
 import pg from 'pg'
 import { afterAll, beforeAll } from 'vitest'
+
+/** The shared test PostgreSQL; unset only when its binaries are missing, and then nothing answers here. */
+export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:15432/test'
+
+/** A pool on the test database. */
+export function testPool(max = 4): pg.Pool {
+  return new pg.Pool({ connectionString: DATABASE_URL, max })
+}
+
+/** What a test prints when PostgreSQL does not answer (and throws under CI). */
+export function postgresUnreachable(error: unknown): void {
+  if (process.env.CI === 'true') throw error
+  console.warn(
+    `PostgreSQL at ${DATABASE_URL} is unreachable; skipping (run scripts/test-servers.sh install, or set DATABASE_URL): ${String(error)}`,
+  )
+}
 
 /**
  * Creates a uniquely named table with `setup(table)` before the block's tests
@@ -17,14 +37,13 @@ export function postgresTable(
     pool: undefined as pg.Pool | undefined,
   }
   beforeAll(async () => {
-    const p = new pg.Pool({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', max })
+    const p = testPool(max)
     try {
       for (const sql of setup(holder.table)) await p.query(sql)
       holder.pool = p
     } catch (error) {
       await p.end()
-      if (process.env.CI === 'true') throw error
-      console.warn(`PostgreSQL at 127.0.0.1:5432 is unreachable; skipping (${String(error)})`)
+      postgresUnreachable(error)
     }
   })
   afterAll(async () => {

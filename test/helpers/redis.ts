@@ -1,5 +1,5 @@
 /**
- * The machine's test Redis (REDIS_URL, default 127.0.0.1:6379), shared by the
+ * The test Redis (REDIS_URL, set by the global setup test/setup/servers.ts), shared by the
  * tests of every area: whether it answers (under CI a missing Redis fails
  * instead of skipping), a unique key prefix per test file, and a client that
  * cleans up its prefix. Tests that stop or kill Redis start their own with
@@ -9,7 +9,12 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll } from 'vitest'
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+/** The shared test Redis; unset only when redis-server is missing, and then nothing answers here. */
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:16379'
+const parsed = new URL(REDIS_URL)
+/** Host and port of {@link REDIS_URL}, for clients that take them apart. */
+export const REDIS_HOST = parsed.hostname
+export const REDIS_PORT = Number(parsed.port || 6379)
 
 /** Whether Redis answers; under CI a missing Redis is an error, not a skip. */
 export async function redisAvailable(): Promise<boolean> {
@@ -20,7 +25,9 @@ export async function redisAvailable(): Promise<boolean> {
     return true
   } catch (err) {
     if (process.env.CI === 'true') throw new Error(`Redis at ${REDIS_URL} is unreachable: ${String(err)}`)
-    console.warn(`skipping: Redis at ${REDIS_URL} is unreachable (start redis-server, or set REDIS_URL)`)
+    console.warn(
+      `skipping: Redis at ${REDIS_URL} is unreachable (run scripts/test-servers.sh install, or set REDIS_URL)`,
+    )
     return false
   } finally {
     probe.disconnect()

@@ -9,13 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cached } from '../../src/express.js'
 import { createCache, memoryStore } from '../../src/index.js'
 import { redisStore } from '../../src/redis.js'
+import { REDIS_HOST, REDIS_PORT, REDIS_URL } from '../helpers/redis.js'
 import { listen, request } from './helpers.js'
 
 const prefix = `cs-test-${process.pid}-${Math.random().toString(36).slice(2)}:`
 let reachable = false
 
 beforeAll(async () => {
-  const probe = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 0 })
+  const probe = new Redis({ host: REDIS_HOST, port: REDIS_PORT, lazyConnect: true, maxRetriesPerRequest: 0 })
   try {
     await probe.connect()
     await probe.ping()
@@ -25,12 +26,12 @@ beforeAll(async () => {
   } finally {
     probe.disconnect()
   }
-  if (!reachable && process.env.CI === 'true') throw new Error('Redis at 127.0.0.1:6379 is required in CI')
+  if (!reachable && process.env.CI === 'true') throw new Error(`Redis at ${REDIS_URL} is required in CI`)
 })
 
 afterAll(async () => {
   if (!reachable) return
-  const r = new Redis({ host: '127.0.0.1', port: 6379 })
+  const r = new Redis({ host: REDIS_HOST, port: REDIS_PORT })
   const keys = await r.keys(`${prefix}*`)
   if (keys.length > 0) await r.del(...keys)
   r.disconnect()
@@ -39,13 +40,13 @@ afterAll(async () => {
 describe('route cache over Redis', () => {
   it('is shared by two processes, tags included', async (ctx) => {
     if (!reachable) {
-      console.warn('skipped: Redis is not running at 127.0.0.1:6379')
+      console.warn(`skipped: Redis is not running at ${REDIS_URL}`)
       ctx.skip()
     }
     const runs = { a: 0, b: 0 }
     const servers = await Promise.all(
       (['a', 'b'] as const).map(async (name) => {
-        const cache = createCache({ tiers: [redisStore({ url: 'redis://127.0.0.1:6379', prefix })] })
+        const cache = createCache({ tiers: [redisStore({ url: REDIS_URL, prefix })] })
         const app = express()
         app.get('/products', cached({ cache, ttl: '1m', tags: ['products'] }), (_req, res) => {
           runs[name]++
@@ -76,7 +77,7 @@ describe('route cache over Redis', () => {
 
   it('keeps a memory tier in front for the synchronous hit path', async (ctx) => {
     if (!reachable) ctx.skip()
-    const cache = createCache({ tiers: [memoryStore(), redisStore({ url: 'redis://127.0.0.1:6379', prefix })] })
+    const cache = createCache({ tiers: [memoryStore(), redisStore({ url: REDIS_URL, prefix })] })
     const app = express()
     let runs = 0
     app.get('/two', cached({ cache, ttl: '1m' }), (_req, res) => {

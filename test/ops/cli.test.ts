@@ -6,12 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Cache, createCache } from '../../src/index.js'
 import { redisStore } from '../../src/redis.js'
 import { sqliteStore } from '../../src/sqlite.js'
-import { redisAvailable } from './helpers/redis-tier.js'
+import { REDIS_URL, redisAvailable } from './helpers/redis-tier.js'
 
 const root = join(import.meta.dirname, '../..')
 const tsx = join(root, 'node_modules/.bin/tsx')
 const main = join(root, 'src/cli/main.ts')
-const REDIS_URL = 'redis://127.0.0.1:6379'
 
 interface Run {
   code: number | null
@@ -109,8 +108,8 @@ describe('cachestack CLI: usage', { timeout: 60_000 }, () => {
 })
 
 const hasRedis = await redisAvailable()
-if (!hasRedis && process.env.CI === 'true') throw new Error('Redis at 127.0.0.1:6379 is unreachable (CI=true)')
-if (!hasRedis) console.warn('cli.test: Redis at 127.0.0.1:6379 is unreachable; skipping the Redis cases')
+if (!hasRedis && process.env.CI === 'true') throw new Error(`Redis at ${REDIS_URL} is unreachable (CI=true)`)
+if (!hasRedis) console.warn(`cli.test: Redis at ${REDIS_URL} is unreachable; skipping the Redis cases`)
 
 describe.skipIf(!hasRedis)('cachestack CLI against real Redis', { timeout: 60_000 }, () => {
   const prefix = `cs-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}:`
@@ -163,7 +162,7 @@ describe.skipIf(!hasRedis)('cachestack CLI against real Redis', { timeout: 60_00
       ...tier,
     )
     expect(s.entries).toBe(3)
-    expect(s.tier).toBe(`redis redis://127.0.0.1:6379 (prefix "${prefix}")`)
+    expect(s.tier).toBe(`redis ${REDIS_URL} (prefix "${prefix}")`)
     expect(s.server).toMatch(/^Redis \d/)
   })
 

@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DashboardHandler, dashboard } from '../../src/dashboard.js'
 import { type Cache, createCache, memoryStore } from '../../src/index.js'
 import { chromiumAvailable, launchBrowser } from './helpers/browser.js'
-import { type RedisTier, redisAvailable, redisTier } from './helpers/redis-tier.js'
+import { REDIS_URL, type RedisTier, redisAvailable, redisTier } from './helpers/redis-tier.js'
 
 const hasChromium = chromiumAvailable('dashboard.browser.test')
 const hasRedis = await redisAvailable()
-if (!hasRedis && process.env.CI === 'true') throw new Error('Redis at 127.0.0.1:6379 is unreachable (CI=true)')
-if (!hasRedis) console.warn('dashboard.browser.test: Redis at 127.0.0.1:6379 is unreachable; skipping')
+if (!hasRedis && process.env.CI === 'true') throw new Error(`Redis at ${REDIS_URL} is unreachable (CI=true)`)
+if (!hasRedis) console.warn(`dashboard.browser.test: Redis at ${REDIS_URL} is unreachable; skipping`)
 
 const TOKEN = 'let-me-in-please'
 const artifacts = join(import.meta.dirname, '../../test-artifacts')

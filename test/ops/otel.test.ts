@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Cache, createCache, manualClock, memoryStore } from '../../src/index.js'
 import { instrumentCache } from '../../src/otel.js'
 import { AsyncLocalContextManager, MemoryMeterProvider, MemoryTracerProvider } from './helpers/otel-sdk.js'
-import { redisAvailable, redisTier } from './helpers/redis-tier.js'
+import { REDIS_URL, redisAvailable, redisTier } from './helpers/redis-tier.js'
 
 const hasRedis = await redisAvailable()
-if (!hasRedis && process.env.CI === 'true') throw new Error('Redis at 127.0.0.1:6379 is unreachable (CI=true)')
-if (!hasRedis) console.warn('otel.test: Redis at 127.0.0.1:6379 is unreachable; skipping the Redis cases')
+if (!hasRedis && process.env.CI === 'true') throw new Error(`Redis at ${REDIS_URL} is unreachable (CI=true)`)
+if (!hasRedis) console.warn(`otel.test: Redis at ${REDIS_URL} is unreachable; skipping the Redis cases`)
 
 describe('cachestack/otel', () => {
   const caches: Cache[] = []

@@ -10,11 +10,11 @@ import { registerMetrics } from '../../src/prometheus.js'
 import { sqliteJournal, writeBehind } from '../../src/strategies.js'
 import { redisBus } from '../../src/tiers/redis-bus.js'
 import { parsePrometheus, type Sample, sampleValue } from './helpers/prom-text.js'
-import { type RedisTier, redisAvailable, redisTier } from './helpers/redis-tier.js'
+import { REDIS_URL, type RedisTier, redisAvailable, redisTier } from './helpers/redis-tier.js'
 
 const hasRedis = await redisAvailable()
-if (!hasRedis && process.env.CI === 'true') throw new Error('Redis at 127.0.0.1:6379 is unreachable (CI=true)')
-if (!hasRedis) console.warn('prometheus.test: Redis at 127.0.0.1:6379 is unreachable; skipping')
+if (!hasRedis && process.env.CI === 'true') throw new Error(`Redis at ${REDIS_URL} is unreachable (CI=true)`)
+if (!hasRedis) console.warn(`prometheus.test: Redis at ${REDIS_URL} is unreachable; skipping`)
 
 /** A tier that fails every call: the fail-open path. */
 function downTier(): Store<Uint8Array> {
@@ -177,8 +177,8 @@ describe('circuit breaker metrics', () => {
 describe.skipIf(!hasRedis)('invalidation bus metrics', () => {
   it('counts messages published and received over a real Redis bus', async () => {
     const channel = `cs-test-bus-${process.pid}-${Math.random().toString(36).slice(2)}`
-    const a = createCache({ tiers: [memoryStore()], bus: redisBus({ url: 'redis://127.0.0.1:6379', channel }) })
-    const b = createCache({ tiers: [memoryStore()], bus: redisBus({ url: 'redis://127.0.0.1:6379', channel }) })
+    const a = createCache({ tiers: [memoryStore()], bus: redisBus({ url: REDIS_URL, channel }) })
+    const b = createCache({ tiers: [memoryStore()], bus: redisBus({ url: REDIS_URL, channel }) })
     try {
       const registry = new Registry()
       registerMetrics(a, { registry, name: 'a' })

@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { REDIS_URL } from '../helpers/redis.js'
 import { missingServers, startMemcached, type TestMemcached } from '../helpers/servers.js'
 
 describe.skipIf(missingServers('redis', 'memcached') !== undefined)('the built redis and memcached entries', () => {
@@ -22,10 +23,7 @@ describe.skipIf(missingServers('redis', 'memcached') !== undefined)('the built r
     expect((require('cachestack/memcached') as typeof memcached).memcachedStore).toBeTypeOf('function')
     const prefix = `cs-pkg-${process.pid}:`
     const cache = createCache({
-      tiers: [
-        redis.redisStore({ url: 'redis://127.0.0.1:6379', prefix }),
-        memcached.memcachedStore({ servers: mc.url, prefix }),
-      ],
+      tiers: [redis.redisStore({ url: REDIS_URL, prefix }), memcached.memcachedStore({ servers: mc.url, prefix })],
     })
     await cache.set('k', { at: new Date(0) }, { tags: ['t'] })
     expect(await cache.get('k')).toEqual({ at: new Date(0) })

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CacheError, createCache, manualClock, memoryStore } from '../../src/index.js'
 import { type RedisTier, redisStore } from '../../src/redis.js'
 import { BATCH_MAX_BYTES, BATCH_MAX_CALLS } from '../../src/stores/redis/tick-batch.js'
+import { REDIS_URL } from '../helpers/redis.js'
 import { freePort, missingServers, startRedis, type TestRedis, type TestServer } from '../helpers/servers.js'
 
 const prefix = `cs-test-${process.pid}-${Math.random().toString(36).slice(2)}:`
@@ -38,10 +39,10 @@ describe('redisStore options', () => {
   })
 })
 
-describe.skipIf(missingServers('redis') !== undefined)('redisStore on the machine Redis (127.0.0.1:6379)', () => {
+describe.skipIf(missingServers('redis') !== undefined)('redisStore on the test Redis (REDIS_URL)', () => {
   let store: RedisTier
   beforeAll(() => {
-    store = redisStore({ url: 'redis://127.0.0.1:6379', prefix })
+    store = redisStore({ url: REDIS_URL, prefix })
   })
   afterAll(async () => {
     await store.clear()
@@ -94,7 +95,7 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore on the machin
   })
 
   it('clear(prefix) scans only its own keys, glob characters taken literally', async () => {
-    const other = new Redis('redis://127.0.0.1:6379')
+    const other = new Redis(REDIS_URL)
     await other.set(`${prefix.slice(0, -1)}-other:k`, 'keep')
     for (let i = 0; i < 50; i++) await store.set(`ns*1:${i}`, bytes('x'), Number.POSITIVE_INFINITY)
     await store.set('ns11:k', bytes('keep'), Number.POSITIVE_INFINITY)
@@ -109,7 +110,7 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore on the machin
   })
 
   it("uses a user's own client and leaves it open on close", async () => {
-    const client = new Redis('redis://127.0.0.1:6379')
+    const client = new Redis(REDIS_URL)
     const own = redisStore({ client, prefix })
     await own.set('own', bytes('v'), Number.POSITIVE_INFINITY)
     expect(text(await store.get('own'))).toBe('v')
@@ -119,7 +120,7 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore on the machin
   })
 
   it('works over a client with auto-pipelining, tags included', async () => {
-    const client = new Redis('redis://127.0.0.1:6379', { enableAutoPipelining: true })
+    const client = new Redis(REDIS_URL, { enableAutoPipelining: true })
     const auto = redisStore({ client, prefix })
     const cache = createCache({ tiers: [auto] })
     await Promise.all([cache.set('ap:1', 1, { tags: [`${prefix}ap`] }), cache.set('ap:2', 2)])
@@ -137,7 +138,7 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore on the machin
 
   it('splits a tick of 20,000 sets into capped script calls; every value lands', async () => {
     expect(BATCH_MAX_CALLS).toBe(500)
-    const own = redisStore({ url: 'redis://127.0.0.1:6379', prefix })
+    const own = redisStore({ url: REDIS_URL, prefix })
     await own.client.ping()
     const calls = countCommands(own.client as Redis)
     const n = 20_000
@@ -152,7 +153,7 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore on the machin
   })
 
   it('sends values of several MB each on their own, small ones still batched; all read back whole', async () => {
-    const own = redisStore({ url: 'redis://127.0.0.1:6379', prefix })
+    const own = redisStore({ url: REDIS_URL, prefix })
     await own.client.ping()
     const calls = countCommands(own.client as Redis)
     const big = (fill: number) => new Uint8Array(3 * MIB).fill(fill)
@@ -177,9 +178,9 @@ describe.skipIf(missingServers('redis') !== undefined)('redisStore on the machin
   })
 
   it('works as a cache tier under memory', async () => {
-    const cache = createCache({ tiers: [memoryStore(), redisStore({ url: 'redis://127.0.0.1:6379', prefix })] })
+    const cache = createCache({ tiers: [memoryStore(), redisStore({ url: REDIS_URL, prefix })] })
     await cache.set('user:1', { name: 'Ada', at: new Date(0) })
-    const second = createCache({ tiers: [memoryStore(), redisStore({ url: 'redis://127.0.0.1:6379', prefix })] })
+    const second = createCache({ tiers: [memoryStore(), redisStore({ url: REDIS_URL, prefix })] })
     expect(await second.get('user:1')).toEqual({ name: 'Ada', at: new Date(0) })
     await cache.close()
     await second.close()

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCache, manualClock, memoryStore } from '../../src/index.js'
 import { redisStore } from '../../src/redis.js'
 import { refreshAhead, schedule } from '../../src/strategies.js'
+import { REDIS_HOST, REDIS_PORT, REDIS_URL } from '../helpers/redis.js'
 
 const tick = () => new Promise((r) => setImmediate(r))
 
@@ -93,14 +94,14 @@ describe('schedule', () => {
     const prefix = `cs-test-${process.pid}-${Math.floor(Math.random() * 1e9)}:`
     let redis: Redis | undefined
     beforeAll(async () => {
-      const c = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 })
+      const c = new Redis({ host: REDIS_HOST, port: REDIS_PORT, lazyConnect: true, maxRetriesPerRequest: 1 })
       try {
         await c.connect()
         redis = c
       } catch (error) {
         c.disconnect()
         if (process.env.CI === 'true') throw error
-        console.warn(`Redis at 127.0.0.1:6379 is unreachable; skipping (${String(error)})`)
+        console.warn(`Redis at ${REDIS_URL} is unreachable; skipping (${String(error)})`)
       }
     })
     afterAll(async () => {

@@ -11,6 +11,7 @@ import {
   type WriteJournal,
   writeBehind,
 } from '../../src/strategies.js'
+import { REDIS_HOST, REDIS_PORT, REDIS_URL } from '../helpers/redis.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'cs-wb-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -263,14 +264,14 @@ describe('writeBehind with a Redis stream journal', () => {
   const stream = `cs-test-${process.pid}-${Math.floor(Math.random() * 1e9)}:wb`
   let client: Redis | undefined
   beforeAll(async () => {
-    const c = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 })
+    const c = new Redis({ host: REDIS_HOST, port: REDIS_PORT, lazyConnect: true, maxRetriesPerRequest: 1 })
     try {
       await c.connect()
       client = c
     } catch (error) {
       c.disconnect()
       if (process.env.CI === 'true') throw error
-      console.warn(`Redis at 127.0.0.1:6379 is unreachable; skipping (${String(error)})`)
+      console.warn(`Redis at ${REDIS_URL} is unreachable; skipping (${String(error)})`)
     }
   })
   afterAll(async () => {

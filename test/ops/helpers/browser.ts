@@ -1,5 +1,5 @@
 /**
- * Launches Debian's chromium (installed by scripts/servers/chromium.sh) through
+ * Launches Debian's chromium (installed by scripts/test-servers.sh install) through
  * playwright-core, headless with a fresh profile. Without chromium the tests
  * skip with a message, or fail when CI=true.
  */
@@ -12,7 +12,7 @@ export const CHROMIUM = '/usr/bin/chromium'
 
 export function chromiumAvailable(test: string): boolean {
   if (existsSync(CHROMIUM)) return true
-  const message = `${test}: ${CHROMIUM} is missing (run scripts/servers/chromium.sh as root)`
+  const message = `${test}: ${CHROMIUM} is missing (run scripts/test-servers.sh install as root)`
   if (process.env.CI === 'true') throw new Error(message)
   console.warn(`${message}; skipping`)
   return false
