@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/hostile/**/*.test.ts', 'test/faults/**/*.fault.ts'],
-    globalSetup: ['test/setup/servers.ts'],
+    globalSetup: ['test/setup/servers.ts', 'test/faults/report-setup.ts'],
     setupFiles: ['test/setup/cache-dir.ts'],
     env: { CACHESTACK_PROPERTY_RUNS: '100000', CACHESTACK_FAULTS: '1' },
     testTimeout: 600_000,

@@ -10,6 +10,7 @@
  */
 
 import type { Bus, BusMessage } from '../tiers/bus.js'
+import { deadlineOf, defaultBudget, withinBudget } from './budget.js'
 import { type Clock, systemClock } from './clock.js'
 import { type Duration, parseDuration } from './duration.js'
 import type { Envelope } from './envelope.js'
@@ -82,10 +83,13 @@ class CacheCore {
   readonly lockTier: Store | undefined
   /** Callers waiting for another process's locked load of a key, woken by the bus. */
   readonly waiters = new Map<string, Set<() => void>>()
+  /** The most one call waits on its tiers, all operations together (ms; `Infinity`: no budget). */
+  readonly budget: number
   closed = false
 
   constructor(tiers: Store[], options: CacheOptions, opts: ResolvedOptions) {
     this.opts = opts
+    this.budget = opts.budget ?? defaultBudget(tiers)
     this.clock = options.clock ?? systemClock
     this.stack = new TierStack(tiers, options.serializer ?? defaultSerializer, this.emitter, opts.strict)
     const vt = this.stack.versionsTier
@@ -240,6 +244,8 @@ class CacheCore {
 }
 
 function noop(): void {}
+
+const NOT_FOUND = { fresh: undefined, stale: undefined } as const
 
 /** Marks and forgets the readers of `key`, or of every key with `prefix` (all when both are absent). */
 function discardIn(map: Map<string, { discard: boolean }>, key: string | undefined, prefix: string | undefined): void {
@@ -502,7 +508,7 @@ export class Cache {
       : { tags: this.#tagNames(options?.tags), versions: undefined, reader }
     if (snap?.tags !== undefined) snap.versions = core.versionsFor(snap.tags)
     try {
-      return await this.#readThenLoad(key, full, loader, options, from, l1Env, now, snap, reader)
+      return await this.#readThenLoad(key, full, loader, options, from, l1Env, now, snap, reader, deadlineOf(core.budget))
     } finally {
       core.unwatch(full, reader)
     }
@@ -518,6 +524,7 @@ export class Cache {
     now: number,
     snap: Snapshot | undefined,
     reader: Reader,
+    deadline: number,
   ): Promise<T> {
     const core = this.#core
     if (this.#mayRevalidate(l1Env, now) && (await this.#revalidate(l1Env!))) {
@@ -526,7 +533,9 @@ export class Cache {
     }
     let stale = l1Env !== undefined && l1Env.staleUntil > now ? l1Env : undefined
     if (from < core.stack.tiers.length) {
-      const found = await core.stack.read(full, from, now, (env, current) => this.#usable(env, now, current), reader)
+      const reading = core.stack.read(full, from, now, (env, current) => this.#usable(env, now, current), reader)
+      // Past the call's budget a tier that has not answered counts as a miss.
+      const found = await withinBudget(reading, deadline, NOT_FOUND, core.opts.strict, `reading "${key}"`)
       if (found.fresh !== undefined) {
         this.#hit(key, found.fresh.tier)
         if (core.opts.refresh.mode !== 0 || options?.earlyRefresh !== undefined) {
@@ -540,7 +549,7 @@ export class Cache {
       now = core.clock.now()
     }
     this.#miss(key)
-    const flight = core.inflight.get(full) ?? this.#startLoad(key, full, loader, options, stale, snap)
+    const flight = core.inflight.get(full) ?? this.#startLoad(key, full, loader, options, stale, snap, deadline)
     const promise = flight.promise as Promise<T>
     if (stale === undefined || stale.staleUntil <= now) return promise
     return this.#withStaleFallback(key, promise, stale.value as T, options)
@@ -594,6 +603,7 @@ export class Cache {
     options: GetOrSetOptions<T> | undefined,
     stale: Envelope | undefined,
     snap?: Snapshot,
+    deadline = Number.POSITIVE_INFINITY,
   ): Flight {
     const core = this.#core
     let ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
@@ -668,12 +678,13 @@ export class Cache {
         let recorded = versions as number[] | undefined
         if (lateVersions !== undefined) recorded = [...(recorded ?? []), ...(await Promise.all(lateVersions)).flat()]
         const env = this.#envelope(value, now, ttl, grace, tags, recorded, duration)
-        try {
-          await this.#write(key, full, env)
-        } catch (error) {
-          // The value is good; only storing it failed (for example it cannot be serialized). Serve it, report it.
+        // The value is good; only storing it may fail (for example it cannot be serialized). Serve it, report it.
+        const writing = this.#write(key, full, env).catch((error: unknown) => {
           core.stack.fail(core.stack.tiers[0]!, 'set', full, error)
-        }
+        })
+        // What is left of the call's budget after its read: a frozen tier costs one budget, not two.
+        // The write goes on past it (the memory tier has it at once).
+        await withinBudget(writing, deadline, undefined, false, `writing "${key}"`)
       }
       return value
     }
