@@ -56,7 +56,10 @@ export async function withinBudget<T, F>(
   }
   work.catch(() => {})
   if (strict) {
-    throw new CacheError('ERR_CACHE_TIMEOUT', `The call's tier budget ran out while ${what}: raise the cache's budget option or check the tier.`)
+    throw new CacheError(
+      'ERR_CACHE_TIMEOUT',
+      `The call's tier budget ran out while ${what}: raise the cache's budget option or check the tier.`,
+    )
   }
   return fallback
 }

@@ -508,7 +508,18 @@ export class Cache {
       : { tags: this.#tagNames(options?.tags), versions: undefined, reader }
     if (snap?.tags !== undefined) snap.versions = core.versionsFor(snap.tags)
     try {
-      return await this.#readThenLoad(key, full, loader, options, from, l1Env, now, snap, reader, deadlineOf(core.budget))
+      return await this.#readThenLoad(
+        key,
+        full,
+        loader,
+        options,
+        from,
+        l1Env,
+        now,
+        snap,
+        reader,
+        deadlineOf(core.budget),
+      )
     } finally {
       core.unwatch(full, reader)
     }
@@ -549,7 +560,9 @@ export class Cache {
       now = core.clock.now()
     }
     this.#miss(key)
-    const flight = core.inflight.get(full) ?? this.#startLoad(key, full, loader, options, stale, snap, deadline)
+    // The budget left for the write after the load: the loader's own time is not the tier's.
+    const left = deadline === Number.POSITIVE_INFINITY ? deadline : Math.max(0, deadline - performance.now())
+    const flight = core.inflight.get(full) ?? this.#startLoad(key, full, loader, options, stale, snap, left)
     const promise = flight.promise as Promise<T>
     if (stale === undefined || stale.staleUntil <= now) return promise
     return this.#withStaleFallback(key, promise, stale.value as T, options)
@@ -603,7 +616,7 @@ export class Cache {
     options: GetOrSetOptions<T> | undefined,
     stale: Envelope | undefined,
     snap?: Snapshot,
-    deadline = Number.POSITIVE_INFINITY,
+    budgetLeft = Number.POSITIVE_INFINITY,
   ): Flight {
     const core = this.#core
     let ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
@@ -640,6 +653,8 @@ export class Cache {
     const lockMs =
       lock === undefined || lock === false ? 0 : lock === true ? DEFAULT_LOCK_WAIT : parseDuration(lock, 'lock')
     let started = core.clock.now()
+    /** When the tier waits after the load must end: set once the loader returns (its time is not the tier's). */
+    let afterLoad: number | undefined
     const run = async (): Promise<T> => {
       let release: (() => Promise<void>) | undefined
       if (lockMs > 0 && core.lockTier !== undefined) {
@@ -653,8 +668,14 @@ export class Cache {
       } finally {
         if (release !== undefined) {
           // Waiters in other processes hear of the value over the bus before the lock goes.
-          if (core.bus !== undefined) await core.publish({ keys: [full] })
-          await release().catch((error: unknown) => core.stack.fail(core.lockTier!, 'unlock', full, error))
+          // Within what is left of the call's budget: a frozen tier must not hold the caller
+          // up once more for the release (the lock expires on its own).
+          const deadline = afterLoad ?? deadlineOf(budgetLeft)
+          const unlock = async () => {
+            if (core.bus !== undefined) await core.publish({ keys: [full] })
+            await release!().catch((error: unknown) => core.stack.fail(core.lockTier!, 'unlock', full, error))
+          }
+          await withinBudget(unlock(), deadline, undefined, false, `releasing the lock of "${key}"`)
         }
       }
     }
@@ -670,6 +691,7 @@ export class Cache {
         }
         throw error
       }
+      afterLoad = deadlineOf(budgetLeft)
       const now = core.clock.now()
       const duration = now - started
       this.#counters.loads++
@@ -684,7 +706,7 @@ export class Cache {
         })
         // What is left of the call's budget after its read: a frozen tier costs one budget, not two.
         // The write goes on past it (the memory tier has it at once).
-        await withinBudget(writing, deadline, undefined, false, `writing "${key}"`)
+        await withinBudget(writing, afterLoad, undefined, false, `writing "${key}"`)
       }
       return value
     }

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Cache, createCache, memoryStore } from '../../src/index.js'
 import { redisStore } from '../../src/redis.js'
 import { missingServers, startRedis, type TestRedis } from '../helpers/servers.js'
-import { type Fault, FaultProxy, faultProxy } from './fault-proxy.js'
-import { meetsGoals, record, type Row } from './table.js'
+import { type Fault, type FaultProxy, faultProxy } from './fault-proxy.js'
+import { meetsGoals, type Row, record } from './table.js'
 import { missLoad, timeUntil } from './workload.js'
 
 const TIMEOUT = 200

@@ -22,7 +22,9 @@ export default function report(): () => void {
     rmSync(dir, { recursive: true, force: true })
     if (rows.length === 0) return
     const missed = rows.filter((r) => !meetsGoals(r)).length
-    console.log(`\nFault suite: ${rows.length} scenarios, ${missed === 0 ? 'every goal met' : `${missed} MISSED a goal`}\n`)
+    console.log(
+      `\nFault suite: ${rows.length} scenarios, ${missed === 0 ? 'every goal met' : `${missed} MISSED a goal`}\n`,
+    )
     console.log(table(rows))
     console.log('')
   }
