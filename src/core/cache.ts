@@ -109,6 +109,8 @@ class CacheCore {
       tier.init?.({ clock: this.clock, onEvict: (key, reason) => this.#onEvict(key, reason, name) })
     }
     this.local = tiers.filter((t) => !t.binary)
+    // Keys deleted from a shared tier after it missed their change: other processes drop their copies.
+    this.stack.repair.onRepaired = (keys) => void this.publish({ keys: [...keys] })
     this.lockTier = tiers.findLast((t) => typeof t.lock === 'function')
     this.bus = options.bus
     if (this.bus !== undefined) {
