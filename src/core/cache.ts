@@ -111,6 +111,7 @@ class CacheCore {
     this.local = tiers.filter((t) => !t.binary)
     // Keys deleted from a shared tier after it missed their change: other processes drop their copies.
     this.stack.repair.onRepaired = (keys) => void this.publish({ keys: [...keys] })
+    this.stack.now = () => this.clock.now()
     this.lockTier = tiers.findLast((t) => typeof t.lock === 'function')
     this.bus = options.bus
     if (this.bus !== undefined) {
@@ -1098,6 +1099,7 @@ export class Cache {
     // This write overtakes loads in flight now; a later write or delete overtakes it
     // while it waits for tag versions (calls land in call order).
     core.discard(full)
+    const deadline = deadlineOf(core.budget)
     let versions = tags === undefined ? undefined : core.versionsForSet(tags)
     if (versions !== undefined && !Array.isArray(versions)) {
       const watch = core.watchWrites(full)
@@ -1109,8 +1111,13 @@ export class Cache {
       if (watch.discard) return
     }
     const env = this.#envelope(value, core.clock.now(), ttl, grace, tags, versions, 0)
-    await this.#write(key, full, env)
-    if (core.bus !== undefined) await core.publish({ keys: [full] })
+    const writing = async () => {
+      await this.#write(key, full, env)
+      if (core.bus !== undefined) await core.publish({ keys: [full] })
+    }
+    // Within the call's budget: past it the write and its announcement go on in the
+    // background (memory has the value already; a tier that missed it is repaired later).
+    await withinBudget(writing(), deadline, undefined, core.opts.strict, `writing "${key}"`)
   }
 
   async #write(key: string, full: string, env: Envelope): Promise<void> {
@@ -1138,12 +1145,22 @@ export class Cache {
     }
   }
 
-  /** Deletes `key` from every tier; resolves whether a tier had it. */
+  /**
+   * Deletes `key` from every tier; resolves whether a tier had it (`false` when the
+   * cache's `budget` ran out before the tiers answered: the delete goes on).
+   */
   async delete(key: string): Promise<boolean> {
     const full = this.#full(key)
-    this.#core.discard(full)
-    const had = await this.#core.stack.delete([full])
-    if (this.#core.bus !== undefined) await this.#core.publish({ keys: [full] })
+    const core = this.#core
+    core.discard(full)
+    const deleting = async () => {
+      const had = await core.stack.delete([full])
+      if (core.bus !== undefined) await core.publish({ keys: [full] })
+      return had
+    }
+    // Within the call's budget, as for set: past it the delete goes on in the background
+    // (memory has dropped the key already) and `false` is answered, the tiers not having said.
+    const had = await withinBudget(deleting(), deadlineOf(core.budget), false, core.opts.strict, `deleting "${key}"`)
     this.#counters.deletes++
     if (this.#core.emitter.listeners.delete !== undefined)
       this.#core.emitter.emit('delete', { key, namespace: this.#name })

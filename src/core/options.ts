@@ -48,8 +48,9 @@ export interface CacheOptions {
    */
   timeout?: Duration
   /**
-   * The longest one call (`getOrSet`, `get`) waits on its tiers, all their
-   * operations together: reading the entry, and writing it after a load. A
+   * The longest one call (`getOrSet`, `set`, `delete`) waits on its tiers, all
+   * their operations together: reading the entry, writing it after a load,
+   * announcing the change on the bus, releasing a lock. A
    * tier that is frozen or swallowing requests costs a call at most this long,
    * not one timeout per operation: past it, a read counts as a miss and a
    * write goes on in the background (its failure still counted). The loader's

@@ -3,9 +3,11 @@
  * (Redis, Memcached, SQLite) failed leaves there the value from before: once
  * the tier answers again, every other process would read it, and keep it in
  * memory, although this process changed it (fail-open acknowledged the
- * change). So the keys are remembered, deleted from that tier as soon as it
- * answers, and announced on the bus: the next reader anywhere loads from the
- * source.
+ * change). So the keys are remembered with the time of the change, and as
+ * soon as the tier answers, each entry there that is older than that change
+ * is deleted and announced on the bus: the next reader anywhere loads from the
+ * source. An entry written after the change (by another process, once the
+ * tier was back) is left alone.
  * @module
  */
 import type { Store } from './store.js'
@@ -17,17 +19,21 @@ const RETRY_MS = 500
 
 /** @internal */
 export class TierRepair {
-  readonly #keys = new Map<Store, Set<string>>()
+  readonly #keys = new Map<Store, Map<string, number>>()
   readonly #busy = new Set<Store>()
   #timer: ReturnType<typeof setInterval> | undefined
   /** Keys forgotten because too many were waiting. */
   forgotten = 0
-  /** Deletes keys from a tier through the stack's guarded call; resolves whether it succeeded. */
-  readonly #delete: (tier: Store, keys: readonly string[]) => Promise<boolean>
+  /**
+   * Deletes from a tier the keys whose entry there is older than the change it
+   * missed (key → time of the change); resolves the keys deleted, or `undefined`
+   * when the tier did not answer.
+   */
+  readonly #delete: (tier: Store, keys: ReadonlyMap<string, number>) => Promise<string[] | undefined>
   /** Told of the keys repaired, to announce them (the bus). */
   onRepaired: ((keys: readonly string[]) => void) | undefined
 
-  constructor(remove: (tier: Store, keys: readonly string[]) => Promise<boolean>) {
+  constructor(remove: (tier: Store, keys: ReadonlyMap<string, number>) => Promise<string[] | undefined>) {
     this.#delete = remove
   }
 
@@ -36,19 +42,20 @@ export class TierRepair {
     return this.#keys.size > 0
   }
 
-  /** Remembers keys whose write or delete `tier` failed. */
-  remember(tier: Store, keys: readonly string[]): void {
+  /** Remembers keys whose write or delete `tier` failed, changed at `at` (the cache's clock). */
+  remember(tier: Store, keys: Iterable<string>, at: number): void {
     let set = this.#keys.get(tier)
     if (set === undefined) {
-      set = new Set()
+      set = new Map()
       this.#keys.set(tier, set)
     }
     for (const k of keys) {
+      const before = set.get(k)
       set.delete(k)
-      set.add(k)
+      set.set(k, before === undefined ? at : Math.max(before, at))
     }
     while (set.size > MAX_KEYS) {
-      set.delete(set.values().next().value!)
+      set.delete(set.keys().next().value!)
       this.forgotten++
     }
     if (this.#timer === undefined) {
@@ -73,13 +80,13 @@ export class TierRepair {
     if (set === undefined || this.#busy.has(tier)) return
     this.#busy.add(tier)
     this.#keys.delete(tier)
-    const keys = [...set]
     try {
-      if (await this.#delete(tier, keys)) {
-        this.onRepaired?.(keys)
+      const deleted = await this.#delete(tier, set)
+      if (deleted === undefined) {
+        for (const [k, at] of set) this.remember(tier, [k], at)
         return
       }
-      this.remember(tier, keys)
+      if (deleted.length > 0) this.onRepaired?.(deleted)
     } finally {
       this.#busy.delete(tier)
       if (this.#keys.size === 0 && this.#timer !== undefined) {

@@ -42,6 +42,8 @@ export class TierStack {
   #strict: boolean
   /** Keys a shared tier failed to write or delete, deleted from it once it answers again. */
   readonly repair = new TierRepair((tier, keys) => this.#repairDelete(tier, keys))
+  /** The cache's clock, for the time of a change a tier missed (set by the cache). */
+  now: () => number = Date.now
 
   constructor(tiers: readonly Store[], serializer: Serializer, emitter: Emitter, strict: boolean) {
     this.tiers = tiers
@@ -79,7 +81,7 @@ export class TierStack {
     } catch (error) {
       // A change a shared tier missed leaves the old value there for every other process.
       if (changed !== undefined && tier.binary && !this.#strict && tier.strict !== true) {
-        this.repair.remember(tier, changed)
+        this.repair.remember(tier, changed, this.now())
       }
       this.fail(tier, operation, key, error)
       return undefined
@@ -92,14 +94,25 @@ export class TierStack {
     void this.repair.attempt(tier)
   }
 
-  /** Deletes keys a tier missed a change of; resolves whether it answered. */
-  async #repairDelete(tier: Store, keys: readonly string[]): Promise<boolean> {
+  /**
+   * Deletes the keys whose entry in `tier` is older than the change it missed
+   * (an entry another process wrote since is kept); resolves the keys deleted,
+   * or `undefined` when the tier did not answer.
+   */
+  async #repairDelete(tier: Store, keys: ReadonlyMap<string, number>): Promise<string[] | undefined> {
     try {
-      if (tier.deleteMany !== undefined) await tier.deleteMany(keys)
-      else await Promise.all(keys.map((k) => tier.delete(k)))
-      return true
+      const deleted: string[] = []
+      for (const [key, at] of keys) {
+        const raw = (await tier.get(key)) as Envelope | Uint8Array | undefined
+        if (raw === undefined) continue
+        const env = this.decode(tier, raw, key)
+        if (env !== undefined && env.createdAt > at) continue
+        await tier.delete(key)
+        deleted.push(key)
+      }
+      return deleted
     } catch {
-      return false
+      return undefined
     }
   }
 
@@ -135,7 +148,7 @@ export class TierStack {
     } catch (error) {
       ok = false
       if (changed !== undefined && tier.binary && !this.#strict && tier.strict !== true) {
-        this.repair.remember(tier, changed)
+        this.repair.remember(tier, changed, this.now())
       }
       this.fail(tier, operation, key, error)
       return undefined
