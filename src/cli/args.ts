@@ -23,7 +23,8 @@ export class UsageError extends Error {
 /** @internal */
 export function parseArgs(argv: readonly string[]): Parsed {
   const positionals: string[] = []
-  const flags: Record<string, string | boolean> = {}
+  // No prototype: `--constructor` or `--__proto__` is an unknown flag, not an inherited value.
+  const flags = Object.create(null) as Record<string, string | boolean>
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     if (arg === '--') {

@@ -10,6 +10,7 @@
  */
 
 import type { Bus, BusMessage } from '../tiers/bus.js'
+import { deadlineOf, defaultBudget, withinBudget } from './budget.js'
 import { type Clock, systemClock } from './clock.js'
 import { type Duration, parseDuration } from './duration.js'
 import type { Envelope } from './envelope.js'
@@ -97,10 +98,13 @@ class CacheCore {
   readonly lockTier: Store | undefined
   /** Callers waiting for another process's locked load of a key, woken by the bus. */
   readonly waiters = new Map<string, Set<() => void>>()
+  /** The most one call waits on its tiers, all operations together (ms; `Infinity`: no budget). */
+  readonly budget: number
   closed = false
 
   constructor(tiers: Store[], options: CacheOptions, opts: ResolvedOptions) {
     this.opts = opts
+    this.budget = opts.budget ?? defaultBudget(tiers)
     this.clock = options.clock ?? systemClock
     this.stack = new TierStack(tiers, options.serializer ?? defaultSerializer, this.emitter, opts.strict)
     const vt = this.stack.versionsTier
@@ -120,6 +124,9 @@ class CacheCore {
       tier.init?.({ clock: this.clock, onEvict: (key, reason) => this.#onEvict(key, reason, name) })
     }
     this.local = tiers.filter((t) => !t.binary)
+    // Keys deleted from a shared tier after it missed their change: other processes drop their copies.
+    this.stack.repair.onRepaired = (keys) => void this.publish({ keys: [...keys] })
+    this.stack.now = () => this.clock.now()
     this.lockTier = tiers.findLast((t) => typeof t.lock === 'function')
     this.bus = options.bus
     if (this.bus !== undefined) {
@@ -255,6 +262,8 @@ class CacheCore {
 }
 
 function noop(): void {}
+
+const NOT_FOUND = { fresh: undefined, stale: undefined } as const
 
 /** Marks and forgets the readers of `key`, or of every key with `prefix` (all when both are absent). */
 function discardIn(map: Map<string, { discard: boolean }>, key: string | undefined, prefix: string | undefined): void {
@@ -517,7 +526,18 @@ export class Cache {
       : { tags: this.#tagNames(options?.tags), versions: undefined, reader }
     if (snap?.tags !== undefined) snap.versions = core.versionsFor(snap.tags)
     try {
-      return await this.#readThenLoad(key, full, loader, options, from, l1Env, now, snap, reader)
+      return await this.#readThenLoad(
+        key,
+        full,
+        loader,
+        options,
+        from,
+        l1Env,
+        now,
+        snap,
+        reader,
+        deadlineOf(core.budget),
+      )
     } finally {
       core.unwatch(full, reader)
     }
@@ -533,6 +553,7 @@ export class Cache {
     now: number,
     snap: Snapshot | undefined,
     reader: Reader,
+    deadline: number,
   ): Promise<T> {
     const core = this.#core
     if (this.#mayRevalidate(l1Env, now) && (await this.#revalidate(l1Env!))) {
@@ -541,7 +562,9 @@ export class Cache {
     }
     let stale = l1Env !== undefined && l1Env.staleUntil > now ? l1Env : undefined
     if (from < core.stack.tiers.length) {
-      const found = await core.stack.read(full, from, now, (env, current) => this.#usable(env, now, current), reader)
+      const reading = core.stack.read(full, from, now, (env, current) => this.#usable(env, now, current), reader)
+      // Past the call's budget a tier that has not answered counts as a miss.
+      const found = await withinBudget(reading, deadline, NOT_FOUND, core.opts.strict, `reading "${key}"`)
       if (found.fresh !== undefined) {
         this.#hit(key, found.fresh.tier)
         if (core.opts.refresh.mode !== 0 || options?.earlyRefresh !== undefined) {
@@ -555,7 +578,9 @@ export class Cache {
       now = core.clock.now()
     }
     this.#miss(key)
-    const flight = core.inflight.get(full) ?? this.#startLoad(key, full, loader, options, stale, snap)
+    // The budget left for the write after the load: the loader's own time is not the tier's.
+    const left = deadline === Number.POSITIVE_INFINITY ? deadline : Math.max(0, deadline - performance.now())
+    const flight = core.inflight.get(full) ?? this.#startLoad(key, full, loader, options, stale, snap, left)
     const promise = flight.promise as Promise<T>
     if (stale === undefined || stale.staleUntil <= now) return promise
     return this.#withStaleFallback(key, promise, stale.value as T, options)
@@ -609,6 +634,7 @@ export class Cache {
     options: GetOrSetOptions<T> | undefined,
     stale: Envelope | undefined,
     snap?: Snapshot,
+    budgetLeft = Number.POSITIVE_INFINITY,
   ): Flight {
     const core = this.#core
     let ttl = options?.ttl === undefined ? core.opts.ttl : parseDuration(options.ttl, 'ttl')
@@ -645,6 +671,8 @@ export class Cache {
     const lockMs =
       lock === undefined || lock === false ? 0 : lock === true ? DEFAULT_LOCK_WAIT : parseDuration(lock, 'lock')
     let started = core.clock.now()
+    /** When the tier waits after the load must end: set once the loader returns (its time is not the tier's). */
+    let afterLoad: number | undefined
     const run = async (): Promise<T> => {
       let release: (() => Promise<void>) | undefined
       if (lockMs > 0 && core.lockTier !== undefined) {
@@ -658,8 +686,14 @@ export class Cache {
       } finally {
         if (release !== undefined) {
           // Waiters in other processes hear of the value over the bus before the lock goes.
-          if (core.bus !== undefined) await core.publish({ keys: [full] })
-          await release().catch((error: unknown) => core.stack.fail(core.lockTier!, 'unlock', full, error))
+          // Within what is left of the call's budget: a frozen tier must not hold the caller
+          // up once more for the release (the lock expires on its own).
+          const deadline = afterLoad ?? deadlineOf(budgetLeft)
+          const unlock = async () => {
+            if (core.bus !== undefined) await core.publish({ keys: [full] })
+            await release!().catch((error: unknown) => core.stack.fail(core.lockTier!, 'unlock', full, error))
+          }
+          await withinBudget(unlock(), deadline, undefined, false, `releasing the lock of "${key}"`)
         }
       }
     }
@@ -675,6 +709,7 @@ export class Cache {
         }
         throw error
       }
+      afterLoad = deadlineOf(budgetLeft)
       const now = core.clock.now()
       const duration = now - started
       this.#counters.loads++
@@ -683,12 +718,13 @@ export class Cache {
         let recorded = versions as number[] | undefined
         if (lateVersions !== undefined) recorded = [...(recorded ?? []), ...(await Promise.all(lateVersions)).flat()]
         const env = this.#envelope(value, now, ttl, grace, tags, recorded, duration)
-        try {
-          await this.#write(key, full, env)
-        } catch (error) {
-          // The value is good; only storing it failed (for example it cannot be serialized). Serve it, report it.
+        // The value is good; only storing it may fail (for example it cannot be serialized). Serve it, report it.
+        const writing = this.#write(key, full, env).catch((error: unknown) => {
           core.stack.fail(core.stack.tiers[0]!, 'set', full, error)
-        }
+        })
+        // What is left of the call's budget after its read: a frozen tier costs one budget, not two.
+        // The write goes on past it (the memory tier has it at once).
+        await withinBudget(writing, afterLoad, undefined, false, `writing "${key}"`)
       }
       return value
     }
@@ -1078,6 +1114,7 @@ export class Cache {
     // This write overtakes loads in flight now; a later write or delete overtakes it
     // while it waits for tag versions (calls land in call order).
     core.discard(full)
+    const deadline = deadlineOf(core.budget)
     let versions = tags === undefined ? undefined : core.versionsForSet(tags)
     if (versions !== undefined && !Array.isArray(versions)) {
       const watch = core.watchWrites(full)
@@ -1089,8 +1126,13 @@ export class Cache {
       if (watch.discard) return
     }
     const env = this.#envelope(value, core.clock.now(), ttl, grace, tags, versions, 0)
-    await this.#write(key, full, env)
-    if (core.bus !== undefined) await core.publish({ keys: [full] })
+    const writing = async () => {
+      await this.#write(key, full, env)
+      if (core.bus !== undefined) await core.publish({ keys: [full] })
+    }
+    // Within the call's budget: past it the write and its announcement go on in the
+    // background (memory has the value already; a tier that missed it is repaired later).
+    await withinBudget(writing(), deadline, undefined, core.opts.strict, `writing "${key}"`)
   }
 
   async #write(key: string, full: string, env: Envelope): Promise<void> {
@@ -1118,12 +1160,22 @@ export class Cache {
     }
   }
 
-  /** Deletes `key` from every tier; resolves whether a tier had it. */
+  /**
+   * Deletes `key` from every tier; resolves whether a tier had it (`false` when the
+   * cache's `budget` ran out before the tiers answered: the delete goes on).
+   */
   async delete(key: string): Promise<boolean> {
     const full = this.#full(key)
-    this.#core.discard(full)
-    const had = await this.#core.stack.delete([full])
-    if (this.#core.bus !== undefined) await this.#core.publish({ keys: [full] })
+    const core = this.#core
+    core.discard(full)
+    const deleting = async () => {
+      const had = await core.stack.delete([full])
+      if (core.bus !== undefined) await core.publish({ keys: [full] })
+      return had
+    }
+    // Within the call's budget, as for set: past it the delete goes on in the background
+    // (memory has dropped the key already) and `false` is answered, the tiers not having said.
+    const had = await withinBudget(deleting(), deadlineOf(core.budget), false, core.opts.strict, `deleting "${key}"`)
     this.#counters.deletes++
     if (this.#core.emitter.listeners.delete !== undefined)
       this.#core.emitter.emit('delete', { key, namespace: this.#name })
@@ -1347,7 +1399,8 @@ export class Cache {
    */
   stats(): CacheStats {
     const total = newCounters()
-    const namespaces: CacheStats['namespaces'] = {}
+    // No prototype: a namespace named `__proto__` or `constructor` is counted like any other.
+    const namespaces = Object.create(null) as CacheStats['namespaces']
     for (const { name, counters } of this.#core.counters.values()) {
       addCounters(total, counters)
       namespaces[name] = snapshot(counters)

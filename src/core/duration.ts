@@ -4,6 +4,7 @@
  * @module
  */
 import { CacheError, describe } from './errors.js'
+import { lookupTable } from './own.js'
 
 /** A duration: milliseconds, or a string such as `'250ms'`, `'5s'`, `'5m'`, `'1h'`, `'1d'`, `'1w'`. */
 export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd' | 'w'}` | (string & {})
@@ -11,7 +12,7 @@ export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd' | 'w'}`
 /** A size: bytes, or a string such as `'512b'`, `'64kb'`, `'256mb'`, `'1gb'` (powers of 1024). */
 export type Size = number | `${number}${'b' | 'kb' | 'mb' | 'gb'}` | (string & {})
 
-const DURATION_UNITS: Record<string, number> = {
+const DURATION_UNITS = lookupTable({
   ms: 1,
   s: 1000,
   sec: 1000,
@@ -20,8 +21,8 @@ const DURATION_UNITS: Record<string, number> = {
   h: 3_600_000,
   d: 86_400_000,
   w: 604_800_000,
-}
-const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4 }
+})
+const SIZE_UNITS = lookupTable({ b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4 })
 const PATTERN = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i
 
 /**
@@ -39,7 +40,7 @@ export function parseDuration(input: Duration, option = 'ttl'): number {
     const match = PATTERN.exec(input)
     if (match) {
       const unit = (match[2] ?? '').toLowerCase()
-      const factor = unit === '' ? 1 : DURATION_UNITS[unit]
+      const factor = unit === '' ? 1 : DURATION_UNITS.get(unit)
       if (factor !== undefined) return Number(match[1]) * factor
     }
   }
@@ -64,7 +65,7 @@ export function parseSize(input: Size, option = 'maxBytes'): number {
     const match = PATTERN.exec(input)
     if (match) {
       const unit = (match[2] ?? '').toLowerCase()
-      const factor = unit === '' ? 1 : SIZE_UNITS[unit]
+      const factor = unit === '' ? 1 : SIZE_UNITS.get(unit)
       if (factor !== undefined) return Math.floor(Number(match[1]) * factor)
     }
   }

@@ -47,6 +47,18 @@ export interface CacheOptions {
    * @defaultValue none
    */
   timeout?: Duration
+  /**
+   * The longest one call (`getOrSet`, `set`, `delete`) waits on its tiers, all
+   * their operations together: reading the entry, writing it after a load,
+   * announcing the change on the bus, releasing a lock. A
+   * tier that is frozen or swallowing requests costs a call at most this long,
+   * not one timeout per operation: past it, a read counts as a miss and a
+   * write goes on in the background (its failure still counted). The loader's
+   * own time is not counted. `false` for no budget (each operation keeps only
+   * its tier's `timeout`).
+   * @defaultValue the largest `timeout` of the tiers (`guardStore`'s, 1 s unless set); none when no tier has one
+   */
+  budget?: Duration | false
   /** Refresh hot entries before they expire. @defaultValue false */
   earlyRefresh?: EarlyRefresh
   /** The clock every TTL decision reads. @defaultValue `Date.now` */
@@ -196,6 +208,7 @@ const KNOWN = new Set([
   'ttl',
   'grace',
   'timeout',
+  'budget',
   'earlyRefresh',
   'clock',
   'serializer',
@@ -212,6 +225,8 @@ export interface ResolvedOptions {
   ttl: number
   grace: number
   timeout: number | undefined
+  /** `undefined`: from the tiers' timeouts. */
+  budget: number | undefined
   refresh: RefreshPolicy
   maxKeyLength: number
   strict: boolean
@@ -274,6 +289,12 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
     ttl: options.ttl === undefined ? Number.POSITIVE_INFINITY : parseDuration(options.ttl, 'ttl'),
     grace: options.grace === undefined ? 0 : parseDuration(options.grace, 'grace'),
     timeout: options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout'),
+    budget:
+      options.budget === undefined
+        ? undefined
+        : options.budget === false
+          ? Number.POSITIVE_INFINITY
+          : parseDuration(options.budget, 'budget'),
     refresh: parseEarlyRefresh(options.earlyRefresh),
     maxKeyLength,
     strict: options.strict ?? false,

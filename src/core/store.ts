@@ -130,6 +130,12 @@ export interface Store<V = Envelope | Uint8Array> {
    * against the first operations. The store bounds the wait itself.
    */
   connecting?(): Promise<void> | undefined
+  /**
+   * The longest one operation of this store may take, in milliseconds, for a
+   * store that bounds its calls (`guardStore` sets its `timeout`). The cache's
+   * default `budget` is the largest of its tiers'.
+   */
+  readonly timeout?: number
 }
 
 /** What {@link Store.getWithVersions} returns for a hit. */

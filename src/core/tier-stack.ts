@@ -10,6 +10,7 @@ import type { Emitter } from './events.js'
 import type { Serializer } from './serializer.js'
 import type { SharedTagVersions } from './shared-tag-versions.js'
 import type { MaybePromise, Store, SyncStore, VersionedEntry } from './store.js'
+import { TierRepair } from './tier-repair.js'
 
 /** @internal An envelope found in a tier, and the tier's index. */
 export interface Found {
@@ -39,6 +40,10 @@ export class TierStack {
   #serializer: Serializer
   #emitter: Emitter
   #strict: boolean
+  /** Keys a shared tier failed to write or delete, deleted from it once it answers again. */
+  readonly repair = new TierRepair((tier, keys) => this.#repairDelete(tier, keys))
+  /** The cache's clock, for the time of a change a tier missed (set by the cache). */
+  now: () => number = Date.now
 
   constructor(tiers: readonly Store[], serializer: Serializer, emitter: Emitter, strict: boolean) {
     this.tiers = tiers
@@ -66,12 +71,47 @@ export class TierStack {
     operation: string,
     key: string | undefined,
     fn: () => MaybePromise<R>,
+    changed?: readonly string[],
   ): Promise<R | undefined> {
-    if (this.#emitter.listeners.tierOp !== undefined) return this.#timedCall(tier, operation, key, fn)
+    if (this.#emitter.listeners.tierOp !== undefined) return this.#timedCall(tier, operation, key, fn, changed)
     try {
-      return await fn()
+      const got = await fn()
+      if (this.repair.pending) this.#repaired(tier, changed)
+      return got
     } catch (error) {
+      // A change a shared tier missed leaves the old value there for every other process.
+      if (changed !== undefined && tier.binary && !this.#strict && tier.strict !== true) {
+        this.repair.remember(tier, changed, this.now())
+      }
       this.fail(tier, operation, key, error)
+      return undefined
+    }
+  }
+
+  /** A call on `tier` succeeded: what it changed needs no repair, and the rest can be tried now. */
+  #repaired(tier: Store, changed: readonly string[] | undefined): void {
+    if (changed !== undefined) this.repair.forget(tier, changed)
+    void this.repair.attempt(tier)
+  }
+
+  /**
+   * Deletes the keys whose entry in `tier` is older than the change it missed
+   * (an entry another process wrote since is kept); resolves the keys deleted,
+   * or `undefined` when the tier did not answer.
+   */
+  async #repairDelete(tier: Store, keys: ReadonlyMap<string, number>): Promise<string[] | undefined> {
+    try {
+      const deleted: string[] = []
+      for (const [key, at] of keys) {
+        const raw = (await tier.get(key)) as Envelope | Uint8Array | undefined
+        if (raw === undefined) continue
+        const env = this.decode(tier, raw, key)
+        if (env !== undefined && env.createdAt > at) continue
+        await tier.delete(key)
+        deleted.push(key)
+      }
+      return deleted
+    } catch {
       return undefined
     }
   }
@@ -97,13 +137,19 @@ export class TierStack {
     operation: string,
     key: string | undefined,
     fn: () => MaybePromise<R>,
+    changed: readonly string[] | undefined,
   ): Promise<R | undefined> {
     const start = performance.now()
     let ok = true
     try {
-      return await fn()
+      const got = await fn()
+      if (this.repair.pending) this.#repaired(tier, changed)
+      return got
     } catch (error) {
       ok = false
+      if (changed !== undefined && tier.binary && !this.#strict && tier.strict !== true) {
+        this.repair.remember(tier, changed, this.now())
+      }
       this.fail(tier, operation, key, error)
       return undefined
     } finally {
@@ -233,8 +279,12 @@ export class TierStack {
       const tier = this.tiers[i]!
       const value = tier.binary ? bytes! : env
       writes.push(
-        this.call(tier, 'set', key, () =>
-          (tier as Store<Envelope | Uint8Array>).set(key, value, env.staleUntil, env.tags),
+        this.call(
+          tier,
+          'set',
+          key,
+          () => (tier as Store<Envelope | Uint8Array>).set(key, value, env.staleUntil, env.tags),
+          [key],
         ),
       )
     }
@@ -372,15 +422,21 @@ export class TierStack {
   async delete(keys: readonly string[]): Promise<boolean> {
     const results = await Promise.all(
       this.tiers.map((tier) =>
-        this.call(tier, 'delete', keys.length === 1 ? keys[0] : undefined, async () => {
-          if (keys.length === 1) return tier.delete(keys[0]!)
-          if (tier.deleteMany !== undefined) {
-            await tier.deleteMany(keys)
+        this.call(
+          tier,
+          'delete',
+          keys.length === 1 ? keys[0] : undefined,
+          async () => {
+            if (keys.length === 1) return tier.delete(keys[0]!)
+            if (tier.deleteMany !== undefined) {
+              await tier.deleteMany(keys)
+              return true
+            }
+            await Promise.all(keys.map((k) => tier.delete(k)))
             return true
-          }
-          await Promise.all(keys.map((k) => tier.delete(k)))
-          return true
-        }),
+          },
+          keys,
+        ),
       ),
     )
     return results.some((r) => r === true)
@@ -413,6 +469,7 @@ export class TierStack {
   }
 
   async close(): Promise<void> {
+    this.repair.close()
     await Promise.all(this.tiers.map((tier) => this.call(tier, 'close', undefined, () => tier.close?.())))
   }
 }

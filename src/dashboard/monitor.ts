@@ -7,6 +7,7 @@
  */
 import type { Cache } from '../core/cache.js'
 import type { CacheEvents } from '../core/events.js'
+import { ownValue } from '../core/own.js'
 import type { CacheStats } from '../core/stats.js'
 import type { StoreHealth } from '../core/store.js'
 import { TopKeys } from './top-keys.js'
@@ -147,9 +148,9 @@ export class Monitor {
     this.#prev = stats
     const dh = stats.hits - prev.hits
     const dm = stats.misses - prev.misses
-    const namespaces: Record<string, number | null> = {}
+    const namespaces = Object.create(null) as Record<string, number | null>
     for (const [ns, c] of Object.entries(stats.namespaces)) {
-      const p = prev.namespaces[ns]
+      const p = ownValue(prev.namespaces, ns)
       const h = c.hits - (p?.hits ?? 0)
       const m = c.misses - (p?.misses ?? 0)
       namespaces[ns] = h + m === 0 ? null : h / (h + m)
@@ -230,9 +231,9 @@ export class Monitor {
     this.#externalBusy = true
     try {
       const now = await read()
-      const ratios: Record<string, number | null> = {}
+      const ratios = Object.create(null) as Record<string, number | null>
       for (const [name, c] of Object.entries(now)) {
-        const before = this.#external[name]
+        const before = ownValue(this.#external, name)
         const h = before === undefined ? 0 : c.hits - before.hits
         const m = before === undefined ? 0 : c.misses - before.misses
         ratios[name] = h + m <= 0 ? null : h / (h + m)

@@ -111,6 +111,11 @@ export class Guard {
   readonly #counted = new WeakSet<object>()
   readonly #health: StoreHealth = { circuit: 'closed', failures: 0, timeouts: 0, skipped: 0, opened: 0 }
 
+  /** The longest one operation may take, milliseconds (`Infinity` for none). */
+  get timeout(): number {
+    return this.#timeout
+  }
+
   /**
    * @param connecting - the store's {@link Store.connecting}: operations issued
    *   before the store is connected start their timeout once it is
@@ -350,6 +355,7 @@ export function guardStore<V>(store: Store<V>, options: GuardOptions = {}): Stor
   const guard = new Guard(s.name, options, s.connecting?.bind(s))
   const guarded: Store<V> & { strict: boolean } = {
     name: s.name,
+    timeout: guard.timeout,
     binary: s.binary,
     strict: options.strict ?? false,
     init(ctx: StoreContext) {

@@ -35,6 +35,16 @@ export interface RedisBusOptions {
    * @defaultValue 1000 ms
    */
   timeout?: number
+  /**
+   * How often the subscriber connection is checked with a `PING` (answered
+   * within `timeout`, or the connection is taken for frozen). A connection
+   * that stays open but delivers nothing (a frozen server, a partition) would
+   * otherwise leave this process deaf to invalidations without knowing: once
+   * noticed, the local tiers are dropped (reads go to the shared tier) and the
+   * connection is made again, with a second drop once it is back. `false`: no check.
+   * @defaultValue 5000 ms
+   */
+  heartbeat?: number | false
 }
 
 interface Wire {
@@ -66,6 +76,8 @@ class RedisBus implements Bus {
   #everConnected = false
   #lost = false
   #closed = false
+  #heartbeat: NodeJS.Timeout | undefined
+  #pinging = false
 
   constructor(options: RedisBusOptions) {
     this.#channel = options.channel ?? 'cachestack:bus'
@@ -101,6 +113,42 @@ class RedisBus implements Bus {
       this.#everConnected = true
     })
     this.#sub.on('message', (channel: string, text: string) => this.#receive(channel, text))
+    const heartbeat = options.heartbeat ?? 5000
+    if (heartbeat !== false) {
+      if (typeof heartbeat !== 'number' || !(heartbeat > 0) || !Number.isFinite(heartbeat)) {
+        throw invalidOption('heartbeat', 'a number of milliseconds > 0, or false', heartbeat)
+      }
+      this.#heartbeat = setInterval(() => this.#check(), heartbeat)
+      this.#heartbeat.unref()
+    }
+  }
+
+  /** Pings the subscriber connection; one that does not answer within `timeout` is taken for frozen. */
+  #check(): void {
+    if (this.#pinging || this.#closed || !this.#everConnected || this.#sub.status !== 'ready') return
+    this.#pinging = true
+    let timer: NodeJS.Timeout | undefined
+    const frozen = new Promise<'frozen'>((resolve) => {
+      timer = setTimeout(resolve, this.#timeout, 'frozen')
+    })
+    Promise.race([this.#sub.ping(), frozen])
+      .then((got) => {
+        if (got !== 'frozen' || this.#closed) return
+        this.#stats.errors++
+        this.#lost = true
+        // Deaf from now on: what the local tiers hold may have been invalidated meanwhile.
+        this.#stats.resyncs++
+        this.#handlers?.resync()
+        // Reconnect: ioredis resubscribes, and 'ready' drops the local tiers once more.
+        this.#sub.disconnect(true)
+      })
+      .catch(() => {
+        // A failed ping: the connection's own 'close' and 'ready' handle it.
+      })
+      .finally(() => {
+        clearTimeout(timer)
+        this.#pinging = false
+      })
   }
 
   async join(handlers: BusHandlers): Promise<void> {
@@ -141,6 +189,7 @@ class RedisBus implements Bus {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    clearInterval(this.#heartbeat)
     this.#sub.disconnect()
     if (this.#ownsPub) {
       try {
@@ -166,17 +215,27 @@ class RedisBus implements Bus {
     await Promise.all(
       parts.map(async (part) => {
         let timer: NodeJS.Timeout | undefined
+        const sent = this.#pub.publish(this.#channel, JSON.stringify(part))
         try {
           await Promise.race([
-            this.#pub.publish(this.#channel, JSON.stringify(part)),
+            sent,
             new Promise((_, reject) => {
               timer = setTimeout(() => reject(new Error('bus publish timed out')), this.#timeout)
             }),
           ])
           this.#stats.published++
+          // Redis answers again: what an earlier send kept goes now (a frozen server
+          // resumes without the connection ever closing, so 'ready' never comes).
+          this.#resend()
         } catch {
           this.#stats.errors++
           this.#keep(part)
+          // A send that timed out may still arrive (a frozen server resumes with its
+          // queue): its late answer re-sends what is kept, this part included.
+          sent.then(
+            () => this.#resend(),
+            () => {},
+          )
         } finally {
           clearTimeout(timer)
         }

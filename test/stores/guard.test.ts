@@ -13,6 +13,7 @@ import {
   type Store,
 } from '../../src/index.js'
 import { sqliteStore } from '../../src/sqlite.js'
+import { waitFor } from '../helpers/servers.js'
 
 /** A store that answers, throws, or never answers, as the test says (a chaos wrapper over memory). */
 function chaosStore(name = 'chaos') {
@@ -47,6 +48,8 @@ describe('guardStore', () => {
     const errors: unknown[] = []
     cache.on('error', ({ error }) => errors.push(error))
     expect(await cache.getOrSet('k', () => 'loaded')).toBe('loaded')
+    // The read used the call's budget (the timeout): the write goes on in the background and times out too.
+    await waitFor('the write to time out', () => cache.stats().tierHealth.chaos!.timeouts === 2)
     expect((errors[0] as CacheError).code).toBe('ERR_CACHE_TIMEOUT')
     expect(cache.stats().tierHealth.chaos).toMatchObject({ timeouts: 2, failures: 2, circuit: 'closed' })
   })

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto'
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { extname, join, relative, sep } from 'node:path'
 import { invalidOption } from '../../core/errors.js'
+import { lookupTable } from '../../core/own.js'
 import { IMMUTABLE_ASSET, REVALIDATE } from '../headers/cache-control-header.js'
 import { isNotModified } from '../semantics/conditional.js'
 import type { HeadersLike } from '../semantics/headers.js'
@@ -59,7 +60,7 @@ export interface AssetResponse {
   body: Buffer | null
 }
 
-const TYPES: Record<string, string> = {
+const TYPES = lookupTable({
   '.html': 'text/html; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -78,7 +79,7 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.txt': 'text/plain; charset=utf-8',
   '.wasm': 'application/wasm',
-}
+})
 
 /**
  * The assets of a directory, fingerprinted. Read `url(name)` in templates;
@@ -201,7 +202,7 @@ export async function fingerprintAssets(options: FingerprintOptions): Promise<As
       name,
       url: prefix + hashed.split('/').map(encodeURIComponent).join('/'),
       etag: `"${hash.slice(0, 32)}"`,
-      contentType: TYPES[ext.toLowerCase()] ?? 'application/octet-stream',
+      contentType: TYPES.get(ext.toLowerCase()) ?? 'application/octet-stream',
       cacheControl: fixed ? REVALIDATE : IMMUTABLE_ASSET,
       body,
     })

@@ -133,6 +133,15 @@ export interface ProxyOptions {
   adminPath?: string
   /** The cache's name in `Cache-Status` (RFC 9211). @defaultValue `'cachestack'` */
   name?: string
+  /**
+   * Told of a fault of the proxy's own (input it failed to foresee, a bug):
+   * the request it hit is answered 502 (or cut, when its answer had begun)
+   * and the proxy keeps serving; nothing thrown in a request or response
+   * handler ends the process. Origin failures are not faults: they answer
+   * 502/504 or stale-if-error without calling this.
+   * @defaultValue writes one line to stderr with `console.error`
+   */
+  onError?: (err: unknown) => void
   /** The clock freshness and age read. @defaultValue `Date.now` */
   clock?: Clock
 }
@@ -156,6 +165,7 @@ export interface ResolvedProxyOptions {
   adminToken: string | undefined
   adminPath: string
   name: string
+  onError: (err: unknown) => void
 }
 
 const KNOWN = new Set([
@@ -178,6 +188,7 @@ const KNOWN = new Set([
   'adminPath',
   'name',
   'clock',
+  'onError',
 ])
 
 /** @internal */
@@ -215,6 +226,9 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
   const collapseWait = parseDuration(options.collapseWait ?? '5s', 'collapseWait')
   if (!Number.isFinite(collapseWait))
     throw invalidOption('collapseWait', 'a finite duration such as "5s"', collapseWait)
+  if (options.onError !== undefined && typeof options.onError !== 'function') {
+    throw invalidOption('onError', 'a function', options.onError)
+  }
   const originMaxSockets = options.originMaxSockets ?? 256
   if (
     typeof originMaxSockets !== 'number' ||
@@ -240,5 +254,10 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
     adminToken: options.adminToken,
     adminPath,
     name: options.name ?? 'cachestack',
+    onError: options.onError ?? reportToStderr,
   }
+}
+
+function reportToStderr(err: unknown): void {
+  console.error(`cachestack proxy: request failed inside the proxy (answered 502, still serving): ${String(err)}`)
 }

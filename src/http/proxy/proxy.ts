@@ -20,6 +20,7 @@ import { FORWARDED_HEADERS, OVERRIDE_HEADERS } from '../route-cache/unkeyed.js'
 import { type CacheControl, parseCacheControl } from '../semantics/cache-control.js'
 import { type CacheStatusEntry, formatCacheStatus } from '../semantics/cache-status.js'
 import { isNotModified, RETAINED_304_HEADERS } from '../semantics/conditional.js'
+import { hasCredentials } from '../semantics/credentials.js'
 import { currentAge, mayNotServeStale, reuse, staleIfErrorAllows } from '../semantics/freshness.js'
 import { formatHttpDate } from '../semantics/headers.js'
 import { invalidationTargets, SAFE_METHODS } from '../semantics/invalidation.js'
@@ -151,9 +152,17 @@ export class ProxyHandler {
    * an `http.Agent` cannot be withdrawn, and its own `timeout` only counts once
    * it has a socket. The agent's `maxSockets` is the same cap, as a backstop.
    */
-  #withOrigin(start: () => http.ClientRequest | undefined, timedOut: () => void): void {
+  #withOrigin(start: () => http.ClientRequest | undefined, timedOut: () => void, broke: (err: unknown) => void): void {
     const run = () => {
-      const up = start()
+      let up: http.ClientRequest | undefined
+      try {
+        up = start()
+      } catch (err) {
+        // Often run from another request's 'close' event, where nothing would catch it.
+        this.#report(err)
+        broke(err)
+        return
+      }
       if (up === undefined) return
       this.#inFlight++
       let done = false
@@ -191,8 +200,26 @@ export class ProxyHandler {
     this.#agent.destroy()
   }
 
-  /** Handles one request. */
+  /**
+   * Handles one request. Never throws: a fault of the proxy's own is reported
+   * (`onError`) and answered with 502, and the server keeps serving.
+   */
   handle(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      this.#handle(req, res)
+    } catch (err) {
+      this.#fail(res, err)
+    }
+  }
+
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    if (hostLines(req.rawHeaders) > 1) {
+      // RFC 9112 §3.2: a server MUST answer 400 to a request with more than one Host
+      // line. Node keeps the first; an origin or a cache behind might read another.
+      req.resume()
+      this.#plain(res, 400, this.#status({ fwd: 'bypass', detail: 'two-hosts' }))
+      return
+    }
     let url = req.url ?? '/'
     let host = (
       req.headers.host ??
@@ -569,6 +596,7 @@ export class ProxyHandler {
           try {
             this.#deliver(ctx, upRes, requestTime)
           } catch (err) {
+            this.#report(err)
             upRes.destroy()
             this.#originError(ctx, err)
           }
@@ -578,6 +606,7 @@ export class ProxyHandler {
         return up
       },
       () => this.#originError(ctx, new Error('origin timeout')),
+      (err) => this.#originError(ctx, err),
     )
   }
 
@@ -664,7 +693,7 @@ export class ProxyHandler {
       {
         method: 'GET',
         requestCacheControl: ctx.reqCC,
-        authorization: req.headers.authorization !== undefined,
+        authorization: hasCredentials(req.headers),
         status,
         cacheControl: cc,
         hasExpires: !targeted && record.expires !== undefined,
@@ -740,7 +769,22 @@ export class ProxyHandler {
     }
     const chunks: Buffer[] = []
     let size = 0
+    // A throw in a stream's event handler would reach nothing that catches it and end the process.
+    const broke = (err: unknown) => {
+      this.#report(err)
+      collecting = false
+      ctx.release(undefined)
+      up.destroy()
+      res?.destroy()
+    }
     up.on('data', (chunk: Buffer) => {
+      try {
+        onData(chunk)
+      } catch (err) {
+        broke(err)
+      }
+    })
+    const onData = (chunk: Buffer) => {
       if (collecting) {
         size += chunk.length
         if (size > o.maxObjectSize) {
@@ -757,8 +801,15 @@ export class ProxyHandler {
         up.pause()
         res.once('drain', () => up.resume())
       }
-    })
+    }
     up.on('end', () => {
+      try {
+        onEnd()
+      } catch (err) {
+        broke(err)
+      }
+    })
+    const onEnd = () => {
       if (clientOpen && res !== undefined) res.end()
       if (!collecting) return
       if (!up.complete || (declared !== undefined && declared !== size)) {
@@ -772,7 +823,7 @@ export class ProxyHandler {
         tags: tagsFor(ctx.host, ctx.url, surrogateKeys(record['surrogate-key'], record['cache-tag'])),
       })
       ctx.release(stored, written)
-    })
+    }
     up.on('error', () => {
       ctx.release(undefined)
       res?.destroy()
@@ -926,41 +977,13 @@ export class ProxyHandler {
         up.on('error', (err) => fail(err.message === 'origin timeout'))
         up.on('response', (upRes) => {
           up.setTimeout(this.#o.bodyTimeout)
-          const status = upRes.statusCode ?? 502
-          const head = cleanHeaders(upRes.rawHeaders, hopByHop(upRes.headers), undefined)
-          const entry: Entry = { fwd, fwdStatus: status }
-          if (detail !== undefined) entry.detail = detail
-          head.push('cache-status', this.#status(entry))
-          const send = () => {
-            res.writeHead(status, head)
-            upRes.pipe(res)
+          try {
+            this.#passResponse(res, host, url, method, fwd, detail, upRes)
+          } catch (err) {
+            this.#report(err)
+            upRes.destroy()
+            fail(false)
           }
-          // pipe() leaves the client waiting when the origin's body breaks off: end it as broken too.
-          const broken = () => {
-            if (!upRes.complete) res.destroy()
-          }
-          upRes.on('aborted', broken)
-          upRes.on('error', broken)
-          if (SAFE_METHODS.has(method)) {
-            send()
-            return
-          }
-          const targets = invalidationTargets(
-            method,
-            status,
-            `http://${host}${url}`,
-            upRes.headers.location,
-            upRes.headers['content-location'],
-          )
-          if (targets.length === 0) {
-            send()
-            return
-          }
-          const tags = targets.map((t) => {
-            const u = new URL(t)
-            return urlTag(host, u.pathname + u.search)
-          })
-          this.#cache.invalidateTags(tags).then(send, send)
         })
         res.on('close', () => {
           if (!res.writableFinished) up.destroy()
@@ -969,7 +992,61 @@ export class ProxyHandler {
         return up
       },
       () => fail(true),
+      () => fail(false),
     )
+  }
+
+  /** The origin's answer to a passed request: streamed to the client, after invalidating what an unsafe method changed. */
+  #passResponse(
+    res: ServerResponse,
+    host: string,
+    url: string,
+    method: string,
+    fwd: CacheStatusEntry['fwd'],
+    detail: string | undefined,
+    upRes: IncomingMessage,
+  ): void {
+    const status = upRes.statusCode ?? 502
+    const head = cleanHeaders(upRes.rawHeaders, hopByHop(upRes.headers), undefined)
+    const entry: Entry = { fwd, fwdStatus: status }
+    if (detail !== undefined) entry.detail = detail
+    head.push('cache-status', this.#status(entry))
+    const send = () => {
+      res.writeHead(status, head)
+      upRes.pipe(res)
+    }
+    // pipe() leaves the client waiting when the origin's body breaks off: end it as broken too.
+    const broken = () => {
+      if (!upRes.complete) res.destroy()
+    }
+    upRes.on('aborted', broken)
+    upRes.on('error', broken)
+    if (SAFE_METHODS.has(method)) {
+      send()
+      return
+    }
+    const targets = invalidationTargets(
+      method,
+      status,
+      `http://${host}${url}`,
+      upRes.headers.location,
+      upRes.headers['content-location'],
+    )
+    if (targets.length === 0) {
+      send()
+      return
+    }
+    const tags = targets.map((t) => {
+      const u = new URL(t)
+      return urlTag(host, u.pathname + u.search)
+    })
+    this.#cache
+      .invalidateTags(tags)
+      .then(send, send)
+      .catch((err: unknown) => {
+        this.#report(err)
+        res.destroy()
+      })
   }
 
   #status(entry: Omit<CacheStatusEntry, 'cache'>): string {
@@ -990,13 +1067,35 @@ export class ProxyHandler {
     res.end(body)
   }
 
-  #fail(res: ServerResponse, _err: unknown): void {
+  /** A fault of the proxy's own (a bug, or input it failed to foresee): told to `onError`, never thrown. */
+  #report(err: unknown): void {
+    try {
+      this.#o.onError(err)
+    } catch {
+      // A reporter that throws must not turn a reported fault into a crash.
+    }
+  }
+
+  /** Answers 502 for a fault of the proxy's own (reported to `onError`), or breaks a response already begun. */
+  #fail(res: ServerResponse, err: unknown): void {
+    this.#report(err)
     if (res.headersSent) res.destroy()
     else this.#plain(res, 502, this.#status({ fwd: 'miss', detail: 'proxy-error' }))
   }
 }
 
 const VIA = '1.1 cachestack'
+
+/** How many `Host` lines a request has (node keeps only the first in `req.headers`). */
+function hostLines(raw: readonly string[] | undefined): number {
+  if (raw === undefined) return 0
+  let n = 0
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!
+    if (name.length === 4 && (name === 'Host' || name === 'host' || name.toLowerCase() === 'host')) n++
+  }
+  return n
+}
 
 function noop(): void {}
 
@@ -1067,7 +1166,21 @@ function retained304(head: readonly string[]): string[] {
  * they are part of the key. The client address fields are here too: the
  * proxy sets `X-Forwarded-For` itself.
  */
-const FORWARDING = new Set([...FORWARDED_HEADERS, 'x-forwarded-for', 'x-real-ip'])
+/**
+ * Fields that name the client's address. An origin may trust them (rate
+ * limits, logs, geo); from an untrusted client they are dropped, and
+ * `X-Forwarded-For` is set from the socket.
+ */
+const CLIENT_ADDRESS = [
+  'x-forwarded-for',
+  'x-real-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+]
+const FORWARDING = new Set([...FORWARDED_HEADERS, ...CLIENT_ADDRESS])
 /** The forwarding fields that can change a body (links, redirects): keyed when trusted. Addresses are not. */
 const FORWARDING_KEYED = [...FORWARDED_HEADERS].sort()
 
@@ -1124,7 +1237,8 @@ function forwardHeaders(
   cacheable: boolean,
 ): Record<string, string | string[]> {
   const hop = hopByHop(req.headers)
-  const out: Record<string, string | string[]> = {}
+  // No prototype: a client's `__proto__` or `constructor` field is a field like any other.
+  const out = Object.create(null) as Record<string, string | string[]>
   const skip = (name: string) =>
     name.charCodeAt(0) === 58 /* : an HTTP/2 pseudo-header */ ||
     hop.has(name) ||

@@ -95,7 +95,8 @@ export function flatGet(flat: readonly string[], name: string): string | undefin
 
 /** Flat headers as a record keyed by lower-case name, repeated values joined. */
 export function flatRecord(flat: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {}
+  // No prototype: an origin's field named `constructor` or `__proto__` is read as data.
+  const out = Object.create(null) as Record<string, string>
   for (let i = 0; i < flat.length; i += 2) {
     const n = flat[i]!
     const prev = out[n]

@@ -17,6 +17,7 @@ import { surrogateKeyList } from '../headers/surrogate-key.js'
 import { parseCacheControl, serializeCacheControl } from '../semantics/cache-control.js'
 import { formatCacheStatus } from '../semantics/cache-status.js'
 import { isNotModified } from '../semantics/conditional.js'
+import { credentialsOf, hasCredentials } from '../semantics/credentials.js'
 import { freshnessLifetime } from '../semantics/freshness.js'
 import { getHeader, type HeadersLike, HOP_BY_HOP_FIELDS, parseHttpDate } from '../semantics/headers.js'
 import { parseVary, secondaryKey } from '../semantics/vary.js'
@@ -198,10 +199,7 @@ export class RouteCache<Req, Ctx> {
     const o = this.#o
     let user = ''
     if (o.private === false) {
-      if (
-        !o.public &&
-        (getHeader(headers, 'authorization') !== undefined || getHeader(headers, 'cookie') !== undefined)
-      ) {
+      if (!o.public && (hasCredentials(headers) || getHeader(headers, 'cookie') !== undefined)) {
         return this.#bypassCredentials
       }
     } else {
@@ -211,7 +209,9 @@ export class RouteCache<Req, Ctx> {
     }
     // HTTP/2 carries the host in :authority; a request without either keys on ''.
     const host = getHeader(headers, 'host') ?? getHeader(headers, ':authority') ?? ''
-    let key = `GET ${host.toLowerCase()} ${o.key === undefined ? sortedUrl(url) : escapeKey(o.key(req))}`
+    // Keyed on Host exactly as sent: the handler reads it as sent (Express `req.hostname` keeps
+    // its case), so a key that folded case would serve one spelling's answer to another.
+    let key = `GET ${host} ${o.key === undefined ? sortedUrl(url) : escapeKey(o.key(req))}`
     if (o.vary.length > 0) key += `\n${secondaryKey(o.vary, headers)}`
     if (user !== '') key += `\nuser=${user}`
     key = fitKey(key)
@@ -259,7 +259,7 @@ export class RouteCache<Req, Ctx> {
       const id = o.private(req)
       return id === undefined ? undefined : createHash('sha256').update(String(id)).digest('base64url')
     }
-    const auth = getHeader(headers, 'authorization') ?? ''
+    const auth = hasCredentials(headers) ? credentialsOf(headers) : ''
     const cookie = getHeader(headers, 'cookie') ?? ''
     if (auth === '' && cookie === '') return 'anonymous'
     return createHash('sha256').update(`${auth}\n${cookie}`).digest('base64url')

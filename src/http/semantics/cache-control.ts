@@ -10,6 +10,7 @@
  * duplicates, and never throws: whatever a peer sends, the result is usable.
  * @module
  */
+import { lookupTable } from '../../core/own.js'
 
 /** Delta-seconds past this are read as 2^31 (RFC 9111 §1.2.2). */
 export const MAX_DELTA_SECONDS = 2147483648
@@ -67,14 +68,14 @@ type FlagKey =
   | 'public'
   | 'immutable'
 
-const SECONDS: Record<string, SecondsKey> = {
+const SECONDS: ReadonlyMap<string, SecondsKey> = lookupTable({
   'max-age': 'maxAge',
   's-maxage': 'sMaxAge',
   'min-fresh': 'minFresh',
   'stale-while-revalidate': 'staleWhileRevalidate',
   'stale-if-error': 'staleIfError',
-}
-const FLAGS: Record<string, FlagKey> = {
+})
+const FLAGS: ReadonlyMap<string, FlagKey> = lookupTable({
   'no-store': 'noStore',
   'no-transform': 'noTransform',
   'only-if-cached': 'onlyIfCached',
@@ -83,7 +84,7 @@ const FLAGS: Record<string, FlagKey> = {
   'proxy-revalidate': 'proxyRevalidate',
   public: 'public',
   immutable: 'immutable',
-}
+})
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const DIGITS = /^\d+$/
@@ -165,14 +166,14 @@ export function parseCacheControl(header: string | null | undefined): CacheContr
   const cc: CacheControl = {}
   if (typeof header !== 'string' || header === '') return cc
   for (const [name, value] of splitDirectives(header)) {
-    const secondsKey = SECONDS[name]
+    const secondsKey = SECONDS.get(name)
     if (secondsKey !== undefined) {
       const n = parseDeltaSeconds(value)
       const prev = cc[secondsKey]
       cc[secondsKey] = n === undefined ? 0 : prev !== undefined && prev !== n ? 0 : n
       continue
     }
-    const flagKey = FLAGS[name]
+    const flagKey = FLAGS.get(name)
     if (flagKey !== undefined) {
       cc[flagKey] = true
       continue
@@ -199,7 +200,8 @@ export function parseCacheControl(header: string | null | undefined): CacheContr
       }
       default:
         if (TOKEN.test(name)) {
-          cc.extensions ??= {}
+          // No prototype: a directive named `__proto__` or `constructor` is an ordinary entry.
+          cc.extensions ??= Object.create(null) as Record<string, string | true>
           cc.extensions[name] = value
         }
     }

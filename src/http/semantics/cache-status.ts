@@ -57,32 +57,60 @@ export function formatCacheStatus(entry: CacheStatusEntry): string {
 
 /**
  * Parses a `Cache-Status` value into entries, first cache (nearest the
- * origin) first. Unknown parameters are ignored; never throws.
+ * origin) first. Unknown parameters are ignored; never throws. Linear in the
+ * length of the value: one pass that splits members on `,` and parameters on
+ * `;` outside quoted strings (RFC 8941 §3.3.3; `\` escapes within them).
  */
 export function parseCacheStatus(value: string | null | undefined): CacheStatusEntry[] {
   if (typeof value !== 'string') return []
   const out: CacheStatusEntry[] = []
-  for (const member of value.split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/)) {
-    const params = member.split(/;(?=(?:[^"]*"[^"]*")*[^"]*$)/).map((p) => p.trim())
-    const name = unquote(params[0] ?? '')
-    if (name === '') continue
-    const entry: CacheStatusEntry = { cache: name }
-    for (const p of params.slice(1)) {
-      const eq = p.indexOf('=')
-      const k = (eq === -1 ? p : p.slice(0, eq)).trim()
-      const v = eq === -1 ? undefined : unquote(p.slice(eq + 1).trim())
-      if (k === 'hit') entry.hit = true
-      else if (k === 'fwd' && v !== undefined) entry.fwd = v as ForwardReason
-      else if (k === 'fwd-status' && v !== undefined) entry.fwdStatus = Number(v)
-      else if (k === 'ttl' && v !== undefined) entry.ttl = Number(v)
-      else if (k === 'stored') entry.stored = true
-      else if (k === 'collapsed') entry.collapsed = true
-      else if (k === 'key' && v !== undefined) entry.key = v
-      else if (k === 'detail' && v !== undefined) entry.detail = v
-    }
-    out.push(entry)
+  let params: string[] = []
+  let start = 0
+  let quoted = false
+  const flush = (end: number, member: boolean) => {
+    params.push(value.slice(start, end).trim())
+    start = end + 1
+    if (!member) return
+    const entry = entryOf(params)
+    if (entry !== undefined) out.push(entry)
+    params = []
   }
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (quoted) {
+      if (c === 92 /* \ */) i++
+      else if (c === 34 /* " */) quoted = false
+    } else if (c === 34) quoted = true
+    else if (c === 59 /* ; */) flush(i, false)
+    else if (c === 44 /* , */) flush(i, true)
+  }
+  // A quoted string left open runs to the end of the value.
+  flush(value.length, true)
   return out
+}
+
+/** An sf-integer (RFC 8941 §3.3.1): at most 15 digits, so never NaN or inexact. */
+const INTEGER = /^-?\d{1,15}$/
+
+function entryOf(params: readonly string[]): CacheStatusEntry | undefined {
+  const name = unquote(params[0] ?? '')
+  if (name === '') return undefined
+  const entry: CacheStatusEntry = { cache: name }
+  for (let j = 1; j < params.length; j++) {
+    const p = params[j]!
+    const eq = p.indexOf('=')
+    const k = (eq === -1 ? p : p.slice(0, eq)).trim()
+    const v = eq === -1 ? undefined : unquote(p.slice(eq + 1).trim())
+    if (k === 'hit') entry.hit = true
+    else if (k === 'fwd' && v !== undefined) entry.fwd = v as ForwardReason
+    else if (k === 'fwd-status' && v !== undefined && INTEGER.test(v)) entry.fwdStatus = Number(v)
+    else if (k === 'ttl' && v !== undefined && INTEGER.test(v)) entry.ttl = Number(v)
+    else if (k === 'stored') entry.stored = true
+    else if (k === 'collapsed') entry.collapsed = true
+    else if (k === 'key' && v !== undefined) entry.key = v
+    else if (k === 'detail' && v !== undefined) entry.detail = v
+  }
+  return entry
 }
 
 function unquote(s: string): string {

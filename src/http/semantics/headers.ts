@@ -5,6 +5,7 @@
  * and `cachedFetch` share them without converting headers first.
  * @module
  */
+import { lookupTable, ownValue } from '../../core/own.js'
 
 /** Headers as a web `Headers` object or a record keyed by lower-case field name (node's shape). */
 export type HeadersLike =
@@ -20,14 +21,15 @@ export function getHeader(headers: HeadersLike | undefined, name: string): strin
   if (typeof (headers as { get?: unknown }).get === 'function') {
     return (headers as { get(name: string): string | null }).get(name) ?? undefined
   }
-  const v = (headers as Record<string, string | readonly string[] | number | undefined>)[name]
+  // A record (node's req.headers) inherits `constructor` and friends: read only the fields sent.
+  const v = ownValue(headers as Record<string, string | readonly string[] | number | undefined>, name)
   if (v === undefined) return undefined
   if (typeof v === 'string') return v
   if (typeof v === 'number') return String(v)
   return v.join(', ')
 }
 
-const MONTHS: Record<string, number> = {
+const MONTHS = lookupTable({
   jan: 0,
   feb: 1,
   mar: 2,
@@ -40,7 +42,7 @@ const MONTHS: Record<string, number> = {
   oct: 9,
   nov: 10,
   dec: 11,
-}
+})
 // RFC 9110 §5.6.7: IMF-fixdate, and the two obsolete forms a recipient MUST accept.
 const IMF = /^[A-Za-z]{3}, (\d{2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/
 const RFC850 = /^[A-Za-z]+, (\d{2})-([A-Za-z]{3})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) GMT$/
@@ -71,7 +73,7 @@ export function parseHttpDate(value: string | undefined, now = Date.now()): numb
 }
 
 function utc(year: number, mon: string, day: number, h: number, mi: number, s: number): number | undefined {
-  const month = MONTHS[mon.toLowerCase()]
+  const month = MONTHS.get(mon.toLowerCase())
   if (month === undefined || day < 1 || day > 31 || h > 23 || mi > 59 || s > 60) return undefined
   return Date.UTC(year, month, day, h, mi, s)
 }

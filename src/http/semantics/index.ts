@@ -1,6 +1,7 @@
 export * from './cache-control.js'
 export * from './cache-status.js'
 export * from './conditional.js'
+export * from './credentials.js'
 export * from './freshness.js'
 export * from './headers.js'
 export * from './invalidation.js'

@@ -15,7 +15,8 @@ const sender: Sender<Context> = {
   send(c, status, head, body) {
     // A plain record, not a Headers: @hono/node-server writes a record straight
     // to node's response without building a Headers object.
-    const headers: Record<string, string> = {}
+    // No prototype: a response field named `constructor` is a field like any other.
+    const headers = Object.create(null) as Record<string, string>
     for (let i = 0; i < head.length; i += 2) {
       const name = head[i]!
       const prev = headers[name]
