@@ -17,6 +17,8 @@ export {
   type PgQueryable,
   type QueryOptions,
   type QueryResult,
+  type SqliteDatabase,
+  type SqliteStatement,
 } from './query.js'
 export { type RefreshAhead, type RefreshAheadOptions, refreshAhead } from './refresh-ahead.js'
 export { type Scheduled, type ScheduleOptions, type ScheduleStats, schedule } from './schedule.js'

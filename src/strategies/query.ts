@@ -12,7 +12,6 @@
  * the rows it saw before the commit.
  * @module
  */
-import type { Database, Statement } from 'better-sqlite3'
 import type { Cache } from '../core/cache.js'
 import type { Duration } from '../core/duration.js'
 import { invalidOption } from '../core/errors.js'
@@ -51,6 +50,28 @@ export interface PgQueryable {
   query(text: string, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>
 }
 
+/**
+ * A better-sqlite3 `Database`, as far as {@link cachedQuery} uses it. Declared
+ * here so that the types of `cachestack/strategies` need no
+ * `@types/better-sqlite3` in projects that never use SQLite.
+ */
+export interface SqliteDatabase {
+  /** Compiles a statement (better-sqlite3's `Database#prepare`). */
+  prepare(source: string): SqliteStatement
+  /** Whether a transaction is open on the connection. */
+  readonly inTransaction: boolean
+}
+
+/** A prepared better-sqlite3 statement, as far as {@link cachedQuery} uses it. */
+export interface SqliteStatement {
+  /** Whether the statement returns rows. */
+  readonly reader: boolean
+  /** Runs a reader and returns its rows. */
+  all(...params: unknown[]): unknown[]
+  /** Runs a writer and returns how many rows it changed. */
+  run(...params: unknown[]): { changes: number }
+}
+
 /** What {@link cachedQuery} returns. */
 export interface CachedQuery {
   /** Runs `sql` with `params`: a read from the cache when it can be, a write with invalidation. */
@@ -83,7 +104,7 @@ const tableTag = (t: string) => `table:${t}`
  * await q.query('update products set price = $1 where id = $2', [9, 1])                    // invalidates table:products
  * ```
  */
-export function cachedQuery(db: PgQueryable | Database, options: CachedQueryOptions): CachedQuery {
+export function cachedQuery(db: PgQueryable | SqliteDatabase, options: CachedQueryOptions): CachedQuery {
   if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options)
   if (options.cache === undefined || typeof options.cache.getOrSet !== 'function') {
     throw invalidOption('cache', 'a cache', options.cache)
@@ -155,9 +176,9 @@ interface Driver {
   end(): void
 }
 
-function driverOf(db: PgQueryable | Database): Driver {
+function driverOf(db: PgQueryable | SqliteDatabase): Driver {
   if (db !== null && typeof db === 'object' && 'prepare' in db && typeof db.prepare === 'function') {
-    return sqliteDriver(db as Database)
+    return sqliteDriver(db as SqliteDatabase)
   }
   if (db !== null && typeof db === 'object' && typeof (db as PgQueryable).query === 'function') {
     return pgDriver(db as PgQueryable)
@@ -186,12 +207,12 @@ function pgDriver(db: PgQueryable): Driver {
   }
 }
 
-function sqliteDriver(db: Database): Driver {
-  const statements = new Map<string, Statement<unknown[]>>()
+function sqliteDriver(db: SqliteDatabase): Driver {
+  const statements = new Map<string, SqliteStatement>()
   const prepare = (sql: string) => {
     let stmt = statements.get(sql)
     if (stmt === undefined) {
-      stmt = db.prepare<unknown[]>(sql)
+      stmt = db.prepare(sql)
       if (statements.size >= 500) statements.delete(statements.keys().next().value!)
       statements.set(sql, stmt)
     }
