@@ -35,8 +35,20 @@ export interface TierEntry {
   createdAt?: number
   freshUntil?: number
   staleUntil?: number
+  /** Its age: how long ago it was written, ms. */
+  ageMs?: number
+  /** Its TTL as written: fresh for this long after `createdAt`, ms (`null` in JSON for no TTL). */
+  ttlMs?: number
+  /** Its grace: servable this long after its TTL if the source fails, ms. */
+  graceMs?: number
   /** The entry's tags, namespace versions left out. */
   tags?: string[]
+  /**
+   * The version of each tag (and namespace, `(namespace)`) the entry recorded
+   * when written, and the current shared one where a tier keeps them: a
+   * difference is an invalidation.
+   */
+  versions?: { tag: string; recorded: number; current?: number }[]
   /** The value as its user wrote it (see {@link displayValue}), only when the dashboard is configured with `showValues`. */
   value?: unknown
   /** Why the tier could not be read or decoded. */
@@ -101,9 +113,23 @@ export async function inspectKey(
     }
     if (env.staleUntil <= now) continue
     out.found = true
-    const invalidated = await invalidatedTags(env, versions).catch(() => undefined)
+    const current = env.tags === undefined || versions === undefined ? undefined : await readCurrent(versions, env.tags)
+    const invalidated = invalidatedTags(env, current)
     out.state = env.freshUntil > now && invalidated === undefined ? 'fresh' : 'stale'
     if (invalidated !== undefined) out.invalidated = invalidated
+    out.ageMs = Math.max(0, now - env.createdAt)
+    out.ttlMs = env.freshUntil - env.createdAt
+    out.graceMs = env.staleUntil - env.freshUntil
+    if (env.tags !== undefined && env.tagVersions !== undefined) {
+      out.versions = env.tags.map((tag, i) => {
+        const v: { tag: string; recorded: number; current?: number } = {
+          tag: tagName(tag),
+          recorded: env.tagVersions![i]!,
+        }
+        if (current?.[i] !== undefined) v.current = current[i]
+        return v
+      })
+    }
     out.type = describeType(env.value)
     out.createdAt = env.createdAt
     out.freshUntil = env.freshUntil
@@ -117,19 +143,31 @@ export async function inspectKey(
   return { key, tiers }
 }
 
+/** The shared versions of `tags`, or `undefined` when the tier cannot be read. */
+async function readCurrent(
+  versions: { read(names: readonly string[]): number[] | Promise<number[]> },
+  tags: readonly string[],
+): Promise<readonly number[] | undefined> {
+  try {
+    return await versions.read(tags)
+  } catch {
+    return undefined
+  }
+}
+
+/** A tag as people read it: namespace versions are internal names. */
+function tagName(tag: string): string {
+  return tag.startsWith('\u0000') ? '(namespace)' : tag
+}
+
 /** The entry's tags whose shared version moved on since it was written, or `undefined` when none did. */
-async function invalidatedTags(
-  env: Envelope,
-  versions: { read(names: readonly string[]): number[] | Promise<number[]> } | undefined,
-): Promise<string[] | undefined> {
+function invalidatedTags(env: Envelope, current: readonly number[] | undefined): string[] | undefined {
   const tags = env.tags
-  if (tags === undefined || versions === undefined || env.tagVersions === undefined) return undefined
-  const current = await versions.read(tags)
+  if (tags === undefined || current === undefined || env.tagVersions === undefined) return undefined
   const moved: string[] = []
   for (let i = 0; i < tags.length; i++) {
     if (current[i] === env.tagVersions[i]) continue
-    const tag = tags[i]!
-    const name = tag.startsWith('\u0000') ? '(namespace cleared)' : tag
+    const name = tags[i]!.startsWith('\u0000') ? '(namespace cleared)' : tags[i]!
     if (!moved.includes(name)) moved.push(name)
   }
   return moved.length === 0 ? undefined : moved

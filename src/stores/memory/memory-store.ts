@@ -33,6 +33,9 @@ import type { EvictionReason, StoreContext, StoreSize, StoreWrite, SyncStore } f
 import { FrequencySketch, hashKey } from './frequency-sketch.js'
 import { estimateSize } from './size.js'
 
+/** Entries weighed to estimate an unweighed store's bytes (see `size()`). */
+const SIZE_SAMPLE = 64
+
 /** The eviction policies of {@link memoryStore}. */
 export type MemoryPolicy = 'tinylfu' | 'lru'
 
@@ -417,9 +420,26 @@ export class MemoryStore implements SyncStore {
     return n
   }
 
-  /** Entries and bytes held (bytes is 0 unless `maxBytes` or `sizeOf` is set). */
+  /**
+   * Entries and bytes held. With `maxBytes` or `sizeOf` the bytes are the
+   * weighed total; without, entries are not weighed on the hot path, so the
+   * bytes are estimated from a sample of {@link SIZE_SAMPLE} entries (and
+   * `estimated` is set): monitors show a figure, not 0.
+   */
   size(): StoreSize {
-    return { entries: this.#map.size, bytes: this.#bytes }
+    const entries = this.#map.size
+    if (this.#sizeOf !== undefined || entries === 0) return { entries, bytes: this.#bytes }
+    let sampled = 0
+    let sum = 0
+    for (const [key, i] of this.#map) {
+      const env = this.#vals[i]
+      if (env !== undefined) {
+        sum += estimateSize(env.value) + 16 + key.length * 2 + 96
+        sampled++
+      }
+      if (sampled === SIZE_SAMPLE) break
+    }
+    return { entries, bytes: sampled === 0 ? 0 : Math.round((sum / sampled) * entries), estimated: true }
   }
 
   /** The number of entries held. */
