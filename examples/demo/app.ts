@@ -16,6 +16,7 @@
  *
  * Caching can be turned off (env CACHE=off, or `?cache=off` on any read) to compare.
  */
+
 import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -37,6 +38,8 @@ import { openCaches } from './caches.js'
 import { type Catalog, catalog } from './catalog.js'
 import { type Database, openDatabase, type Product } from './db.js'
 import { type PricingService, startPricing } from './pricing.js'
+import { stampede } from './stampede.js'
+import { layerTrail } from './trail.js'
 import {
   layout,
   loginForm,
@@ -240,12 +243,32 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   app.get('/_demo/stats', (_req, res) => {
     res.setHeader('cache-control', 'no-store')
     res.json({
+      layers: trail.layers(),
+      databaseDown: db.down,
       caching,
       dbQueries: db.queries,
       pricingCalls: pricing.calls,
       cache: cache.stats(),
       viewCounters: views.stats(),
     })
+  })
+
+  // The layer trail: every response below says, in Server-Timing, which layers answered and how long it took.
+  const trail = layerTrail(cache)
+  app.use(trail.middleware)
+  app.post('/_demo/stampede', async (_req, res) => {
+    res.setHeader('cache-control', 'no-store')
+    res.json(await stampede(cache))
+  })
+  app.post('/_demo/database', express.json({ limit: '1kb', type: () => true }), (req, res) => {
+    res.setHeader('cache-control', 'no-store')
+    const down = (req.body as { down?: unknown } | undefined)?.down
+    if (typeof down !== 'boolean') {
+      res.status(400).json({ error: 'send {"down": true} or {"down": false}' })
+      return
+    }
+    db.down = down
+    res.json({ databaseDown: db.down })
   })
 
   // JSON API. Shared responses: a CDN may keep them 30 s, browsers revalidate after 10 s.
@@ -356,7 +379,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       res.status(404).send(page(req, 'Not found', side, '<p>No such product.</p>'))
       return
     }
-    const [item, viewCount] = await Promise.all([priced(r, p), r.view(id)])
+    const [item, viewCount] = await Promise.all([priced(r, p), r.view(id).catch(() => undefined)])
     res.status(error ? 400 : 200).send(page(req, p.name, side, productDetail(item, viewCount, error)))
   }
   app.get('/product/:id', (req, res) => productPage(req, res))

@@ -1,11 +1,109 @@
-// Shows the live hit ratio in the footer: the same number the dashboard plots.
-const out = document.getElementById('live-stats')
-if (out) {
-  fetch('/_demo/stats')
-    .then((r) => r.json())
-    .then((s) => {
-      const ratio = s.caching ? `${(s.cache.hitRatio * 100).toFixed(1)} % cache hits` : 'caching off'
-      out.textContent = `${ratio} · ${s.dbQueries} database queries · ${s.pricingCalls} pricing API calls since start`
+// The demo's page script: the layer trail of this page (from its Server-Timing),
+// the layers' live hit ratios, the buttons, and the footer's totals.
+const $ = (id) => document.getElementById(id)
+const el = (tag, text, cls) => {
+  const e = document.createElement(tag)
+  if (text !== undefined) e.textContent = text
+  if (cls) e.className = cls
+  return e
+}
+const resultClass = (r) =>
+  r.startsWith('hit') ? 'hit' : r.startsWith('miss') ? 'miss' : r.startsWith('stale') ? 'stale' : 'load'
+
+/** Shows a Server-Timing list as a trail: total time, then each layer and what it answered. */
+export function showTrail(entries, list, total, uncachedMs) {
+  list.replaceChildren()
+  const t = entries.find((e) => e.name === 'total')
+  if (t)
+    total.textContent = `${t.duration.toFixed(1)} ms on the server${uncachedMs ? ` · uncached: ${uncachedMs.toFixed(1)} ms` : ''}`
+  const steps = entries.filter((e) => /^s\d+$/.test(e.name))
+  if (steps.length === 0) list.appendChild(el('li', 'no cache layer was asked', 'none'))
+  for (const s of steps) {
+    const [layer, result = ''] = s.description.split(/: (.*)/)
+    const li = el('li', undefined, resultClass(result))
+    li.append(el('span', layer, 'layer'), el('span', result, 'result'))
+    list.appendChild(li)
+  }
+}
+
+const nav = performance.getEntriesByType('navigation')[0]
+if ($('trail') && nav) showTrail(nav.serverTiming || [], $('trail'), $('trail-total'))
+
+async function refresh() {
+  const s = await fetch('/_demo/stats').then((r) => r.json())
+  const out = $('live-stats')
+  if (out) {
+    const ratio = s.caching ? `${(s.cache.hitRatio * 100).toFixed(1)} % cache hits` : 'caching off'
+    out.textContent = `${ratio} · ${s.dbQueries} database queries · ${s.pricingCalls} pricing API calls since start`
+  }
+  const list = $('layers')
+  if (list) {
+    list.replaceChildren()
+    for (const [name, c] of Object.entries(s.layers || {})) {
+      const reads = c.hits + c.misses
+      const ratio = reads === 0 ? 0 : c.hits / reads
+      const li = el('li')
+      li.dataset.layer = name
+      const bar = el('span', undefined, 'bar')
+      bar.style.setProperty('--ratio', String(ratio))
+      li.append(el('span', name, 'name'), el('span', `${(ratio * 100).toFixed(0)} %`, 'ratio'), bar)
+      li.title = `${c.hits} hits, ${c.misses} misses`
+      list.appendChild(li)
+    }
+  }
+  const db = $('btn-db')
+  if (db) {
+    db.textContent = s.databaseDown ? 'Bring the database back' : 'Take the database down'
+    db.dataset.down = String(s.databaseDown)
+  }
+  const banner = $('outage')
+  if (banner) banner.hidden = !s.databaseDown
+}
+refresh().catch(() => {})
+setInterval(() => refresh().catch(() => {}), 2000)
+
+$('btn-stampede')?.addEventListener('click', async () => {
+  $('demo-output').textContent = 'Sending 1,000 concurrent requests for one key…'
+  const r = await fetch('/_demo/stampede', { method: 'POST' }).then((x) => x.json())
+  $('demo-output').textContent =
+    `${r.requests.toLocaleString('en')} concurrent requests, ${r.loads} load, ${r.answered.toLocaleString('en')} answered in ${r.ms} ms`
+  refresh().catch(() => {})
+})
+
+$('btn-db')?.addEventListener('click', async () => {
+  const down = $('btn-db').dataset.down !== 'true'
+  await fetch('/_demo/database', { method: 'POST', body: JSON.stringify({ down }) })
+  $('demo-output').textContent = down
+    ? 'The database is down: reload the page, the cache still serves it.'
+    : 'The database is back.'
+  await refresh()
+})
+
+// On a product page: call its API twice, cached and with ?cache=off, and show what answered.
+const api = document.querySelector('[data-api]')
+if (api) {
+  api.querySelector('button').addEventListener('click', async () => {
+    const url = api.dataset.api
+    const t0 = performance.now()
+    const cached = await fetch(url, { cache: 'no-store' })
+    const cachedMs = performance.now() - t0
+    await cached.json()
+    const t1 = performance.now()
+    await fetch(`${url}?cache=off`, { cache: 'no-store' }).then((r) => r.json())
+    const offMs = performance.now() - t1
+    api.querySelector('.cache-status').textContent = cached.headers.get('cache-status') || '(no Cache-Status)'
+    api.querySelector('.timing').textContent = `${cachedMs.toFixed(1)} ms · uncached path: ${offMs.toFixed(1)} ms`
+    const timing = (cached.headers.get('server-timing') || '').split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/).map((e) => {
+      const [name, ...params] = e.trim().split(';')
+      const get = (k) =>
+        params
+          .find((p) => p.trim().startsWith(`${k}=`))
+          ?.split('=')
+          .slice(1)
+          .join('=')
+          .replace(/^"|"$/g, '')
+      return { name, duration: Number(get('dur') || 0), description: get('desc') || '' }
     })
-    .catch(() => {})
+    showTrail(timing, api.querySelector('ol'), api.querySelector('.total'))
+  })
 }
