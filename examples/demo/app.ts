@@ -245,6 +245,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     res.json({
       layers: trail.layers(),
       databaseDown: db.down,
+      pricingDelayMs: pricing.delay,
       caching,
       dbQueries: db.queries,
       pricingCalls: pricing.calls,
@@ -269,6 +270,17 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     }
     db.down = down
     res.json({ databaseDown: db.down })
+  })
+
+  app.post('/_demo/pricing', express.json({ limit: '1kb', type: () => true }), (req, res) => {
+    res.setHeader('cache-control', 'no-store')
+    const delayMs = (req.body as { delayMs?: unknown } | undefined)?.delayMs
+    if (typeof delayMs !== 'number' || !(delayMs >= 0 && delayMs <= 10_000)) {
+      res.status(400).json({ error: 'send {"delayMs": n} with 0 ≤ n ≤ 10000' })
+      return
+    }
+    pricing.delay = delayMs
+    res.json({ pricingDelayMs: pricing.delay })
   })
 
   // JSON API. Shared responses: a CDN may keep them 30 s, browsers revalidate after 10 s.

@@ -36,6 +36,7 @@ export function layout(p: Page): string {
 <section class="card"><h2>Try it</h2><div class="buttons">
 <button type="button" id="btn-stampede">Stampede: 1,000 requests</button>
 <button type="button" id="btn-db" class="danger">Take the database down</button>
+<button type="button" id="btn-pricing">Slow the pricing API to 2 s</button>
 </div><output id="demo-output"></output></section>
 </aside>
 </div>

@@ -115,6 +115,21 @@ describe.skipIf(!hasChromium)('the demo shows its layers at work', { timeout: 90
     await expect.poll(() => demo.db.down).toBe(false)
     expect(pageErrors).toEqual([])
   })
+
+  it('"slow the pricing API": a visited product keeps its discount from the cache, without a call to the service', async () => {
+    await page.goto(`${demo.url}/product/9`)
+    await page.click('#btn-pricing')
+    await expect.poll(() => demo.pricing.delay).toBe(2000)
+    await expect.poll(() => page.locator('#btn-pricing').innerText()).toBe('Make the pricing API fast again')
+    const calls = demo.pricing.calls
+    await page.reload()
+    expect((await trail()).join('\n')).toMatch(/discount \(refresh-ahead\)\s+hit in memory/)
+    expect(await page.locator('#price').innerText()).toMatch(/€$/)
+    expect(demo.pricing.calls).toBe(calls)
+    await page.locator('aside.layers').screenshot({ path: join(images, 'demo-slow-pricing.png') })
+    await page.click('#btn-pricing')
+    await expect.poll(() => demo.pricing.delay).toBe(40)
+  })
 })
 
 interface Elem {

@@ -56,6 +56,11 @@ async function refresh() {
     db.textContent = s.databaseDown ? 'Bring the database back' : 'Take the database down'
     db.dataset.down = String(s.databaseDown)
   }
+  const slow = $('btn-pricing')
+  if (slow) {
+    slow.textContent = s.pricingDelayMs >= 1000 ? 'Make the pricing API fast again' : 'Slow the pricing API to 2 s'
+    slow.dataset.slow = String(s.pricingDelayMs >= 1000)
+  }
   const banner = $('outage')
   if (banner) banner.hidden = !s.databaseDown
 }
@@ -107,3 +112,12 @@ if (api) {
     showTrail(timing, api.querySelector('ol'), api.querySelector('.total'))
   })
 }
+
+$('btn-pricing')?.addEventListener('click', async () => {
+  const slow = $('btn-pricing').dataset.slow !== 'true'
+  await fetch('/_demo/pricing', { method: 'POST', body: JSON.stringify({ delayMs: slow ? 2000 : 40 }) })
+  $('demo-output').textContent = slow
+    ? 'The pricing API now takes 2 s: discounts come from the cache, refreshed ahead in the background; a stale one is served after 500 ms (soft timeout).'
+    : 'The pricing API is fast again.'
+  await refresh()
+})
