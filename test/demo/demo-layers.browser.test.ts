@@ -42,12 +42,13 @@ describe.skipIf(!hasChromium)('the demo shows its layers at work', { timeout: 90
     await page.goto(`${demo.url}/?page=3`)
     const first = (await trail()).join('\n')
     // First visit of this list page: its queries miss and load from the database.
-    expect(first).toMatch(/query cache\s+miss/)
+    expect(first).toMatch(/query cache( ×\d+)?\s+miss/)
     expect(first).toMatch(/loaded from the source in [\d.]+ ms/)
     expect(await page.locator('#trail-total').innerText()).toMatch(/^[\d.]+ ms on the server$/)
     await page.reload()
     const second = (await trail()).join('\n')
-    expect(second).toMatch(/query cache\s+hit in memory/)
+    expect(second).toMatch(/query cache( ×\d+)?\s+hit in memory/)
+    expect(second).toMatch(/discount \(refresh-ahead\) ×20\s+hit in memory/)
     expect(second).toMatch(/fragment \(sidebar\)\s+hit in memory/)
     expect(second).not.toContain('loaded from the source')
     await expect

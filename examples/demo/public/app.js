@@ -18,10 +18,13 @@ export function showTrail(entries, list, total, uncachedMs) {
     total.textContent = `${t.duration.toFixed(1)} ms on the server${uncachedMs ? ` · uncached: ${uncachedMs.toFixed(1)} ms` : ''}`
   const steps = entries.filter((e) => /^s\d+$/.test(e.name))
   if (steps.length === 0) list.appendChild(el('li', 'no cache layer was asked', 'none'))
-  for (const s of steps) {
-    const [layer, result = ''] = s.description.split(/: (.*)/)
+  // The same answer from the same layer (20 discounts of a list page) is one line with a count.
+  const grouped = new Map()
+  for (const s of steps) grouped.set(s.description, (grouped.get(s.description) || 0) + 1)
+  for (const [description, n] of grouped) {
+    const [layer, result = ''] = description.split(/: (.*)/)
     const li = el('li', undefined, resultClass(result))
-    li.append(el('span', layer, 'layer'), el('span', result, 'result'))
+    li.append(el('span', n > 1 ? `${layer} ×${n}` : layer, 'layer'), el('span', result, 'result'))
     list.appendChild(li)
   }
 }
