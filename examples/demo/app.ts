@@ -34,6 +34,7 @@ import { registerMetrics } from '../../src/prometheus.js'
 import { expressRateLimit, rateLimit } from '../../src/ratelimit.js'
 import { expressSessionStore } from '../../src/session.js'
 import { cachedQuery, refreshAhead, sqliteJournal, writeBehind } from '../../src/strategies.js'
+import { buildServiceWorker } from '../../src/sw.js'
 import { openCaches } from './caches.js'
 import { type Catalog, catalog } from './catalog.js'
 import { type Database, openDatabase, type Product } from './db.js'
@@ -235,6 +236,17 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 
   // Browser headers: assets are fingerprinted (the URL changes with the content), so browsers and CDNs keep them for a year.
   app.use(serveAssets(assets))
+  // The browser tier: a service worker built from the same manifest precaches the assets (cache-first);
+  // pages stay network-first and, being private, are never stored by it. app.js registers it.
+  const sw = buildServiceWorker({ manifest: assets })
+  app.get(sw.url, (req, res, next) => {
+    const r = sw.respond(req.method, req.url, req.headers)
+    if (r === undefined) return next()
+    res
+      .status(r.status)
+      .set(Object.fromEntries(r.headers))
+      .end(r.body ?? undefined)
+  })
   app.use(dashboard(cache, { title: 'cachestack demo' }))
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).setHeader('cache-control', 'no-store')

@@ -12,7 +12,8 @@ if '<!-- areas -->' in unreleased:
 order = [('tiers', 'Layered caching across processes'), ('stores', 'SQLite tier, store interface, contract suite'),
          ('redis', 'Redis and Memcached tiers'), ('tinylfu', 'Memory tier: W-TinyLFU'), ('strategies', 'Caching strategies'),
          ('http', 'HTTP caching'), ('proxy', 'Caching reverse proxy'), ('session', 'Sessions and rate limiting'),
-         ('ops', 'Metrics, tracing, dashboard, CLI'), ('demo', 'Demo')]
+         ('ops', 'Metrics, tracing, dashboard, CLI'), ('integrations', 'Integrations'),
+         ('demo', 'Demo'), ('servers', 'Test servers')]
 out = [unreleased.rstrip() + '\n\n<!-- areas -->\n']
 for name, title in order:
     p = f'changes/{name}.md'

@@ -23,4 +23,7 @@ export function missingBinaries(kind: ServerKind): string[]
 export function redisAnswers(port: number, timeoutMs?: number): Promise<boolean>
 export function postgresAnswers(port: number, timeoutMs?: number): Promise<boolean>
 export function freePort(): Promise<number>
-export function ensureServers(kinds?: ServerKind[], options?: { log?: (line: string) => void }): Promise<EnsuredServers>
+export function ensureServers(
+  kinds?: ServerKind[],
+  options?: { log?: (line: string) => void; exportAs?: Record<ServerKind, string> },
+): Promise<EnsuredServers>

@@ -241,25 +241,31 @@ function stopChild(child, dir) {
 }
 
 /**
- * Makes REDIS_URL and DATABASE_URL point at a server that answers, for a test
- * run or a benchmark: a URL already in the environment is kept as it is; else
- * the standing servers (`scripts/test-servers.sh start`) are used when they
- * answer; else private ones are started on free ports, in temporary folders,
- * from the installed binaries. A kind whose binaries are missing is reported in
- * `missing`, with the install command, and its variable is left unset.
+ * Finds a Redis and a PostgreSQL that answer, for a test run or a benchmark: a
+ * URL already in the environment (REDIS_URL, DATABASE_URL) is kept as it is;
+ * else the standing servers (`scripts/test-servers.sh start`) are used when
+ * they answer; else private ones are started on free ports, in temporary
+ * folders, from the installed binaries. A kind whose binaries are missing is
+ * reported in `missing`, with the install command.
+ *
+ * `exportAs` names the variables the URLs are written to (default REDIS_URL and
+ * DATABASE_URL, which the benchmarks' children read). The tests write them to
+ * CACHESTACK_TEST_* instead, so that an app a test starts (the demo reads
+ * REDIS_URL and DATABASE_URL) keeps its embedded default unless the test asks.
  *
  * @returns the URLs, what is missing, and `stop()` (or, in an 'exit' handler,
  * `stopNow()`) for what this call started.
  */
-export async function ensureServers(kinds = ['redis', 'postgres'], { log = () => {} } = {}) {
+export async function ensureServers(kinds = ['redis', 'postgres'], { log = () => {}, exportAs = ENV } = {}) {
   const started = []
   const missing = []
   const urls = {}
   await Promise.all(
     kinds.map(async (kind) => {
-      const name = ENV[kind]
-      if (process.env[name]) {
-        urls[kind] = process.env[name]
+      const given = process.env[exportAs[kind]] || process.env[ENV[kind]]
+      if (given) {
+        urls[kind] = given
+        process.env[exportAs[kind]] = given
         return
       }
       if (await ANSWERS[kind](STANDING_PORTS[kind])) {
@@ -275,7 +281,7 @@ export async function ensureServers(kinds = ['redis', 'postgres'], { log = () =>
         urls[kind] = server.url
         log(`${kind}: started ${server.url} (pid ${server.pid}, data in ${dir})`)
       }
-      process.env[name] = urls[kind]
+      process.env[exportAs[kind]] = urls[kind]
     }),
   )
   const stop = () => Promise.all(started.map((s) => stopChild(s.child, s.dir))).then(() => {})

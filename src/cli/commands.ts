@@ -240,6 +240,7 @@ export function mainHelp(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     `  ${'proxy'.padEnd(width)}  run the caching reverse proxy (cachestack proxy --help)`,
+    `  ${'sw'.padEnd(width)}  build the service worker from the asset manifest (cachestack sw --help)`,
     '',
     'Run "cachestack <command> --help" for a command\'s arguments.',
   ].join('\n')

@@ -15,6 +15,10 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     const { runProxyCommand } = await import('./proxy-command.js')
     return runProxyCommand(argv.slice(1), io)
   }
+  if (argv[0] === 'sw') {
+    const { runSwCommand } = await import('./sw-command.js')
+    return runSwCommand(argv.slice(1), io)
+  }
   try {
     const p = parseArgs(argv)
     if (p.command === undefined || p.command === 'help') {

@@ -21,6 +21,7 @@ import {
   type GetOrSetOptions,
   type Loader,
   type LoaderContext,
+  type PurgeHook,
   parseEarlyRefresh,
   type RefreshPolicy,
   type ResolvedOptions,
@@ -57,6 +58,20 @@ interface Snapshot {
   tags: readonly string[] | undefined
   versions: number[] | Promise<number[]> | undefined
   reader: Reader
+}
+
+/** Runs every purge hook; rejects with ERR_CACHE_PURGE, naming the failures, once all have run. */
+async function purgeAll(hooks: readonly PurgeHook[], tags: readonly string[]): Promise<void> {
+  const copy = [...tags]
+  const results = await Promise.allSettled(hooks.map((hook) => hook(copy)))
+  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ i, reason: r.reason as unknown }] : []))
+  if (failed.length === 0) return
+  const what = failed.map((f) => `purge[${f.i}]: ${f.reason instanceof Error ? f.reason.message : String(f.reason)}`)
+  throw new CacheError(
+    'ERR_CACHE_PURGE',
+    `${failed.length} of ${hooks.length} purge hooks failed after the tags were invalidated in the tiers (${what.join('; ')}).`,
+    { cause: failed.length === 1 ? failed[0]!.reason : new AggregateError(failed.map((f) => f.reason)) },
+  )
 }
 
 /** @internal State shared by a cache and its namespaces. */
@@ -1302,6 +1317,7 @@ export class Cache {
     await this.#core.versions.bump(tags)
     if (this.#core.bus !== undefined) await this.#core.publish({ tags: [...tags] })
     if (this.#core.emitter.listeners.invalidate !== undefined) this.#core.emitter.emit('invalidate', { tags })
+    if (this.#core.opts.purge.length > 0) await purgeAll(this.#core.opts.purge, tags)
   }
 
   /** Removes every entry of this namespace (or, on the root cache, every entry) from every tier. */

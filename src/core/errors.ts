@@ -37,6 +37,10 @@ export const ERROR_CODES = {
     'Write-behind could not flush pending writes to the source: they stay in the journal and are replayed on the next start; fix the flush function or the database.',
   ERR_CACHE_JOURNAL:
     'The write-behind journal could not be opened or written: check the path (or Redis client). A SQLite journal file serves one process, and each journal name in it one queue: give each process its own path and each queue its own name. A Redis stream serves one queue of one process: give each its own stream key.',
+  ERR_CACHE_PURGE:
+    'A purge hook (the proxy or the CDN named in the message) failed after the tags were invalidated in the tiers: check its address and token, then call invalidateTags again (purges are idempotent).',
+  ERR_CACHE_QUERY_POOL_TRANSACTION:
+    'A transaction statement (BEGIN, COMMIT, SAVEPOINT …) was sent through a pg Pool, which runs each query on whichever connection is free: use q.transaction(async (tx) => …), or wrap a client from pool.connect() with cachedQuery.',
 } as const
 
 /** A stable error code, one of {@link ERROR_CODES}' keys. */

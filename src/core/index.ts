@@ -10,6 +10,7 @@ export type {
   GetOrSetOptions,
   Loader,
   LoaderContext,
+  PurgeHook,
   SetOptions,
   TouchOptions,
 } from './options.js'

@@ -87,7 +87,26 @@ export interface CacheOptions {
    * key changes only by TTL (tags and namespaces within `versionsMaxAge`)
    */
   bus?: Bus
+  /**
+   * Called with the tags of every `invalidateTags` on this cache, once its
+   * tiers and bus have them: how one invalidation reaches the layers outside
+   * cachestack's tiers in the same call, such as the reverse proxy
+   * (`proxyPurge`) and the CDN (`fastlyPurge`, `cloudflarePurge`,
+   * `akamaiPurge`, `cloudfrontPurge` from `cachestack/http`). Not called for
+   * invalidations another process made (that process calls its own). Every
+   * hook runs even when one fails; then `invalidateTags` rejects with
+   * `ERR_CACHE_PURGE` (the invalidation in the tiers stands: retry the call,
+   * purges are idempotent). @defaultValue none
+   * @example
+   * ```ts
+   * createCache({ tiers, purge: [proxyPurge({ url, token }), fastlyPurge({ serviceId, token, soft: true })] })
+   * ```
+   */
+  purge?: PurgeHook | readonly PurgeHook[]
 }
+
+/** Tells a layer outside the cache's tiers (a proxy, a CDN) to drop what is tagged with any of `tags`. */
+export type PurgeHook = (tags: readonly string[]) => Promise<void>
 
 /** Options of {@link Cache.set} and {@link Cache.setMany}. */
 export interface SetOptions {
@@ -185,6 +204,7 @@ const KNOWN = new Set([
   'versionsMaxAge',
   'dir',
   'bus',
+  'purge',
 ])
 
 /** @internal options validated and normalized */
@@ -196,6 +216,7 @@ export interface ResolvedOptions {
   maxKeyLength: number
   strict: boolean
   versionsMaxAge: number
+  purge: readonly PurgeHook[]
 }
 
 /** @internal */
@@ -244,7 +265,12 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
   if (bus !== undefined && (typeof bus?.publish !== 'function' || typeof bus?.join !== 'function')) {
     throw invalidOption('bus', 'a bus (for example redisBus({ url }) from cachestack/redis)', bus)
   }
+  const purge = options.purge === undefined ? [] : Array.isArray(options.purge) ? options.purge : [options.purge]
+  if (!purge.every((h) => typeof h === 'function')) {
+    throw invalidOption('purge', 'a purge hook (a function of the tags) or an array of them', options.purge)
+  }
   return {
+    purge,
     ttl: options.ttl === undefined ? Number.POSITIVE_INFINITY : parseDuration(options.ttl, 'ttl'),
     grace: options.grace === undefined ? 0 : parseDuration(options.grace, 'grace'),
     timeout: options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout'),

@@ -15,14 +15,24 @@ export {
   type CachedQueryOptions,
   cachedQuery,
   type PgQueryable,
+  type QueryCallback,
+  type QueryConfig,
   type QueryOptions,
   type QueryResult,
   type SqliteDatabase,
   type SqliteStatement,
+  type Submittable,
 } from './query.js'
 export { type RefreshAhead, type RefreshAheadOptions, refreshAhead } from './refresh-ahead.js'
 export { type Scheduled, type ScheduleOptions, type ScheduleStats, schedule } from './schedule.js'
-export { describeStatement, type StatementInfo } from './sql-tables.js'
+export {
+  type DescribeOptions,
+  describeStatement,
+  type SqlDialect,
+  type StatementInfo,
+  type TransactionControl,
+} from './sql-tables.js'
+export type { VolatileMarker } from './sql-volatile.js'
 export { argsKey } from './stable-key.js'
 export {
   type WriteBehind,

@@ -47,6 +47,12 @@ describe.skipIf(!hasChromium)('the demo in headless Chromium', () => {
         (globalThis as unknown as { document: Doc }).document.getElementById('live-stats')?.textContent ?? '',
       ),
     )
+    // app.js registered the service worker; it took control and precached the fingerprinted assets.
+    await page.waitForFunction('navigator.serviceWorker.controller !== null')
+    const precached = await page.evaluate(
+      "caches.keys().then((n) => caches.open(n.find((x) => x.startsWith('cachestack-precache-')))).then((c) => c.keys()).then((k) => k.map((r) => new URL(r.url).pathname))",
+    )
+    expect(precached).toEqual(expect.arrayContaining([expect.stringMatching(/^\/assets\/app\.[0-9a-f]{10}\.css$/)]))
     await page.close()
   })
 

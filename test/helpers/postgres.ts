@@ -1,5 +1,5 @@
 /**
- * The test PostgreSQL (DATABASE_URL, database `test`, set by the global setup
+ * The test PostgreSQL (CACHESTACK_TEST_DATABASE_URL, database `test`, set by the global setup
  * test/setup/servers.ts), and a table of its own for one describe block.
  * @module
  */
@@ -8,7 +8,8 @@ import { afterAll, beforeAll } from 'vitest'
 import { postgresUrl, STANDING_PORTS } from '../../scripts/servers/standing.mjs'
 
 /** The shared test PostgreSQL; unset only when its binaries are missing, and then nothing answers here. */
-export const DATABASE_URL = process.env.DATABASE_URL ?? postgresUrl(STANDING_PORTS.postgres)
+export const DATABASE_URL =
+  process.env.CACHESTACK_TEST_DATABASE_URL || process.env.DATABASE_URL || postgresUrl(STANDING_PORTS.postgres)
 
 /** A pool on the test database. */
 export function testPool(max = 4): pg.Pool {

@@ -1,5 +1,5 @@
 /**
- * The test Redis (REDIS_URL, set by the global setup test/setup/servers.ts), shared by the
+ * The test Redis (CACHESTACK_TEST_REDIS_URL, set by the global setup test/setup/servers.ts), shared by the
  * tests of every area: whether it answers (under CI a missing Redis fails
  * instead of skipping), a unique key prefix per test file, and a client that
  * cleans up its prefix. Tests that stop or kill Redis start their own with
@@ -11,7 +11,8 @@ import { afterAll, beforeAll } from 'vitest'
 import { redisUrl, STANDING_PORTS } from '../../scripts/servers/standing.mjs'
 
 /** The shared test Redis; unset only when redis-server is missing, and then nothing answers here. */
-export const REDIS_URL = process.env.REDIS_URL ?? redisUrl(STANDING_PORTS.redis)
+export const REDIS_URL =
+  process.env.CACHESTACK_TEST_REDIS_URL || process.env.REDIS_URL || redisUrl(STANDING_PORTS.redis)
 const parsed = new URL(REDIS_URL)
 /** Host and port of {@link REDIS_URL}, for clients that take them apart. */
 export const REDIS_HOST = parsed.hostname

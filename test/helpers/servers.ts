@@ -10,9 +10,9 @@
  * @module
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, Socket } from 'node:net'
-import { tmpdir } from 'node:os'
+import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 
@@ -25,7 +25,29 @@ const BINARIES = {
   cluster: ['redis-server', 'redis-cli'],
   sentinel: ['redis-server', 'redis-cli'],
   memcached: ['memcached'],
+  hazelcast: ['java'],
+  ignite: ['java'],
 } as const
+
+/** Where scripts/servers/hazelcast.sh and ignite.sh keep the jars (outside the repository). */
+export function jarsDir(): string {
+  return (
+    process.env.CACHESTACK_JARS ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'cachestack', 'jars')
+  )
+}
+
+/** The Hazelcast and Ignite versions the install scripts fetch (keep in step with scripts/servers/). */
+export const HAZELCAST_VERSION = '5.5.0'
+export const IGNITE_VERSION = '2.17.0'
+
+/** Files (beyond binaries) a kind of server needs, installed by its scripts/servers/<kind>.sh. */
+const FILES: Partial<Record<keyof typeof BINARIES, () => string[]>> = {
+  hazelcast: () => [join(jarsDir(), `hazelcast-${HAZELCAST_VERSION}`, `hazelcast-${HAZELCAST_VERSION}.jar`)],
+  ignite: () => [
+    join(jarsDir(), `ignite-${IGNITE_VERSION}`, 'lib', `ignite-core-${IGNITE_VERSION}.jar`),
+    join(jarsDir(), `ignite-${IGNITE_VERSION}`, 'classes', 'TestIgniteNode.class'),
+  ],
+}
 
 /** A kind of server {@link missingServers} can check for. */
 export type ServerKind = keyof typeof BINARIES
@@ -52,7 +74,10 @@ function hasBinary(name: string): boolean {
  */
 export function missingServers(...kinds: ServerKind[]): string | undefined {
   const lacking = new Set<string>()
-  for (const kind of kinds) for (const bin of BINARIES[kind]) if (!hasBinary(bin)) lacking.add(bin)
+  for (const kind of kinds) {
+    for (const bin of BINARIES[kind]) if (!hasBinary(bin)) lacking.add(bin)
+    for (const file of FILES[kind]?.() ?? []) if (!existsSync(file)) lacking.add(file)
+  }
   if (lacking.size === 0) return undefined
   const message = `missing ${[...lacking].join(', ')}: run \`scripts/test-servers.sh install\` (as root) to install them`
   if (process.env.CI === 'true') throw new Error(`CI=true and a test server is unavailable: ${message}`)
@@ -78,7 +103,8 @@ process.once('exit', () => {
   }
 })
 
-function tempDir(name: string): string {
+/** A temporary directory removed when the test process exits. */
+export function tempDir(name: string): string {
   const dir = mkdtempSync(join(tmpdir(), `cachestack-${name}-`))
   dirs.add(dir)
   return dir
@@ -154,7 +180,7 @@ export async function waitFor(
 }
 
 /** One server process that can be stopped, killed and started again on the same port and directory. */
-class Managed {
+export class Managed {
   #child: ChildProcess | undefined
   #exited: Promise<void> = Promise.resolve()
   #output = ''
@@ -165,7 +191,10 @@ class Managed {
     readonly bin: string,
     readonly args: readonly string[],
     readonly cwd: string,
-    readonly ready: () => Promise<boolean>,
+    /** Whether the server answers; `output` is the tail of what it printed since this start. */
+    readonly ready: (output: string) => Promise<boolean>,
+    /** How long a start may take (JVMs on a loaded machine take longer than redis-server). */
+    readonly startTimeoutMs = 20_000,
   ) {}
 
   get running(): boolean {
@@ -176,6 +205,7 @@ class Managed {
     if (this.#child) return
     const child = spawn(this.bin, this.args as string[], { cwd: this.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
     this.#child = child
+    this.#output = ''
     children.add(child)
     const keep = (chunk: Buffer) => {
       this.#output = (this.#output + chunk.toString('utf8')).slice(-4000)
@@ -190,10 +220,14 @@ class Managed {
       })
     })
     try {
-      await waitFor(`${this.name} on port ${this.port}`, async () => {
-        if (this.#child !== child) throw new Error(`${this.name} exited:\n${this.#output}`)
-        return this.ready()
-      })
+      await waitFor(
+        `${this.name} on port ${this.port}`,
+        async () => {
+          if (this.#child !== child) throw new Error(`${this.name} exited:\n${this.#output}`)
+          return this.ready(this.#output)
+        },
+        this.startTimeoutMs,
+      )
     } catch (err) {
       await this.kill()
       throw err

@@ -23,15 +23,47 @@ describe('describeStatement', () => {
     ['truncate table a, b', 'write', ['a', 'b']],
     ['with moved as (delete from a returning *) insert into b select * from moved', 'write', ['a', 'b']],
     ['alter table users add column x int', 'write', undefined],
-    ['select * from jobs for update skip locked', 'other', undefined],
-    ['BEGIN', 'begin', undefined],
-    ['commit', 'end', undefined],
+    ['select * from jobs for update skip locked', 'read', ['jobs']],
+    ['BEGIN', 'transaction', undefined],
+    ['commit', 'transaction', undefined],
+    ['begin; update a set x = 1; update b set y = 2; commit', 'write', ['a', 'b']],
+    ['select 1; create table z (x int)', 'write', undefined],
   ])('%s', (sql, kind, tables) => {
     const info = describeStatement(sql)
     expect(info.kind).toBe(kind)
     expect(info.tables === undefined ? undefined : [...info.tables].sort()).toEqual(
       tables === undefined ? undefined : [...tables].sort(),
     )
+  })
+})
+
+describe('describeStatement: transaction control', () => {
+  it.each([
+    ['BEGIN', 'begin', false],
+    ['begin immediate transaction', 'begin', false],
+    ['START TRANSACTION ISOLATION LEVEL SERIALIZABLE', 'begin', false],
+    ['commit', 'commit', false],
+    ['END', 'commit', false],
+    ['commit work and chain', 'commit', true],
+    ['commit and no chain', 'commit', false],
+    ["prepare transaction 'tx1'", 'commit', false],
+    ['rollback', 'rollback', false],
+    ['abort', 'rollback', false],
+    ['rollback and chain', 'rollback', true],
+    ['savepoint s1', 'savepoint', false],
+    ['release savepoint s1', 'release', false],
+    ['RELEASE s1', 'release', false],
+    ['rollback to savepoint s1', 'rollback-to', false],
+    ['ROLLBACK TRANSACTION TO s1', 'rollback-to', false],
+  ])('%s', (sql, control, chain) => {
+    const info = describeStatement(sql)
+    expect(info.kind).toBe('transaction')
+    expect(info.control).toBe(control)
+    expect(info.chain === true).toBe(chain)
+  })
+
+  it('COMMIT PREPARED publishes unknown writes', () => {
+    expect(describeStatement("commit prepared 'tx1'")).toEqual({ kind: 'write', tables: undefined })
   })
 })
 

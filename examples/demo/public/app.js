@@ -124,3 +124,6 @@ $('btn-pricing')?.addEventListener('click', async () => {
     : 'The pricing API is fast again.'
   await refresh()
 })
+
+// The service worker (cachestack/sw): fingerprinted assets from its precache, offline too.
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {})

@@ -7,6 +7,7 @@ import type { Cache } from '../../core/cache.js'
 import type { Clock } from '../../core/clock.js'
 import { type Duration, parseDuration, parseSize, type Size } from '../../core/duration.js'
 import { invalidOption } from '../../core/errors.js'
+import { type EdgeCacheOptions, edgeCacheHeaders } from '../headers/edge-cache-control.js'
 
 /**
  * Options of `cached()`. `Req` is the framework's request (node's
@@ -78,6 +79,16 @@ export interface CachedOptions<Req> {
    */
   surrogateKeys?: boolean
   /**
+   * What CDNs and other shared caches may do, sent as `CDN-Cache-Control`
+   * (RFC 9213), `Surrogate-Control` and, by `targets`, the per-CDN forms, so
+   * the edge can keep a response longer than browsers (or not at all) with
+   * one option. Added to responses that do not already carry the field; never
+   * to private routes nor to `private` or `no-store` responses.
+   * @defaultValue none
+   * @example `cached({ cache, ttl: '1m', cdn: { maxAge: '1h', staleWhileRevalidate: '1d', targets: ['cdn', 'surrogate', 'cloudflare', 'akamai'] } })`
+   */
+  cdn?: EdgeCacheOptions
+  /**
    * The cache name in the `Cache-Status` header (RFC 9211), or `false` for no header.
    * @defaultValue 'cachestack'
    */
@@ -105,6 +116,7 @@ export interface ResolvedRouteOptions<Req> {
   maxBodySize: number
   strip: readonly string[]
   surrogateKeys: boolean
+  cdn: readonly [string, string][]
   cacheStatus: string | false
   invalidateOnUnsafe: boolean
   clock: Clock | undefined
@@ -123,6 +135,7 @@ const KNOWN = new Set([
   'maxBodySize',
   'unkeyedHeaders',
   'surrogateKeys',
+  'cdn',
   'cacheStatus',
   'invalidateOnUnsafe',
   'clock',
@@ -198,6 +211,7 @@ export function resolveRouteOptions<Req>(
     maxBodySize: options.maxBodySize === undefined ? 1024 * 1024 : parseSize(options.maxBodySize, 'maxBodySize'),
     strip,
     surrogateKeys: options.surrogateKeys ?? false,
+    cdn: options.cdn === undefined ? [] : edgeCacheHeaders(options.cdn),
     cacheStatus,
     invalidateOnUnsafe: options.invalidateOnUnsafe ?? true,
     clock: options.clock,

@@ -497,6 +497,12 @@ export class RouteCache<Req, Ctx> {
         out.push(['surrogate-key', own.join(' ')], ['cache-tag', own.join(',')])
       }
     }
+    if (o.cdn.length > 0 && o.private === false) {
+      const cc = parseCacheControl(current('cache-control'))
+      if (cc.private === undefined && cc.noStore === undefined) {
+        for (const field of o.cdn) if (current(field[0]) === undefined) out.push(field)
+      }
+    }
     if (this.#miss !== undefined) out.push(['cache-status', this.#miss])
     return out
   }
