@@ -38,6 +38,7 @@ import { buildServiceWorker } from '../../src/sw.js'
 import { openCaches } from './caches.js'
 import { type Catalog, catalog } from './catalog.js'
 import { type Database, openDatabase, type Product } from './db.js'
+import { runLoad } from './load-button.js'
 import { type PricingService, startPricing } from './pricing.js'
 import { stampede } from './stampede.js'
 import { layerTrail } from './trail.js'
@@ -284,6 +285,14 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     res.json({ databaseDown: db.down })
   })
 
+  app.post('/_demo/load', async (req, res) => {
+    res.setHeader('cache-control', 'no-store')
+    const seconds = Math.min(10, Math.max(1, Number(req.query.seconds ?? 3) || 3))
+    // Always this process, on the loopback address it listens on.
+    const run = await runLoad(`http://127.0.0.1:${req.socket.localPort}`, () => db.queries, seconds)
+    if (run === undefined) res.status(409).json({ error: 'a load test is already running' })
+    else res.json(run)
+  })
   app.post('/_demo/pricing', express.json({ limit: '1kb', type: () => true }), (req, res) => {
     res.setHeader('cache-control', 'no-store')
     const delayMs = (req.body as { delayMs?: unknown } | undefined)?.delayMs

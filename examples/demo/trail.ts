@@ -21,6 +21,7 @@ export interface Step {
 export function layerOf(namespace: string, key: string): string {
   if (namespace === '' && key.startsWith('GET ')) return 'route cache'
   if (namespace === '' && key.startsWith('sidebar')) return 'fragment (sidebar)'
+  if (namespace === '' && key.startsWith('stampede:')) return 'stampede button'
   switch (namespace) {
     case 'product':
       return 'product record (write-through)'

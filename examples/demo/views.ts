@@ -37,7 +37,8 @@ export function layout(p: Page): string {
 <button type="button" id="btn-stampede">Stampede: 1,000 requests</button>
 <button type="button" id="btn-db" class="danger">Take the database down</button>
 <button type="button" id="btn-pricing">Slow the pricing API to 2 s</button>
-</div><output id="demo-output"></output></section>
+<button type="button" id="btn-load">Run the load test (2 × 3 s)</button>
+</div><output id="demo-output"></output><div id="load-result"></div></section>
 </aside>
 </div>
 <footer id="live-stats"></footer><script type="module" src="${esc(p.js)}"></script></body></html>`

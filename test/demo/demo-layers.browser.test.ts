@@ -131,6 +131,33 @@ describe.skipIf(!hasChromium)('the demo shows its layers at work', { timeout: 90
     await page.click('#btn-pricing')
     await expect.poll(() => demo.pricing.delay).toBe(40)
   })
+
+  it('"run the load test": caching off, then on, drawn as a table and a chart of requests/s', async () => {
+    await page.goto(`${demo.url}/`)
+    await page.click('#btn-load')
+    const table = page.locator('#load-result table.load')
+    await expect.poll(() => table.count(), { timeout: 60_000 }).toBe(1)
+    const rows = await table
+      .locator('tr')
+      .evaluateAll((trs) =>
+        trs
+          .map((tr) => (tr as unknown as { cells: ArrayLike<{ textContent: string }> }).cells)
+          .map((c) => Array.from(c, (td) => td.textContent)),
+      )
+    expect(rows[0]).toEqual(['', 'req/s', 'p50 ms', 'p99 ms', 'DB queries/req', 'errors'])
+    const [off, on, ratio] = [rows[1]!, rows[2]!, rows[3]!]
+    expect(off[0]).toBe('caching off')
+    expect(on[0]).toBe('caching on')
+    for (const row of [off, on]) {
+      expect(Number(row[1]!.replace(/,/g, ''))).toBeGreaterThan(0)
+      expect(row[5]).toBe('0')
+    }
+    // The stable figure: with caching on, the warm hot set sends (almost) nothing to the database.
+    expect(Number(on[4])).toBeLessThan(Number(off[4]))
+    expect(ratio[1]).toMatch(/^\d+\.\d×$/)
+    expect(await page.locator('.load-bar').count()).toBe(2)
+    await page.locator('aside.layers').screenshot({ path: join(images, 'demo-load.png') })
+  })
 })
 
 interface Elem {

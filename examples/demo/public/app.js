@@ -127,3 +127,56 @@ $('btn-pricing')?.addEventListener('click', async () => {
 
 // The service worker (cachestack/sw): fingerprinted assets from its precache, offline too.
 if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {})
+
+// The load test: caching off, then on, against this process; a table and a chart of requests/s.
+$('btn-load')?.addEventListener('click', async () => {
+  const box = $('load-result')
+  $('btn-load').disabled = true
+  $('demo-output').textContent = 'Running: 3 s with caching off, then 3 s with caching on…'
+  try {
+    const res = await fetch('/_demo/load', { method: 'POST' })
+    const run = await res.json()
+    if (!res.ok) {
+      $('demo-output').textContent = run.error
+      return
+    }
+    $('demo-output').textContent = `Caching on served ${run.ratio.toFixed(1)}× the requests/s of caching off.`
+    const table = el('table', undefined, 'load')
+    const head = el('tr')
+    for (const h of ['', 'req/s', 'p50 ms', 'p99 ms', 'DB queries/req', 'errors']) head.appendChild(el('th', h))
+    table.appendChild(head)
+    for (const p of run.phases) {
+      const tr = el('tr')
+      for (const v of [
+        p.mode,
+        p.requestsPerSecond.toLocaleString('en'),
+        p.p50,
+        p.p99,
+        p.dbQueriesPerRequest.toFixed(3),
+        p.errors,
+      ])
+        tr.appendChild(el('td', String(v)))
+      table.appendChild(tr)
+    }
+    const ratio = el('tr')
+    for (const v of ['on vs off', `${run.ratio.toFixed(1)}×`, '', '', '', '']) ratio.appendChild(el('td', v))
+    table.appendChild(ratio)
+    // The chart: one bar per phase, scaled to the faster.
+    const max = Math.max(...run.phases.map((p) => p.requestsPerSecond), 1)
+    const chart = el('div', undefined, 'load-chart')
+    for (const p of run.phases) {
+      const row = el('div', undefined, 'load-bar')
+      const bar = el('span')
+      bar.style.width = `${(p.requestsPerSecond / max) * 100}%`
+      row.append(
+        el('span', p.mode, 'label'),
+        bar,
+        el('span', `${p.requestsPerSecond.toLocaleString('en')} req/s`, 'value'),
+      )
+      chart.appendChild(row)
+    }
+    box.replaceChildren(chart, table)
+  } finally {
+    $('btn-load').disabled = false
+  }
+})
