@@ -16,6 +16,7 @@
  *
  * Caching can be turned off (env CACHE=off, or `?cache=off` on any read) to compare.
  */
+
 import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -38,7 +39,10 @@ import { buildServiceWorker } from '../../src/sw.js'
 import { openCaches } from './caches.js'
 import { type Catalog, catalog } from './catalog.js'
 import { type Database, openDatabase, type Product } from './db.js'
+import { runLoad } from './load-button.js'
 import { type PricingService, startPricing } from './pricing.js'
+import { stampede } from './stampede.js'
+import { layerTrail } from './trail.js'
 import {
   layout,
   loginForm,
@@ -275,12 +279,52 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   app.get('/_demo/stats', (_req, res) => {
     res.setHeader('cache-control', 'no-store')
     res.json({
+      layers: trail.layers(),
+      databaseDown: db.down,
+      pricingDelayMs: pricing.delay,
       caching,
       dbQueries: db.queries,
       pricingCalls: pricing.calls,
       cache: cache.stats(),
       viewCounters: views.stats(),
     })
+  })
+
+  // The layer trail: every response below says, in Server-Timing, which layers answered and how long it took.
+  const trail = layerTrail(cache)
+  app.use(trail.middleware)
+  app.post('/_demo/stampede', async (_req, res) => {
+    res.setHeader('cache-control', 'no-store')
+    res.json(await stampede(cache))
+  })
+  app.post('/_demo/database', express.json({ limit: '1kb', type: () => true }), (req, res) => {
+    res.setHeader('cache-control', 'no-store')
+    const down = (req.body as { down?: unknown } | undefined)?.down
+    if (typeof down !== 'boolean') {
+      res.status(400).json({ error: 'send {"down": true} or {"down": false}' })
+      return
+    }
+    db.down = down
+    res.json({ databaseDown: db.down })
+  })
+
+  app.post('/_demo/load', async (req, res) => {
+    res.setHeader('cache-control', 'no-store')
+    const seconds = Math.min(10, Math.max(1, Number(req.query.seconds ?? 3) || 3))
+    // Always this process, on the loopback address it listens on.
+    const run = await runLoad(`http://127.0.0.1:${req.socket.localPort}`, () => db.queries, seconds)
+    if (run === undefined) res.status(409).json({ error: 'a load test is already running' })
+    else res.json(run)
+  })
+  app.post('/_demo/pricing', express.json({ limit: '1kb', type: () => true }), (req, res) => {
+    res.setHeader('cache-control', 'no-store')
+    const delayMs = (req.body as { delayMs?: unknown } | undefined)?.delayMs
+    if (typeof delayMs !== 'number' || !(delayMs >= 0 && delayMs <= 10_000)) {
+      res.status(400).json({ error: 'send {"delayMs": n} with 0 ≤ n ≤ 10000' })
+      return
+    }
+    pricing.delay = delayMs
+    res.json({ pricingDelayMs: pricing.delay })
   })
 
   // JSON API. Shared responses: a CDN may keep them 30 s, browsers revalidate after 10 s.
@@ -391,7 +435,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       res.status(404).send(page(req, 'Not found', side, '<p>No such product.</p>'))
       return
     }
-    const [item, viewCount] = await Promise.all([priced(r, p), r.view(id)])
+    const [item, viewCount] = await Promise.all([priced(r, p), r.view(id).catch(() => undefined)])
     res.status(error ? 400 : 200).send(page(req, p.name, side, productDetail(item, viewCount, error)))
   }
   app.get('/product/:id', (req, res) => productPage(req, res))

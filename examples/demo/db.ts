@@ -27,6 +27,8 @@ export interface Database {
   readonly kind: 'sqlite' | 'postgres'
   /** Queries that reached the database since start. */
   readonly queries: number
+  /** The demo's outage switch: while true, every query fails as if the server were gone. */
+  down: boolean
   /** Runs SQL with `$1`-style parameters on either database; counted. */
   readonly sql: Sql
   /** `LIKE` (SQLite is case-insensitive for ASCII) or `ILIKE` (PostgreSQL). */
@@ -82,7 +84,14 @@ async function openSqlite(dir: string): Promise<Database> {
   // `$1` means the first value to node-postgres but a named parameter to SQLite: bind it by name.
   const statements = new Map<string, Statement<unknown[]>>()
   let queries = 0
+  let down = false
   return {
+    get down() {
+      return down
+    },
+    set down(value: boolean) {
+      down = value
+    },
     kind: 'sqlite',
     like: 'LIKE',
     get queries() {
@@ -90,6 +99,7 @@ async function openSqlite(dir: string): Promise<Database> {
     },
     sql: {
       async query(text, values = []) {
+        if (down) throw new Error("the database is down (the demo's outage switch)")
         queries++
         let stmt = statements.get(text)
         if (stmt === undefined) {
@@ -130,7 +140,14 @@ async function openPostgres(url: string): Promise<Database> {
     }
   }
   let queries = 0
+  let down = false
   return {
+    get down() {
+      return down
+    },
+    set down(value: boolean) {
+      down = value
+    },
     kind: 'postgres',
     like: 'ILIKE',
     get queries() {
@@ -138,6 +155,7 @@ async function openPostgres(url: string): Promise<Database> {
     },
     sql: {
       async query(text, values = []) {
+        if (down) throw new Error("the database is down (the demo's outage switch)")
         queries++
         const r = await pool.query(text, values)
         return { rows: r.rows as unknown[], rowCount: r.rowCount }

@@ -11,12 +11,15 @@ export interface PricingService {
   url: string
   /** Calls served since start. */
   readonly calls: number
+  /** How long each call takes, ms (the demo's "slow the pricing API" button raises it). */
+  delay: number
   close(): Promise<void>
 }
 
 /** Starts the pricing service on a free port. */
 export async function startPricing(delay = Number(process.env.PRICING_DELAY_MS ?? 40)): Promise<PricingService> {
   let calls = 0
+  let current = delay
   const server: Server = createServer((req, res) => {
     calls++
     const id = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('id') ?? 0)
@@ -37,7 +40,7 @@ export async function startPricing(delay = Number(process.env.PRICING_DELAY_MS ?
       })
       res.writeHead(200, { 'content-type': 'application/json', ...headers })
       res.end(body)
-    }, delay)
+    }, current)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
@@ -45,6 +48,12 @@ export async function startPricing(delay = Number(process.env.PRICING_DELAY_MS ?
     url: `http://127.0.0.1:${port}`,
     get calls() {
       return calls
+    },
+    get delay() {
+      return current
+    },
+    set delay(ms: number) {
+      current = ms
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -75,10 +75,11 @@ function describeLookup(l: KeyLookup, now: number): string {
       lines.push(`${t.tier}: not found`)
       continue
     }
+    const why = t.invalidated === undefined ? '' : `invalidated (${t.invalidated.join(', ')}); `
     const when =
       t.state === 'fresh'
         ? `fresh for ${duration(t.freshUntil! - now)}`
-        : `stale (servable for ${duration(t.staleUntil! - now)} if the source fails)`
+        : `stale: ${why}servable for ${duration(t.staleUntil! - now)} if the source fails`
     lines.push(`${t.tier}: ${when}; ${t.type}; ${t.bytes} bytes${t.tags ? `; tags: ${t.tags.join(', ')}` : ''}`)
     if ('value' in t) lines.push(`value: ${JSON.stringify(t.value, null, 2)}`)
   }

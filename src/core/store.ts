@@ -26,6 +26,8 @@ export interface StoreSize {
   entries: number
   /** Bytes held, as the store measures them. */
   bytes: number
+  /** `bytes` is an estimate from a sample (a memory tier without `maxBytes` or `sizeOf`). */
+  estimated?: boolean
 }
 
 /**

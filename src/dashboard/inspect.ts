@@ -7,15 +7,27 @@
  */
 import type { Cache } from '../core/cache.js'
 import { decodeEnvelope, type Envelope } from '../core/envelope.js'
-import { defaultSerializer, type Serializer, toJsonSafe } from '../core/serializer.js'
+import { defaultSerializer, type Serializer } from '../core/serializer.js'
 import { estimateSize } from '../stores/memory/size.js'
+import { displayValue } from './display-value.js'
 
 /** What one tier holds under a key. */
 export interface TierEntry {
   tier: string
   found: boolean
-  /** `'fresh'` until its TTL, `'stale'` within grace. */
+  /**
+   * `'fresh'` until its TTL, `'stale'` within grace: past its TTL, or
+   * invalidated (see {@link TierEntry.invalidated}). A stale entry is served
+   * only when the source fails.
+   */
   state?: 'fresh' | 'stale'
+  /**
+   * Set when the entry was invalidated: the tags that moved on since it was
+   * written (`'(namespace cleared)'` for a cleared namespace). Known where a
+   * tier keeps shared tag versions (SQLite, Redis); a memory-only cache keeps
+   * its versions inside the process, out of reach here.
+   */
+  invalidated?: string[]
   /** A description of the value's type: `'object (3 keys)'`, `'string (12 chars)'`. */
   type?: string
   /** Stored bytes for a byte tier; the estimated heap size for the memory tier. */
@@ -23,9 +35,21 @@ export interface TierEntry {
   createdAt?: number
   freshUntil?: number
   staleUntil?: number
+  /** Its age: how long ago it was written, ms. */
+  ageMs?: number
+  /** Its TTL as written: fresh for this long after `createdAt`, ms (`null` in JSON for no TTL). */
+  ttlMs?: number
+  /** Its grace: servable this long after its TTL if the source fails, ms. */
+  graceMs?: number
   /** The entry's tags, namespace versions left out. */
   tags?: string[]
-  /** The value as JSON-safe data, only when the dashboard is configured with `showValues`. */
+  /**
+   * The version of each tag (and namespace, `(namespace)`) the entry recorded
+   * when written, and the current shared one where a tier keeps them: a
+   * difference is an invalidation.
+   */
+  versions?: { tag: string; recorded: number; current?: number }[]
+  /** The value as its user wrote it (see {@link displayValue}), only when the dashboard is configured with `showValues`. */
   value?: unknown
   /** Why the tier could not be read or decoded. */
   error?: string
@@ -66,6 +90,8 @@ export async function inspectKey(
   serializer: Serializer = defaultSerializer,
 ): Promise<KeyLookup> {
   const tiers: TierEntry[] = []
+  // The lowest tier with shared versions is the one the cache checks tags against.
+  const versions = cache.tiers.findLast((t) => t.versions !== undefined)?.versions
   for (const tier of cache.tiers) {
     const out: TierEntry = { tier: tier.name, found: false }
     tiers.push(out)
@@ -87,7 +113,23 @@ export async function inspectKey(
     }
     if (env.staleUntil <= now) continue
     out.found = true
-    out.state = env.freshUntil > now ? 'fresh' : 'stale'
+    const current = env.tags === undefined || versions === undefined ? undefined : await readCurrent(versions, env.tags)
+    const invalidated = invalidatedTags(env, current)
+    out.state = env.freshUntil > now && invalidated === undefined ? 'fresh' : 'stale'
+    if (invalidated !== undefined) out.invalidated = invalidated
+    out.ageMs = Math.max(0, now - env.createdAt)
+    out.ttlMs = env.freshUntil - env.createdAt
+    out.graceMs = env.staleUntil - env.freshUntil
+    if (env.tags !== undefined && env.tagVersions !== undefined) {
+      out.versions = env.tags.map((tag, i) => {
+        const v: { tag: string; recorded: number; current?: number } = {
+          tag: tagName(tag),
+          recorded: env.tagVersions![i]!,
+        }
+        if (current?.[i] !== undefined) v.current = current[i]
+        return v
+      })
+    }
     out.type = describeType(env.value)
     out.createdAt = env.createdAt
     out.freshUntil = env.freshUntil
@@ -95,12 +137,38 @@ export async function inspectKey(
     const tags = env.tags?.filter((t) => !t.startsWith('\u0000'))
     if (tags !== undefined && tags.length > 0) out.tags = tags
     if (showValues) {
-      try {
-        out.value = toJsonSafe(env.value)
-      } catch {
-        out.value = '(not representable as JSON)'
-      }
+      out.value = displayValue(env.value)
     }
   }
   return { key, tiers }
+}
+
+/** The shared versions of `tags`, or `undefined` when the tier cannot be read. */
+async function readCurrent(
+  versions: { read(names: readonly string[]): number[] | Promise<number[]> },
+  tags: readonly string[],
+): Promise<readonly number[] | undefined> {
+  try {
+    return await versions.read(tags)
+  } catch {
+    return undefined
+  }
+}
+
+/** A tag as people read it: namespace versions are internal names. */
+function tagName(tag: string): string {
+  return tag.startsWith('\u0000') ? '(namespace)' : tag
+}
+
+/** The entry's tags whose shared version moved on since it was written, or `undefined` when none did. */
+function invalidatedTags(env: Envelope, current: readonly number[] | undefined): string[] | undefined {
+  const tags = env.tags
+  if (tags === undefined || current === undefined || env.tagVersions === undefined) return undefined
+  const moved: string[] = []
+  for (let i = 0; i < tags.length; i++) {
+    if (current[i] === env.tagVersions[i]) continue
+    const name = tags[i]!.startsWith('\u0000') ? '(namespace cleared)' : tags[i]!
+    if (!moved.includes(name)) moved.push(name)
+  }
+  return moved.length === 0 ? undefined : moved
 }

@@ -40,6 +40,8 @@ export interface TierView {
   errors: number
   entries?: number
   bytes?: number
+  /** `bytes` is estimated from a sample (a memory tier that does not weigh its entries). */
+  bytesEstimated?: boolean
   health?: StoreHealth
   evictions: Record<string, number>
 }
@@ -81,7 +83,7 @@ export class Monitor {
   #loadCount = 0
   #prev: CacheStats
   #timer: ReturnType<typeof setInterval> | undefined
-  #sizes = new Map<string, { entries: number; bytes: number }>()
+  #sizes = new Map<string, { entries: number; bytes: number; estimated: boolean }>()
   #sizing = false
   #external: Record<string, { hits: number; misses: number }> = {}
   #externalRatios: Record<string, number | null> = {}
@@ -200,6 +202,7 @@ export class Monitor {
       if (size !== undefined) {
         view.entries = size.entries
         view.bytes = size.bytes
+        if (size.estimated) view.bytesEstimated = true
       }
       const health = stats.tierHealth[tier.name]
       if (health !== undefined) view.health = health
@@ -256,7 +259,7 @@ export class Monitor {
         if (tier.size === undefined) continue
         try {
           const s = await tier.size()
-          this.#sizes.set(tier.name, { entries: s.entries, bytes: s.bytes })
+          this.#sizes.set(tier.name, { entries: s.entries, bytes: s.bytes, estimated: s.estimated === true })
         } catch {
           this.#sizes.delete(tier.name)
         }

@@ -5,6 +5,7 @@
  * value from the server is put on the page with `textContent`, never as HTML.
  * @module
  */
+import { EXPLAIN_SCRIPT, EXPLAIN_STYLE } from './explain.js'
 
 /** @internal */
 export interface PageOptions {
@@ -27,7 +28,7 @@ export function renderPage({ path, title, nonce, analyzer }: PageOptions): strin
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
 <title>${esc(title)} · cache dashboard</title>
-<style nonce="${nonce}">${STYLE}</style>
+<style nonce="${nonce}">${STYLE}${EXPLAIN_STYLE}</style>
 </head>
 <body>
 <header>
@@ -79,11 +80,13 @@ export function renderPage({ path, title, nonce, analyzer }: PageOptions): strin
     <label>Tag <input id="tag" placeholder="products"></label>
     <button type="button" id="invalidate">Invalidate tag</button>
   </form>
+  <div id="explain" hidden></div>
   <pre id="result"></pre>
 </section>
 </main>
 <script nonce="${nonce}">window.CACHESTACK = ${config};</script>
 <script nonce="${nonce}">${SCRIPT}</script>
+<script nonce="${nonce}">${EXPLAIN_SCRIPT}</script>
 </body>
 </html>
 `
@@ -188,10 +191,13 @@ const SCRIPT = `
       g.strokeStyle = color; g.lineWidth = s.width; g.setLineDash(s.dash || [])
       g.beginPath()
       let pen = false
+      let held = null
       pts.forEach((p, i) => {
-        const r = s.get(p)
-        if (r === null) { pen = false; return }
+        // An interval without reads changes no ratio: the line holds its last value instead of breaking.
+        const r = s.get(p) === null ? held : s.get(p)
+        if (r === null) return
         if (pen) g.lineTo(x(i), y(r)); else { g.moveTo(x(i), y(r)); pen = true }
+        held = r
       })
       g.stroke(); g.setLineDash([])
       const item = document.createElement('span'); const sw = document.createElement('i'); sw.style.background = color
@@ -220,7 +226,7 @@ const SCRIPT = `
       ['p95 latency (last interval)', last && last.loadP95Ms !== null ? last.loadP95Ms.toFixed(1) + ' ms' : '–'],
     ])
     rows($('tiers'), snap.tiers.map((t) => [
-      t.name, num(t.hits), num(t.entries), bytes(t.bytes), num(t.errors),
+      t.name, num(t.hits), num(t.entries), (t.bytesEstimated ? '≈ ' : '') + bytes(t.bytes), num(t.errors),
       t.health ? t.health.circuit + (t.health.skipped ? ' (' + t.health.skipped + ' skipped)' : '') : 'n/a',
       Object.entries(t.evictions).map(([r, c]) => r + ' ' + c).join(', ') || '0',
     ]))
@@ -265,6 +271,7 @@ const SCRIPT = `
     const body = await res.json().catch(() => ({ error: 'HTTP ' + res.status }))
     if (!res.ok) { out.className = 'error'; out.textContent = 'Refused (' + res.status + '): ' + (body.error || '') ; return }
     out.textContent = JSON.stringify(body, null, 2)
+    window.dispatchEvent(new CustomEvent('cachestack:result', { detail: { action, body } }))
   }
 
   $('token').value = sessionStorage.getItem('cachestack-token') || ''

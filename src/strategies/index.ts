@@ -19,6 +19,8 @@ export {
   type QueryConfig,
   type QueryOptions,
   type QueryResult,
+  type SqliteDatabase,
+  type SqliteStatement,
   type Submittable,
 } from './query.js'
 export { type RefreshAhead, type RefreshAheadOptions, refreshAhead } from './refresh-ahead.js'

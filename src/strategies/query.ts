@@ -13,7 +13,6 @@
  * it rolls back.
  * @module
  */
-import type { Database } from 'better-sqlite3'
 import type { Cache } from '../core/cache.js'
 import type { Duration } from '../core/duration.js'
 import { CacheError, invalidOption } from '../core/errors.js'
@@ -50,6 +49,28 @@ export interface CachedQueryOptions {
    * @defaultValue `[]`
    */
   volatile?: readonly VolatileMarker[]
+}
+
+/**
+ * A better-sqlite3 `Database`, as far as {@link cachedQuery}'s types need it.
+ * Declared here so that the types of `cachestack/strategies` need no
+ * `@types/better-sqlite3` in projects that never use SQLite.
+ */
+export interface SqliteDatabase {
+  /** Compiles a statement (better-sqlite3's `Database#prepare`). */
+  prepare(source: string): SqliteStatement
+  /** Whether a transaction is open on the connection. */
+  readonly inTransaction: boolean
+}
+
+/** A prepared better-sqlite3 statement, as far as {@link cachedQuery}'s types need it. */
+export interface SqliteStatement {
+  /** Whether the statement returns rows. */
+  readonly reader: boolean
+  /** Runs a reader and returns its rows. */
+  all(...params: unknown[]): unknown[]
+  /** Runs a writer and returns how many rows it changed. */
+  run(...params: unknown[]): { changes: number }
 }
 
 /** What {@link cachedQuery} returns. */
@@ -114,7 +135,7 @@ interface Shared {
  * })
  * ```
  */
-export function cachedQuery(db: PgQueryable | Database, options: CachedQueryOptions): CachedQuery {
+export function cachedQuery(db: PgQueryable | SqliteDatabase, options: CachedQueryOptions): CachedQuery {
   if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options)
   if (options.cache === undefined || typeof options.cache.getOrSet !== 'function') {
     throw invalidOption('cache', 'a cache', options.cache)

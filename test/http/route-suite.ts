@@ -37,9 +37,10 @@ export function runRouteSuite(framework: string, makeServer: MakeServer): void {
       close = undefined
     })
 
-    async function setup(options: SuiteOptions, handler: AppHandler) {
+    /** `tiers: 'default'` is createCache()'s own: memory over a SQLite file (in the test's CACHESTACK_DIR). */
+    async function setup(options: SuiteOptions, handler: AppHandler, tiers: 'memory' | 'default' = 'memory') {
       const clock = manualClock()
-      const cache = createCache({ tiers: [memoryStore()], clock })
+      const cache = tiers === 'memory' ? createCache({ tiers: [memoryStore()], clock }) : createCache({ clock })
       let runs = 0
       const seen: AppRequest[] = []
       const server = await makeServer({ ...options, cache, clock }, async (req) => {
@@ -75,6 +76,30 @@ export function runRouteSuite(framework: string, makeServer: MakeServer): void {
       const c = await t.get('/products')
       expect(c.body).not.toBe(a.body)
       expect(t.runs()).toBe(2)
+    })
+
+    it('says hit for a response from a lower tier, or after an idle second, with the default tiers (RFC 9211)', async () => {
+      const t = await setup({ ttl: '60s', tags: ['products'] }, json, 'default')
+      expect(t.cache.tiers.map((s) => s.name)).toEqual(['memory', 'sqlite'])
+      const a = await t.get('/products')
+      expect(a.headers['cache-status']).toMatch(/fwd=miss/)
+      // Past the one-second window of the memory tier's tag versions: checked against the file tier.
+      t.clock.advance('2s')
+      const b = await t.get('/products')
+      expect(b.body).toBe(a.body)
+      expect(b.headers['cache-status']).toBe('cachestack; hit')
+      expect(b.headers.age).toBe('2')
+      // The memory tier lost it: the file tier answers.
+      await t.cache.tiers[0]!.clear()
+      t.clock.advance('1s')
+      const c = await t.get('/products')
+      expect(c.body).toBe(a.body)
+      expect(c.headers['cache-status']).toBe('cachestack; hit')
+      expect(c.headers.age).toBe('3')
+      const d = await t.get('/products', {}, 'HEAD')
+      expect(d.headers['cache-status']).toBe('cachestack; hit')
+      expect(t.runs()).toBe(1)
+      await t.cache.close()
     })
 
     it('keys on the sorted query and on the host', async () => {

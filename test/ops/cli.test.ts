@@ -271,3 +271,60 @@ describe('cachestack CLI against a real SQLite file', { timeout: 90_000 }, () =>
     expect((await json<{ keys: string[] }>('keys', 'users:*', ...tier)).keys).toEqual(['users:1'])
   })
 })
+
+describe('cachestack get: what a user would check', { timeout: 90_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cachestack-cli-get-'))
+  const path = join(dir, 'cache.db')
+  const tier = ['--sqlite', path]
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('shows an invalidated entry as stale, naming the tag, as cache.get sees it', async () => {
+    const cache = createCache({ tiers: [sqliteStore({ path })] })
+    await cache.set('users:1', { name: 'Ada' }, { tags: ['users'], ttl: '10m', grace: '1h' })
+    await cache.close()
+    const before = await json<{ tiers: { state?: string }[] }>('get', 'users:1', ...tier)
+    expect(before.tiers[0]!.state).toBe('fresh')
+    await json('invalidate-tag', 'users', ...tier)
+    const after = await json<{ found: boolean; tiers: { state?: string; invalidated?: string[] }[] }>(
+      'get',
+      'users:1',
+      ...tier,
+    )
+    expect(after.found).toBe(true)
+    expect(after.tiers[0]!.state).toBe('stale')
+    expect(after.tiers[0]!.invalidated).toEqual(['users'])
+    const human = await cli('get', 'users:1', ...tier)
+    expect(human.stdout).toMatch(/sqlite: stale: invalidated \(users\); servable for (59m|1h)/)
+    expect(human.stdout).not.toContain('fresh')
+    const check = createCache({ tiers: [sqliteStore({ path })] })
+    try {
+      expect(await check.get('users:1')).toBeUndefined()
+    } finally {
+      await check.close()
+    }
+  })
+
+  it('prints values as they were written: a Date, a Map, a Set, a bigint, bytes', async () => {
+    const cache = createCache({ tiers: [sqliteStore({ path })] })
+    const value = {
+      at: new Date(0),
+      ids: new Set([1, 2]),
+      byName: new Map([['ada', 1]]),
+      big: 10n,
+      bytes: new Uint8Array([104, 105]),
+    }
+    await cache.set('when', value, { ttl: '1h' })
+    await cache.close()
+    const got = await json<{ tiers: { value?: unknown }[] }>('get', 'when', ...tier)
+    expect(got.tiers[0]!.value).toEqual({
+      at: '1970-01-01T00:00:00.000Z',
+      ids: [1, 2],
+      byName: { ada: 1 },
+      big: '10n',
+      bytes: '<2 bytes: 6869>',
+    })
+    const human = await cli('get', 'when', ...tier)
+    expect(human.stdout).toContain('"at": "1970-01-01T00:00:00.000Z"')
+    expect(human.stdout).not.toContain('\\u0000')
+  })
+})

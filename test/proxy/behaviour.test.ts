@@ -6,12 +6,38 @@
 import http from 'node:http'
 import net from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createCache, manualClock } from '../../src/index.js'
 import { type Rig, request, rig, status } from './helpers.js'
 
 let r: Rig | undefined
 afterEach(async () => {
   await r?.close()
   r = undefined
+})
+
+describe('Cache-Status on the default tiers (memory over a SQLite file)', () => {
+  it('a response from the file tier, or after an idle second, says hit (RFC 9211)', async () => {
+    const clock = manualClock(Date.now())
+    const cache = createCache({ clock })
+    expect(cache.tiers.map((t) => t.name)).toEqual(['memory', 'sqlite'])
+    r = await rig(
+      (_q, res, n) => {
+        res.writeHead(200, { 'cache-control': 'max-age=60' })
+        res.end(`v${n}`)
+      },
+      { cache, clock },
+    )
+    expect(status(await r.get('/p'))).toMatch(/fwd=uri-miss/)
+    clock.advance('2s')
+    const b = await r.get('/p')
+    expect(b.body).toBe('v1')
+    expect(status(b)).toMatch(/^cachestack; hit; ttl=5[78]$/)
+    await cache.tiers[0]!.clear()
+    const c = await r.get('/p')
+    expect(c.body).toBe('v1')
+    expect(status(c)).toMatch(/^cachestack; hit; ttl=5[78]$/)
+    expect(r.hits()).toBe(1)
+  })
 })
 
 describe('request coalescing', () => {

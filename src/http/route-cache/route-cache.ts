@@ -168,6 +168,13 @@ export class RouteCache<Req, Ctx> {
   readonly #servedStale = new WeakSet<object>()
   /** Values produced by a leader in this process, so waiters can tell "collapsed" from "hit". */
   readonly #produced = new WeakMap<object, { sec: string; stored: StoredResponse } | true>()
+  /**
+   * When each produced value was stored, counted in leader completions: a
+   * request waited for a leader (`collapsed`) only if the value was produced
+   * after the request came in; an older one is a hit from a tier (RFC 9211).
+   */
+  readonly #producedAt = new WeakMap<object, number>()
+  #completions = 0
 
   constructor(options: CachedOptions<Req>, sender: Sender<Ctx>) {
     this.#o = resolveRouteOptions(options, UNKEYED_HEADERS)
@@ -312,6 +319,7 @@ export class RouteCache<Req, Ctx> {
       } catch {}
       return this.#bypassUncacheable
     }
+    const entered = this.#completions
     let leader: Leader | undefined
     let started!: () => void
     const isLeader = new Promise<undefined>((resolve) => {
@@ -347,7 +355,7 @@ export class RouteCache<Req, Ctx> {
       return leader
     }
     if (value === undefined || value === UNCACHEABLE) return this.#bypassUncacheable
-    const mine = this.#produced.get(value)
+    const mine = (this.#producedAt.get(value) ?? 0) > entered ? this.#produced.get(value) : undefined
     if (!isVaryIndex(value)) {
       const status = this.#servedStale.has(value)
         ? this.#staleStatus(undefined)
@@ -455,6 +463,7 @@ export class RouteCache<Req, Ctx> {
         } catch {
           value = UNCACHEABLE
         }
+        this.#producedAt.set(value, ++this.#completions)
         resolve(value)
       },
     }

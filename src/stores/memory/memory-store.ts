@@ -431,6 +431,7 @@ export class MemoryStore implements SyncStore {
     return { entries: this.#map.size, bytes: this.#bytes }
   }
 
+
   /** The number of entries held. */
   get entries(): number {
     return this.#map.size

@@ -104,6 +104,17 @@ describe.each(policies)('memoryStore (%s): bytes', (policy) => {
     expect(s.bytes).toBe(0)
   })
 
+  it('without maxBytes or sizeOf, size() counts the bytes: never 0 for a store that holds entries', () => {
+    const s = memoryStore({ policy })
+    attach(s)
+    expect(s.size()).toEqual({ entries: 0, bytes: 0 })
+    for (let i = 0; i < 200; i++) s.set(`k${i}`, env('x'.repeat(1000)), INF)
+    const size = s.size()
+    expect(size.entries).toBe(200)
+    expect(size.bytes).toBeGreaterThan(200 * 1000)
+    expect(size.bytes).toBeLessThan(200 * 4000)
+  })
+
   it('evicts to stay within maxBytes, and an overwrite that grows an entry evicts others', () => {
     const s = memoryStore({ policy, maxEntries: 100, maxBytes: 1000, sizeOf })
     attach(s)
