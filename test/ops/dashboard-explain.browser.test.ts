@@ -133,10 +133,7 @@ describe.skipIf(!hasChromium)('the dashboard: chart, bytes and "explain this key
     for (let i = 0; i < 50; i++) await cache.set(`page:${i}`, 'x'.repeat(2000))
     await expect
       .poll(async () => page.locator('#tiers tbody tr').allTextContents(), { timeout: 10_000 })
-      .toEqual([
-        expect.stringMatching(/^memory\d[\d,]*\d+(\.\d)? kB/),
-        expect.stringMatching(/^sqlite.*\d+(\.\d)? kB/),
-      ])
+      .toEqual([expect.stringMatching(/^memory\d[\d,]*\d+(\.\d)? kB/), expect.stringMatching(/^sqlite.*\d+(\.\d)? kB/)])
     const rows = await page.locator('#tiers tbody tr').allTextContents()
     expect(rows.join('\n')).not.toContain(' 0 B')
     await page.screenshot({ path: join(images, 'dashboard-tiers.png'), fullPage: true })

@@ -431,7 +431,6 @@ export class MemoryStore implements SyncStore {
     return { entries: this.#map.size, bytes: this.#bytes }
   }
 
-
   /** The number of entries held. */
   get entries(): number {
     return this.#map.size
