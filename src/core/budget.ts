@@ -7,17 +7,6 @@
  * @module
  */
 import { CacheError } from './errors.js'
-import type { Store } from './store.js'
-
-/** The default budget: the largest finite `timeout` among the tiers, or none (`Infinity`). */
-export function defaultBudget(tiers: readonly Store[]): number {
-  let budget = 0
-  for (const tier of tiers) {
-    const t = tier.timeout
-    if (t !== undefined && Number.isFinite(t) && t > budget) budget = t
-  }
-  return budget === 0 ? Number.POSITIVE_INFINITY : budget
-}
 
 /** The deadline of a call that starts now, on `performance.now()`'s scale. */
 export function deadlineOf(budget: number): number {

@@ -10,7 +10,7 @@
  */
 
 import type { Bus, BusMessage } from '../tiers/bus.js'
-import { deadlineOf, defaultBudget, withinBudget } from './budget.js'
+import { deadlineOf, withinBudget } from './budget.js'
 import { type Clock, systemClock } from './clock.js'
 import { type Duration, parseDuration } from './duration.js'
 import type { Envelope } from './envelope.js'
@@ -104,7 +104,7 @@ class CacheCore {
 
   constructor(tiers: Store[], options: CacheOptions, opts: ResolvedOptions) {
     this.opts = opts
-    this.budget = opts.budget ?? defaultBudget(tiers)
+    this.budget = opts.budget ?? Number.POSITIVE_INFINITY
     this.clock = options.clock ?? systemClock
     this.stack = new TierStack(tiers, options.serializer ?? defaultSerializer, this.emitter, opts.strict)
     const vt = this.stack.versionsTier

@@ -56,7 +56,12 @@ export interface CacheOptions {
    * write goes on in the background (its failure still counted). The loader's
    * own time is not counted. `false` for no budget (each operation keeps only
    * its tier's `timeout`).
-   * @defaultValue the largest `timeout` of the tiers (`guardStore`'s, 1 s unless set); none when no tier has one
+   *
+   * Opt-in: with a budget, a `set` that runs out of it resolves while its
+   * write is still on its way, so another process may not see the value yet
+   * (most visible on the first call, while a client connects). Without one, a
+   * call waits for each of its tier operations up to that tier's `timeout`.
+   * @defaultValue none (each operation bounded by its tier's `timeout` only)
    */
   budget?: Duration | false
   /** Refresh hot entries before they expire. @defaultValue false */
