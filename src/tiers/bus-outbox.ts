@@ -59,6 +59,12 @@ export class BusOutbox {
     return this.#pending.keys.length + this.#pending.tags.length + this.#pending.clears.length
   }
 
+  /** A copy of the bus's counters, `pending` brought up to date. */
+  stats(): BusStats {
+    this.#options.stats.pending = this.pending
+    return { ...this.#options.stats }
+  }
+
   /** Adds a change to this tick's batch; resolves once the batch is sent or kept. */
   publish(message: BusMessage): Promise<void> {
     if (this.#closed) return Promise.resolve()
@@ -147,6 +153,16 @@ export class BusOutbox {
       // Too much to replay name by name: every other process drops its local tiers instead.
       this.#pending = { keys: [], tags: [], clears: [''] }
     }
+  }
+}
+
+/** A received message's text as a wire message, or `undefined` (counted in `errors`) when it is not JSON. */
+export function readWire<W extends BusWire>(text: string, stats: BusStats): W | undefined {
+  try {
+    return JSON.parse(text) as W
+  } catch {
+    stats.errors++
+    return undefined
   }
 }
 

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { type Cluster, Redis, type RedisOptions } from 'ioredis'
 import { invalidOption } from '../core/errors.js'
 import type { Bus, BusHandlers, BusMessage, BusStats } from './bus.js'
-import { BusOutbox, type BusWire, wireMessage } from './bus-outbox.js'
+import { BusOutbox, type BusWire, readWire, wireMessage } from './bus-outbox.js'
 
 /** Options of {@link redisBus}. */
 export interface RedisBusOptions {
@@ -161,8 +161,7 @@ class RedisBus implements Bus {
   }
 
   stats(): BusStats {
-    this.#stats.pending = this.#outbox.pending
-    return { ...this.#stats }
+    return this.#outbox.stats()
   }
 
   async close(): Promise<void> {
@@ -182,13 +181,8 @@ class RedisBus implements Bus {
 
   #receive(channel: string, text: string): void {
     if (channel !== this.#channel || this.#handlers === undefined) return
-    let wire: BusWire
-    try {
-      wire = JSON.parse(text) as BusWire
-    } catch {
-      this.#stats.errors++
-      return
-    }
+    const wire = readWire<BusWire>(text, this.#stats)
+    if (wire === undefined) return
     if (wire.f === this.id) return
     this.#stats.received++
     this.#handlers.message(wireMessage(wire))

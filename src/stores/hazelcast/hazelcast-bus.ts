@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto'
 import type { ITopic } from 'hazelcast-client'
 import { invalidOption } from '../../core/errors.js'
 import type { Bus, BusHandlers, BusMessage, BusStats } from '../../tiers/bus.js'
-import { BusOutbox, type BusWire, wireMessage } from '../../tiers/bus-outbox.js'
+import { BusOutbox, type BusWire, readWire, wireMessage } from '../../tiers/bus-outbox.js'
 import { type HazelcastClient, HazelcastConnection, type HazelcastConnectionOptions } from './hazelcast-connection.js'
 
 /** Options of {@link hazelcastBus}. Give `members` or `client`. */
@@ -148,8 +148,7 @@ class HazelcastBus implements Bus {
   }
 
   stats(): BusStats {
-    this.#stats.pending = this.#outbox.pending
-    return { ...this.#stats }
+    return this.#outbox.stats()
   }
 
   async close(): Promise<void> {
@@ -167,13 +166,8 @@ class HazelcastBus implements Bus {
 
   #receive(text: unknown): void {
     if (typeof text !== 'string' || this.#handlers === undefined) return
-    let wire: Wire
-    try {
-      wire = JSON.parse(text) as Wire
-    } catch {
-      this.#stats.errors++
-      return
-    }
+    const wire = readWire<Wire>(text, this.#stats)
+    if (wire === undefined) return
     if (wire.f === this.id) {
       if (wire.p !== undefined) this.#flushes.get(wire.p)?.()
       return
