@@ -23,6 +23,7 @@ import { redisStore } from '../src/redis.js'
 import type { IgniteCache } from '../src/stores/ignite/ignite-client.js'
 import { startHazelcast, startIgnite } from '../test/helpers/distributed.js'
 import { missingServers, startRedis } from '../test/helpers/servers.js'
+import { compareConcurrent, withRoundRatio } from './lib/concurrent.js'
 import { machineLine, median, printTable, printTarget, type Result } from './lib/harness.js'
 
 const ROUNDS = Number(process.env.ROUNDS ?? 9)
@@ -32,29 +33,10 @@ const value = { id: 1, name: 'A product with a name', price: 9.99, tags: ['a', '
 
 type Op = (i: number) => Promise<unknown>
 
-async function throughput(fn: Op, concurrency: number, ops: number): Promise<number> {
-  let next = 0
-  const t0 = process.hrtime.bigint()
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < ops) await fn(next++)
-    }),
-  )
-  return ops / (Number(process.hrtime.bigint() - t0) / 1e9)
-}
-
+/** Contenders interleaved round by round at `concurrency`; medians, with the per-round ratio to the first. */
 async function compareAt(contenders: [string, Op][], concurrency: number, ops: number): Promise<Result[]> {
-  const all = contenders.map(([name]) => ({ name, opsPerSec: 0, rounds: [] as number[] }))
-  for (const [, fn] of contenders) await throughput(fn, concurrency, Math.floor(ops / 2)) // warm-up
-  for (let r = 0; r < ROUNDS; r++) {
-    for (let c = 0; c < contenders.length; c++)
-      all[c]!.rounds.push(await throughput(contenders[c]![1], concurrency, ops))
-  }
-  return all.map((res) => ({
-    ...res,
-    opsPerSec: median(res.rounds),
-    extra: { 'per-round ratio': `${median(res.rounds.map((x, r) => x / all[0]!.rounds[r]!)).toFixed(2)}×` },
-  }))
+  const warmup = Math.floor(ops / 2)
+  return withRoundRatio(await compareConcurrent(contenders, { ops, concurrency, rounds: ROUNDS, warmup }))
 }
 
 /** Raw client then cache, at concurrency 1 and 100; prints the tables and the target line. */

@@ -16,6 +16,7 @@
 import { parseArgs } from 'node:util'
 import { LRUCache } from 'lru-cache'
 import { beladyOpt } from '../src/analyze/belady.js'
+import { REPLAY_ENVELOPE as ENVELOPE, REPLAY_NEVER as NEVER } from '../src/analyze/replay-entry.js'
 import type { Envelope } from '../src/index.js'
 import { memoryStore } from '../src/index.js'
 import { machineLine } from './lib/harness.js'
@@ -44,17 +45,6 @@ interface Policy {
   name: string
   make(size: number): { get(key: string): unknown; set(key: string): void }
 }
-
-const ENVELOPE: Envelope = {
-  value: 1,
-  createdAt: 0,
-  freshUntil: Number.POSITIVE_INFINITY,
-  staleUntil: Number.POSITIVE_INFINITY,
-  tags: undefined,
-  tagVersions: undefined,
-  loadTime: 0,
-}
-const NEVER = Number.POSITIVE_INFINITY
 
 const policies: Policy[] = [
   {

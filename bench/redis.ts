@@ -23,6 +23,7 @@ import { createCache } from '../src/index.js'
 import { memcachedStore } from '../src/memcached.js'
 import { redisStore } from '../src/redis.js'
 import { startMemcached, startRedis } from '../test/helpers/servers.js'
+import { compareConcurrent, withRoundRatio } from './lib/concurrent.js'
 import { machineLine, median, printTable, printTarget, type Result, rate } from './lib/harness.js'
 import { requireRedis } from './lib/servers.js'
 
@@ -35,36 +36,10 @@ const value = { id: 1, name: 'A product with a name', price: 9.99, tags: ['a', '
 
 type Op = (i: number) => Promise<unknown>
 
-/** ops/s of `fn` run by `concurrency` workers, `ops` calls in all. */
-async function throughput(fn: Op, concurrency: number, ops: number): Promise<number> {
-  let next = 0
-  const t0 = process.hrtime.bigint()
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < ops) await fn(next++)
-    }),
-  )
-  return ops / (Number(process.hrtime.bigint() - t0) / 1e9)
-}
-
-/**
- * Contenders interleaved round by round; median of the rounds. The machine may
- * be shared and noisy, so each contender's ratio to the first one is also taken
- * per round (both measured within the same few hundred ms) and its median
- * reported in the `per-round ratio` column.
- */
+/** Contenders interleaved round by round at `concurrency`; medians, with the per-round ratio to the first. */
 async function compareAt(contenders: [string, Op][], concurrency: number, ops: number): Promise<Result[]> {
-  const all = contenders.map(([name]) => ({ name, opsPerSec: 0, rounds: [] as number[] }))
-  for (const [, fn] of contenders) await throughput(fn, concurrency, Math.floor(ops / 4)) // warm-up
-  for (let r = 0; r < ROUNDS; r++) {
-    for (let c = 0; c < contenders.length; c++)
-      all[c]!.rounds.push(await throughput(contenders[c]![1], concurrency, ops))
-  }
-  return all.map((res) => ({
-    ...res,
-    opsPerSec: median(res.rounds),
-    extra: { 'per-round ratio': `${median(res.rounds.map((x, r) => x / all[0]!.rounds[r]!)).toFixed(2)}×` },
-  }))
+  const warmup = Math.floor(ops / 4)
+  return withRoundRatio(await compareConcurrent(contenders, { ops, concurrency, rounds: ROUNDS, warmup }))
 }
 
 /** The median over rounds of `a`'s ops/s divided by `b`'s in the same round. */

@@ -50,3 +50,17 @@ export async function compareConcurrent(
   for (const res of all) res.opsPerSec = median(res.rounds)
   return all
 }
+
+/**
+ * Adds a `per-round ratio` column: each contender's ops/s divided by the first
+ * contender's in the same round, median over the rounds. On a shared, noisy
+ * machine this is steadier than the ratio of the medians (both were measured
+ * within the same few hundred ms).
+ */
+export function withRoundRatio(results: Result[]): Result[] {
+  const base = results[0]!.rounds
+  return results.map((res) => ({
+    ...res,
+    extra: { ...res.extra, 'per-round ratio': `${median(res.rounds.map((x, r) => x / base[r]!)).toFixed(2)}×` },
+  }))
+}

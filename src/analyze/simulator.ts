@@ -11,10 +11,10 @@
  * (spatial sampling, as SHARDS does).
  * @module
  */
-import type { Envelope } from '../core/envelope.js'
 import { invalidOption } from '../core/errors.js'
 import { memoryStore } from '../stores/memory/create-memory-store.js'
 import { beladyOptIds } from './belady.js'
+import { REPLAY_ENVELOPE, REPLAY_NEVER } from './replay-entry.js'
 
 /** A simulated policy: the memory tier's two, and the clairvoyant ceiling. */
 export type SimulatedPolicy = 'tinylfu' | 'lru' | 'opt'
@@ -42,17 +42,6 @@ export interface SimulationResult {
   ceiling: number
 }
 
-const ENVELOPE: Envelope = {
-  value: 1,
-  createdAt: 0,
-  freshUntil: Number.POSITIVE_INFINITY,
-  staleUntil: Number.POSITIVE_INFINITY,
-  tags: undefined,
-  tagVersions: undefined,
-  loadTime: 0,
-}
-const NEVER = Number.POSITIVE_INFINITY
-
 /** Ten sizes from 0.1 % to 100 % of `distinct`, two significant digits, at least 1, without repeats. */
 export function defaultSizes(distinct: number): number[] {
   const shares = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
@@ -71,7 +60,7 @@ function replayStore(ids: Int32Array, names: string[], size: number, policy: 'ti
   for (let i = 0; i < ids.length; i++) {
     const k = names[ids[i]!]!
     if (store.get(k) !== undefined) hits++
-    else store.set(k, ENVELOPE, NEVER)
+    else store.set(k, REPLAY_ENVELOPE, REPLAY_NEVER)
   }
   store.close()
   return ids.length === 0 ? 0 : hits / ids.length

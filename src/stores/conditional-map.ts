@@ -84,3 +84,27 @@ export async function leaseLock(
   if (Number.isFinite(until) && until > Date.now()) return undefined
   return (await map.replaceIfSame(name, held, mine, lease)) ? release : undefined
 }
+
+/**
+ * {@link leaseLock} as a store's `lock()` offers it: a failure to reach the
+ * map rejects with what `fail` makes of it (operation `'lock'`), and the
+ * release function rejects the same way (operation `'unlock'`).
+ */
+export async function storeLock(
+  map: () => Promise<ConditionalMap<string>>,
+  name: string,
+  ttl: number,
+  fail: (operation: string, error: unknown) => Error,
+): Promise<(() => Promise<void>) | undefined> {
+  let release: (() => Promise<void>) | undefined
+  try {
+    release = await leaseLock(await map(), name, ttl)
+  } catch (error) {
+    throw fail('lock', error)
+  }
+  if (release === undefined) return undefined
+  return () =>
+    release().catch((error: unknown) => {
+      throw fail('unlock', error)
+    })
+}

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { type Cluster, Redis, type RedisOptions } from 'ioredis'
 import { invalidOption } from '../core/errors.js'
 import type { Bus, BusHandlers, BusMessage, BusStats } from './bus.js'
+import { BusOutbox, type BusWire, readWire, wireMessage } from './bus-outbox.js'
 
 /** Options of {@link redisBus}. */
 export interface RedisBusOptions {
@@ -47,32 +48,17 @@ export interface RedisBusOptions {
   heartbeat?: number | false
 }
 
-interface Wire {
-  /** Sender id. */
-  f: string
-  k?: string[]
-  t?: string[]
-  c?: string[]
-}
-
-/** @internal the largest number of names in one message; bigger batches are split */
-const MAX_NAMES_PER_MESSAGE = 1000
-
 class RedisBus implements Bus {
   readonly id = randomUUID()
   #pub: Redis | Cluster
   #sub: Redis | Cluster
   #ownsPub: boolean
   #channel: string
-  #maxPending: number
   #timeout: number
   #handlers: BusHandlers | undefined
   #stats: BusStats = { published: 0, received: 0, resyncs: 0, errors: 0, pending: 0 }
-  /** Changes of this tick, sent together. */
-  #batch: { keys: Set<string>; tags: Set<string>; clears: Set<string> } | undefined
-  #batchSent: Promise<void> | undefined
-  /** Changes whose send failed, re-sent on reconnect. */
-  #pending: Required<BusMessage> = { keys: [], tags: [], clears: [] }
+  /** Batches what is published; keeps what failed, re-sent on reconnect. */
+  #outbox: BusOutbox
   #everConnected = false
   #lost = false
   #closed = false
@@ -81,7 +67,6 @@ class RedisBus implements Bus {
 
   constructor(options: RedisBusOptions) {
     this.#channel = options.channel ?? 'cachestack:bus'
-    this.#maxPending = options.maxPending ?? 10_000
     this.#timeout = options.timeout ?? 1000
     if (options.client !== undefined) {
       this.#pub = options.client
@@ -92,11 +77,20 @@ class RedisBus implements Bus {
     } else {
       throw invalidOption('redisBus', '{ url } or { client }', options)
     }
+    const pub = this.#pub
+    this.#outbox = new BusOutbox({
+      id: this.id,
+      timeout: this.#timeout,
+      maxPending: options.maxPending ?? 10_000,
+      stats: this.#stats,
+      transmit: (text) => pub.publish(this.#channel, text),
+      resendOnAnswer: true,
+    })
     this.#sub = this.#pub.duplicate()
     this.#pub.on('error', () => {
       this.#stats.errors++
     })
-    this.#pub.on('ready', () => this.#resend())
+    this.#pub.on('ready', () => this.#outbox.resend())
     this.#sub.on('error', () => {
       this.#stats.errors++
     })
@@ -157,22 +151,7 @@ class RedisBus implements Bus {
   }
 
   publish(message: BusMessage): Promise<void> {
-    if (this.#closed) return Promise.resolve()
-    let batch = this.#batch
-    if (batch === undefined) {
-      batch = { keys: new Set(), tags: new Set(), clears: new Set() }
-      this.#batch = batch
-      this.#batchSent = new Promise<void>((resolve) => {
-        queueMicrotask(() => {
-          this.#batch = undefined
-          this.#send({ keys: [...batch!.keys], tags: [...batch!.tags], clears: [...batch!.clears] }).then(resolve)
-        })
-      })
-    }
-    if (message.keys) for (const k of message.keys) batch.keys.add(k)
-    if (message.tags) for (const t of message.tags) batch.tags.add(t)
-    if (message.clears) for (const c of message.clears) batch.clears.add(c)
-    return this.#batchSent!
+    return this.#outbox.publish(message)
   }
 
   async flush(): Promise<void> {
@@ -182,13 +161,13 @@ class RedisBus implements Bus {
   }
 
   stats(): BusStats {
-    this.#stats.pending = this.#pending.keys.length + this.#pending.tags.length + this.#pending.clears.length
-    return { ...this.#stats }
+    return this.#outbox.stats()
   }
 
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#outbox.close()
     clearInterval(this.#heartbeat)
     this.#sub.disconnect()
     if (this.#ownsPub) {
@@ -200,83 +179,13 @@ class RedisBus implements Bus {
     }
   }
 
-  /** Sends a batch, split into messages of bounded size; a failed part is kept for re-sending. */
-  async #send(message: Required<BusMessage>): Promise<void> {
-    const parts: Wire[] = []
-    const push = (field: 'k' | 't' | 'c', names: string[]) => {
-      for (let i = 0; i < names.length; i += MAX_NAMES_PER_MESSAGE) {
-        parts.push({ f: this.id, [field]: names.slice(i, i + MAX_NAMES_PER_MESSAGE) })
-      }
-    }
-    // Clears first: a receiver that clears after dropping keys loses nothing it should keep.
-    push('c', message.clears)
-    push('t', message.tags)
-    push('k', message.keys)
-    await Promise.all(
-      parts.map(async (part) => {
-        let timer: NodeJS.Timeout | undefined
-        const sent = this.#pub.publish(this.#channel, JSON.stringify(part))
-        try {
-          await Promise.race([
-            sent,
-            new Promise((_, reject) => {
-              timer = setTimeout(() => reject(new Error('bus publish timed out')), this.#timeout)
-            }),
-          ])
-          this.#stats.published++
-          // Redis answers again: what an earlier send kept goes now (a frozen server
-          // resumes without the connection ever closing, so 'ready' never comes).
-          this.#resend()
-        } catch {
-          this.#stats.errors++
-          this.#keep(part)
-          // A send that timed out may still arrive (a frozen server resumes with its
-          // queue): its late answer re-sends what is kept, this part included.
-          sent.then(
-            () => this.#resend(),
-            () => {},
-          )
-        } finally {
-          clearTimeout(timer)
-        }
-      }),
-    )
-  }
-
-  #keep(part: Wire): void {
-    const p = this.#pending
-    if (part.k) p.keys.push(...part.k)
-    if (part.t) p.tags.push(...part.t)
-    if (part.c) p.clears.push(...part.c)
-    if (p.keys.length + p.tags.length + p.clears.length > this.#maxPending) {
-      // Too much to replay name by name: every other process drops its local tiers instead.
-      this.#pending = { keys: [], tags: [], clears: [''] }
-    }
-  }
-
-  #resend(): void {
-    const p = this.#pending
-    if (p.keys.length + p.tags.length + p.clears.length === 0 || this.#closed) return
-    this.#pending = { keys: [], tags: [], clears: [] }
-    void this.#send(p)
-  }
-
   #receive(channel: string, text: string): void {
     if (channel !== this.#channel || this.#handlers === undefined) return
-    let wire: Wire
-    try {
-      wire = JSON.parse(text) as Wire
-    } catch {
-      this.#stats.errors++
-      return
-    }
+    const wire = readWire<BusWire>(text, this.#stats)
+    if (wire === undefined) return
     if (wire.f === this.id) return
     this.#stats.received++
-    const message: BusMessage = {}
-    if (wire.k) message.keys = wire.k
-    if (wire.t) message.tags = wire.t
-    if (wire.c) message.clears = wire.c
-    this.#handlers.message(message)
+    this.#handlers.message(wireMessage(wire))
   }
 }
 

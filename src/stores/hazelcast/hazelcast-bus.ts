@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto'
 import type { ITopic } from 'hazelcast-client'
 import { invalidOption } from '../../core/errors.js'
 import type { Bus, BusHandlers, BusMessage, BusStats } from '../../tiers/bus.js'
+import { BusOutbox, type BusWire, readWire, wireMessage } from '../../tiers/bus-outbox.js'
 import { type HazelcastClient, HazelcastConnection, type HazelcastConnectionOptions } from './hazelcast-connection.js'
 
 /** Options of {@link hazelcastBus}. Give `members` or `client`. */
@@ -35,17 +36,11 @@ export interface HazelcastBusOptions extends HazelcastConnectionOptions {
   timeout?: number
 }
 
-interface Wire {
-  /** Sender id. */
-  f: string
-  k?: string[]
-  t?: string[]
-  c?: string[]
+interface Wire extends BusWire {
   /** A flush marker: only its sender acts on it. */
   p?: string
 }
 
-const MAX_NAMES_PER_MESSAGE = 1000
 /** How often a bus whose client gave up on the cluster tries a new one. */
 const RECONNECT_EVERY_MS = 1000
 
@@ -53,8 +48,6 @@ class HazelcastBus implements Bus {
   readonly id = randomUUID()
   readonly #connection: HazelcastConnection
   readonly #topicName: string
-  readonly #maxPending: number
-  readonly #timeout: number
   #handlers: BusHandlers | undefined
   #topic: ITopic<string> | undefined
   #listenerId: string | undefined
@@ -64,9 +57,8 @@ class HazelcastBus implements Bus {
   #closed = false
   #timer: NodeJS.Timeout | undefined
   readonly #stats: BusStats = { published: 0, received: 0, resyncs: 0, errors: 0, pending: 0 }
-  #batch: { keys: Set<string>; tags: Set<string>; clears: Set<string> } | undefined
-  #batchSent: Promise<void> | undefined
-  #pending: Required<BusMessage> = { keys: [], tags: [], clears: [] }
+  /** Batches what is published; keeps what failed, re-sent once listening again. */
+  readonly #outbox: BusOutbox
   readonly #flushes = new Map<string, () => void>()
 
   constructor(options: HazelcastBusOptions) {
@@ -75,8 +67,13 @@ class HazelcastBus implements Bus {
     if (typeof this.#topicName !== 'string' || this.#topicName === '') {
       throw invalidOption('topic', 'a non-empty topic name', options.topic)
     }
-    this.#maxPending = options.maxPending ?? 10_000
-    this.#timeout = options.timeout ?? 1000
+    this.#outbox = new BusOutbox({
+      id: this.id,
+      timeout: options.timeout ?? 1000,
+      maxPending: options.maxPending ?? 10_000,
+      stats: this.#stats,
+      transmit: (text) => this.#subscribe(false).then((topic) => topic.publish(text)),
+    })
     this.#connection.watch((state) => {
       if (state === 'DISCONNECTED') this.#lost = true
       else if (state === 'CONNECTED' && this.#lost) {
@@ -120,7 +117,7 @@ class HazelcastBus implements Bus {
         this.#stats.resyncs++
         this.#handlers.resync()
       }
-      this.#resend()
+      this.#outbox.resend()
       return topic
     })().finally(() => {
       this.#subscribing = undefined
@@ -129,22 +126,7 @@ class HazelcastBus implements Bus {
   }
 
   publish(message: BusMessage): Promise<void> {
-    if (this.#closed) return Promise.resolve()
-    let batch = this.#batch
-    if (batch === undefined) {
-      batch = { keys: new Set(), tags: new Set(), clears: new Set() }
-      this.#batch = batch
-      this.#batchSent = new Promise<void>((resolve) => {
-        queueMicrotask(() => {
-          this.#batch = undefined
-          this.#send({ keys: [...batch!.keys], tags: [...batch!.tags], clears: [...batch!.clears] }).then(resolve)
-        })
-      })
-    }
-    if (message.keys) for (const k of message.keys) batch.keys.add(k)
-    if (message.tags) for (const t of message.tags) batch.tags.add(t)
-    if (message.clears) for (const c of message.clears) batch.clears.add(c)
-    return this.#batchSent!
+    return this.#outbox.publish(message)
   }
 
   /** Publishes a marker and resolves once this listener has read it back (or after 5 s). */
@@ -166,13 +148,13 @@ class HazelcastBus implements Bus {
   }
 
   stats(): BusStats {
-    this.#stats.pending = this.#pending.keys.length + this.#pending.tags.length + this.#pending.clears.length
-    return { ...this.#stats }
+    return this.#outbox.stats()
   }
 
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#outbox.close()
     clearInterval(this.#timer)
     if (this.#topic !== undefined && this.#listenerId !== undefined) {
       try {
@@ -182,77 +164,17 @@ class HazelcastBus implements Bus {
     await this.#connection.close()
   }
 
-  /** Sends a batch, split into messages of bounded size; a failed part is kept for re-sending. */
-  async #send(message: Required<BusMessage>): Promise<void> {
-    const parts: Wire[] = []
-    const push = (field: 'k' | 't' | 'c', names: string[]) => {
-      for (let i = 0; i < names.length; i += MAX_NAMES_PER_MESSAGE) {
-        parts.push({ f: this.id, [field]: names.slice(i, i + MAX_NAMES_PER_MESSAGE) })
-      }
-    }
-    // Clears first: a receiver that clears after dropping keys loses nothing it should keep.
-    push('c', message.clears)
-    push('t', message.tags)
-    push('k', message.keys)
-    await Promise.all(
-      parts.map(async (part) => {
-        let timer: NodeJS.Timeout | undefined
-        try {
-          await Promise.race([
-            this.#subscribe(false).then((topic) => topic.publish(JSON.stringify(part))),
-            new Promise((_, reject) => {
-              timer = setTimeout(() => reject(new Error('bus publish timed out')), this.#timeout)
-            }),
-          ])
-          this.#stats.published++
-        } catch {
-          this.#stats.errors++
-          this.#keep(part)
-        } finally {
-          clearTimeout(timer)
-        }
-      }),
-    )
-  }
-
-  #keep(part: Wire): void {
-    const p = this.#pending
-    if (part.k) p.keys.push(...part.k)
-    if (part.t) p.tags.push(...part.t)
-    if (part.c) p.clears.push(...part.c)
-    if (p.keys.length + p.tags.length + p.clears.length > this.#maxPending) {
-      // Too much to replay name by name: every other process drops its local tiers instead.
-      this.#pending = { keys: [], tags: [], clears: [''] }
-    }
-  }
-
-  #resend(): void {
-    const p = this.#pending
-    if (p.keys.length + p.tags.length + p.clears.length === 0 || this.#closed) return
-    this.#pending = { keys: [], tags: [], clears: [] }
-    void this.#send(p)
-  }
-
   #receive(text: unknown): void {
     if (typeof text !== 'string' || this.#handlers === undefined) return
-    let wire: Wire
-    try {
-      wire = JSON.parse(text) as Wire
-    } catch {
-      this.#stats.errors++
-      return
-    }
+    const wire = readWire<Wire>(text, this.#stats)
+    if (wire === undefined) return
     if (wire.f === this.id) {
       if (wire.p !== undefined) this.#flushes.get(wire.p)?.()
       return
     }
     if (wire.p !== undefined) return
     this.#stats.received++
-    const message: BusMessage = {}
-    if (wire.k) message.keys = wire.k
-    if (wire.t) message.tags = wire.t
-    if (wire.c) message.clears = wire.c
-    this.#handlers.message(message)
+    this.#handlers.message(wireMessage(wire))
   }
 }
 

@@ -8,10 +8,11 @@
  */
 import { type IMap, Predicates } from 'hazelcast-client'
 import type { Clock } from '../../core/clock.js'
-import { CacheError, invalidOption } from '../../core/errors.js'
+import { type CacheError, invalidOption } from '../../core/errors.js'
 import type { MaybePromise, SharedVersions, Store, StoreContext, StoreWrite } from '../../core/store.js'
-import { bumpCounters, type ConditionalMap, leaseLock, readCounters } from '../conditional-map.js'
+import { bumpCounters, type ConditionalMap, readCounters, storeLock } from '../conditional-map.js'
 import { type GuardedTier, type GuardOptions, guardStore } from '../guard.js'
+import { type FailureSource, failWith, unavailable } from '../unavailable.js'
 import { type HazelcastClient, HazelcastConnection, type HazelcastConnectionOptions } from './hazelcast-connection.js'
 import { decodeEntry, encodeEntry, prefixPattern, serverTtl } from './hazelcast-entry.js'
 
@@ -52,6 +53,7 @@ export class HazelcastStore implements Store<Uint8Array> {
   /** The client, connecting on first use. */
   readonly connection: HazelcastConnection
   #clock: Clock = systemClock
+  readonly #source: FailureSource
   #maps: Maps | undefined
   #mapsFor: HazelcastClient | undefined
   #pendingMaps: Promise<Maps> | undefined
@@ -66,6 +68,14 @@ export class HazelcastStore implements Store<Uint8Array> {
       throw invalidOption('map', 'a non-empty map name', options.map)
     }
     this.connection = new HazelcastConnection(options, 'hazelcastStore')
+    const connection = this.connection
+    this.#source = {
+      grid: 'Hazelcast',
+      name: this.name,
+      get target() {
+        return connection.target
+      },
+    }
     this.versions = {
       read: (names) => this.#counters().then((m) => readCounters(m, names), this.#fail('versions.read')),
       bump: (names) => this.#counters().then((m) => bumpCounters(m, names), this.#fail('versions.bump')),
@@ -194,16 +204,8 @@ export class HazelcastStore implements Store<Uint8Array> {
    * A cross-process lock for `getOrSet(…, { lock })`: a `putIfAbsent` in
    * `<map>.locks` whose TTL is the lease, released with remove-if-same.
    */
-  async lock(key: string, ttl: number): Promise<(() => Promise<void>) | undefined> {
-    let release: (() => Promise<void>) | undefined
-    try {
-      const { locks } = await this.#maps$()
-      release = await leaseLock(lockMap(locks), this.prefix + key, ttl)
-    } catch (error) {
-      throw this.#wrap('lock', error)
-    }
-    if (release === undefined) return undefined
-    return () => release().catch(this.#fail('unlock'))
+  lock(key: string, ttl: number): Promise<(() => Promise<void>) | undefined> {
+    return storeLock(() => this.#maps$().then((m) => lockMap(m.locks)), this.prefix + key, ttl, this.#wrap)
   }
 
   /** Shuts down the client the store started; a client you passed in is left open. */
@@ -245,20 +247,10 @@ export class HazelcastStore implements Store<Uint8Array> {
   readonly #decode = (stored: Buffer | null): Uint8Array | undefined => decodeEntry(stored, this.#clock.now())
 
   #fail(operation: string): (error: unknown) => never {
-    return (error) => {
-      throw this.#wrap(operation, error)
-    }
+    return failWith(this.#source, operation)
   }
 
-  #wrap(operation: string, error: unknown): CacheError {
-    if (error instanceof CacheError) return error
-    const message = error instanceof Error ? error.message : String(error)
-    return new CacheError(
-      'ERR_CACHE_UNAVAILABLE',
-      `Hazelcast ${operation} failed (${this.name}, ${this.connection.target}): ${message}`,
-      { cause: error },
-    )
-  }
+  readonly #wrap = (operation: string, error: unknown): CacheError => unavailable(this.#source, operation, error)
 }
 
 function noop(): void {}

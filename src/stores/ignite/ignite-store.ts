@@ -15,10 +15,11 @@
  */
 import { isUtf8 } from 'node:buffer'
 import type { Clock } from '../../core/clock.js'
-import { CacheError, invalidOption } from '../../core/errors.js'
+import { type CacheError, invalidOption } from '../../core/errors.js'
 import type { MaybePromise, SharedVersions, Store, StoreContext, StoreWrite } from '../../core/store.js'
-import { bumpCounters, type ConditionalMap, leaseLock, readCounters } from '../conditional-map.js'
+import { bumpCounters, type ConditionalMap, readCounters, storeLock } from '../conditional-map.js'
 import { type GuardedTier, type GuardOptions, guardStore } from '../guard.js'
+import { type FailureSource, failWith, unavailable } from '../unavailable.js'
 import { type IgniteCache, IgniteConnection, type IgniteConnectionOptions } from './ignite-client.js'
 
 /** Options of {@link igniteStore}. Give `endpoints` or `client`. */
@@ -62,6 +63,7 @@ export class IgniteStore implements Store<Uint8Array> {
   readonly versions: SharedVersions
   readonly connection: IgniteConnection
   #clock: Clock = systemClock
+  readonly #source: FailureSource
   #caches: Caches | undefined
   #generation = -1
   #pendingCaches: Promise<Caches> | undefined
@@ -76,6 +78,14 @@ export class IgniteStore implements Store<Uint8Array> {
       throw invalidOption('cache', 'a non-empty cache name', options.cache)
     }
     this.connection = new IgniteConnection(options)
+    const connection = this.connection
+    this.#source = {
+      grid: 'Ignite',
+      name: this.name,
+      get target() {
+        return connection.target
+      },
+    }
     this.versions = {
       read: (names) => this.#counters().then((m) => readCounters(m, names), this.#fail('versions.read')),
       bump: (names) => this.#counters().then((m) => bumpCounters(m, names), this.#fail('versions.bump')),
@@ -239,16 +249,8 @@ export class IgniteStore implements Store<Uint8Array> {
    * `<cache>.locks` holding its lease end; an expired holder is replaced with
    * `replaceIfEquals` (the thin client has no lock and no TTL).
    */
-  async lock(key: string, ttl: number): Promise<(() => Promise<void>) | undefined> {
-    let release: (() => Promise<void>) | undefined
-    try {
-      const { locks } = await this.#caches$()
-      release = await leaseLock(stringMap(locks), this.prefix + key, ttl)
-    } catch (error) {
-      throw this.#wrap('lock', error)
-    }
-    if (release === undefined) return undefined
-    return () => release().catch(this.#fail('unlock'))
+  lock(key: string, ttl: number): Promise<(() => Promise<void>) | undefined> {
+    return storeLock(() => this.#caches$().then((c) => stringMap(c.locks)), this.prefix + key, ttl, this.#wrap)
   }
 
   close(): Promise<void> {
@@ -288,22 +290,10 @@ export class IgniteStore implements Store<Uint8Array> {
   }
 
   #fail(operation: string): (error: unknown) => never {
-    return (error) => {
-      throw this.#wrap(operation, error)
-    }
+    return failWith(this.#source, operation)
   }
 
-  #wrap(operation: string, error: unknown): CacheError {
-    if (error instanceof CacheError) return error
-    const message = error instanceof Error ? error.message : String(error)
-    return new CacheError(
-      'ERR_CACHE_UNAVAILABLE',
-      `Ignite ${operation} failed (${this.name}, ${this.connection.target}): ${message}`,
-      {
-        cause: error,
-      },
-    )
-  }
+  readonly #wrap = (operation: string, error: unknown): CacheError => unavailable(this.#source, operation, error)
 }
 
 /**
