@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Cache, createCache } from '../../src/index.js'
 import { memcachedStore } from '../../src/memcached.js'
 import { redisStore } from '../../src/redis.js'
+import { cli, cliJson } from '../helpers/cli.js'
 import {
   missingServers,
   startMemcached,
@@ -13,29 +12,6 @@ import {
   type TestMemcached,
   type TestSentinel,
 } from '../helpers/servers.js'
-
-const root = join(import.meta.dirname, '../..')
-
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'src/cli/main.ts'), ...args], {
-      cwd: root,
-      env: { ...process.env, CACHESTACK_REDIS_URL: '' },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
-
-async function json<T>(...args: string[]): Promise<T> {
-  const run = await cli(...args, '--json')
-  if (run.code !== 0) throw new Error(`cachestack ${args.join(' ')} exited ${run.code}: ${run.stderr}`)
-  return JSON.parse(run.stdout) as T
-}
 
 type Got = { found: boolean; tiers: { state: string; value: unknown }[] }
 
@@ -60,24 +36,24 @@ describe.skipIf(missingServers('cluster') !== undefined)(
     })
 
     it('keys scans every master: all 30 keys, complete only when they are', async () => {
-      const all = await json<{ keys: string[]; complete: boolean }>('keys', 'item:*', ...tier())
+      const all = await cliJson<{ keys: string[]; complete: boolean }>('keys', 'item:*', ...tier())
       expect(all.keys).toHaveLength(30)
       expect(all.complete).toBe(true)
-      const cut = await json<{ keys: string[]; complete: boolean }>('keys', 'item:*', ...tier(), '--limit', '10')
+      const cut = await cliJson<{ keys: string[]; complete: boolean }>('keys', 'item:*', ...tier(), '--limit', '10')
       expect(cut.keys).toHaveLength(10)
       expect(cut.complete).toBe(false)
     })
 
     it('get, del and stats follow redirects to whichever master holds the key', async () => {
       for (let i = 0; i < 30; i += 7) {
-        const got = await json<Got>('get', `item:${i}`, ...tier())
+        const got = await cliJson<Got>('get', `item:${i}`, ...tier())
         expect(got.found).toBe(true)
         expect(got.tiers[0]!.value).toEqual({ i })
       }
-      const del = await json<{ deleted: boolean }>('del', 'item:29', ...tier())
+      const del = await cliJson<{ deleted: boolean }>('del', 'item:29', ...tier())
       expect(del.deleted).toBe(true)
       expect(await cache.get('item:29')).toBeUndefined()
-      const stats = await json<{ entries: number; tier: string }>('stats', ...tier())
+      const stats = await cliJson<{ entries: number; tier: string }>('stats', ...tier())
       expect(stats.entries).toBe(29)
       expect(stats.tier).toContain('cluster')
     })
@@ -114,10 +90,10 @@ describe.skipIf(missingServers('sentinel') !== undefined)(
     })
 
     it('get, keys and invalidate-tag reach the master the sentinels name', async () => {
-      const got = await json<Got>('get', 'user:1', ...tier())
+      const got = await cliJson<Got>('get', 'user:1', ...tier())
       expect(got.tiers[0]!.value).toEqual({ name: 'Ada' })
-      expect((await json<{ keys: string[] }>('keys', 'user:*', ...tier())).keys).toEqual(['user:1'])
-      await json('invalidate-tag', 'users', ...tier())
+      expect((await cliJson<{ keys: string[] }>('keys', 'user:*', ...tier())).keys).toEqual(['user:1'])
+      await cliJson('invalidate-tag', 'users', ...tier())
       expect(await cache.get('user:1')).toBeUndefined()
     })
 
@@ -151,18 +127,20 @@ describe.skipIf(missingServers('memcached') !== undefined)(
     })
 
     it('get reads as the store does (hashed long keys too); del and invalidate-tag reach the app', async () => {
-      expect((await json<Got>('get', 'user:1', ...tier())).tiers[0]!.value).toEqual({ name: 'Ada' })
-      expect((await json<Got>('get', 'k'.repeat(300), ...tier())).tiers[0]!.value).toBe('long key, hashed by the store')
-      await json('invalidate-tag', 'users', ...tier())
+      expect((await cliJson<Got>('get', 'user:1', ...tier())).tiers[0]!.value).toEqual({ name: 'Ada' })
+      expect((await cliJson<Got>('get', 'k'.repeat(300), ...tier())).tiers[0]!.value).toBe(
+        'long key, hashed by the store',
+      )
+      await cliJson('invalidate-tag', 'users', ...tier())
       expect(await cache.get('user:1')).toBeUndefined()
-      expect((await json<{ deleted: boolean }>('del', 'k'.repeat(300), ...tier())).deleted).toBe(true)
+      expect((await cliJson<{ deleted: boolean }>('del', 'k'.repeat(300), ...tier())).deleted).toBe(true)
     })
 
     it('keys says Memcached cannot list keys (exit 2) instead of an empty list; stats shows the server', async () => {
       const keys = await cli('keys', '*', ...tier())
       expect(keys.code).toBe(2)
       expect(keys.stderr).toContain('Memcached cannot list keys')
-      const stats = await json<{ server: string; tier: string }>('stats', ...tier())
+      const stats = await cliJson<{ server: string; tier: string }>('stats', ...tier())
       expect(stats.server).toMatch(/^Memcached \d/)
       expect(stats.tier).toContain('memcached')
     })

@@ -6,35 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Cache, createCache } from '../../src/index.js'
 import { redisStore } from '../../src/redis.js'
 import { sqliteStore } from '../../src/sqlite.js'
+import { cli, cliJson } from '../helpers/cli.js'
 import { REDIS_URL, redisAvailable } from './helpers/redis-tier.js'
 
 const root = join(import.meta.dirname, '../..')
 const tsx = join(root, 'node_modules/.bin/tsx')
 const main = join(root, 'src/cli/main.ts')
-
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [main, ...args], { cwd: root, env: { ...process.env, CACHESTACK_REDIS_URL: '' } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
-
-async function json<T>(...args: string[]): Promise<T> {
-  const run = await cli(...args, '--json')
-  if (run.code !== 0) throw new Error(`cachestack ${args.join(' ')} exited ${run.code}: ${run.stderr}`)
-  return JSON.parse(run.stdout) as T
-}
 
 describe('cachestack CLI: usage', { timeout: 60_000 }, () => {
   it('--help lists the commands; each command has its own --help', async () => {
@@ -129,10 +106,10 @@ describe.skipIf(!hasRedis)('cachestack CLI against real Redis', { timeout: 60_00
   })
 
   it('keys PATTERN lists matching keys by SCAN, bounded by --limit', async () => {
-    const all = await json<{ keys: string[]; complete: boolean }>('keys', 'users:*', ...tier)
+    const all = await cliJson<{ keys: string[]; complete: boolean }>('keys', 'users:*', ...tier)
     expect(all.keys.sort()).toEqual(['users:1', 'users:2'])
     expect(all.complete).toBe(true)
-    const one = await json<{ keys: string[]; complete: boolean }>('keys', '*', ...tier, '--limit', '1')
+    const one = await cliJson<{ keys: string[]; complete: boolean }>('keys', '*', ...tier, '--limit', '1')
     expect(one.keys).toHaveLength(1)
     expect(one.complete).toBe(false)
     const human = await cli('keys', 'products:*', ...tier)
@@ -140,7 +117,7 @@ describe.skipIf(!hasRedis)('cachestack CLI against real Redis', { timeout: 60_00
   })
 
   it('get KEY shows state, type, size, tags and the value (or not, with --no-values); a missing key exits 1', async () => {
-    const got = await json<{
+    const got = await cliJson<{
       found: boolean
       tiers: { state: string; type: string; tags: string[]; value: unknown }[]
     }>('get', 'users:1', ...tier)
@@ -157,7 +134,7 @@ describe.skipIf(!hasRedis)('cachestack CLI against real Redis', { timeout: 60_00
   })
 
   it('stats shows the entries and the server figures', async () => {
-    const s = await json<{ tier: string; entries: number; serverHitRatio: number | null; server: string }>(
+    const s = await cliJson<{ tier: string; entries: number; serverHitRatio: number | null; server: string }>(
       'stats',
       ...tier,
     )
@@ -167,7 +144,7 @@ describe.skipIf(!hasRedis)('cachestack CLI against real Redis', { timeout: 60_00
   })
 
   it('invalidate-tag TAG reaches other processes; del KEY removes the key from Redis', async () => {
-    const inv = await json<{ invalidated: boolean; version: number }>('invalidate-tag', 'users', ...tier)
+    const inv = await cliJson<{ invalidated: boolean; version: number }>('invalidate-tag', 'users', ...tier)
     expect(inv.invalidated).toBe(true)
     expect(inv.version).toBeGreaterThan(0)
     const other = fresh()
@@ -177,9 +154,9 @@ describe.skipIf(!hasRedis)('cachestack CLI against real Redis', { timeout: 60_00
     } finally {
       await other.close()
     }
-    const del = await json<{ deleted: boolean }>('del', 'products:1', ...tier)
+    const del = await cliJson<{ deleted: boolean }>('del', 'products:1', ...tier)
     expect(del.deleted).toBe(true)
-    expect((await json<{ keys: string[] }>('keys', 'products:*', ...tier)).keys).toEqual([])
+    expect((await cliJson<{ keys: string[] }>('keys', 'products:*', ...tier)).keys).toEqual([])
   })
 
   it('dashboard serves the dashboard until interrupted', async () => {
@@ -248,17 +225,17 @@ describe('cachestack CLI against a real SQLite file', { timeout: 90_000 }, () =>
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   it('keys, get, stats, invalidate-tag and del work on the file', async () => {
-    expect((await json<{ keys: string[] }>('keys', 'users:*', ...tier)).keys).toEqual(['users:1', 'users:2'])
-    expect((await json<{ keys: string[] }>('keys', '*:home', ...tier)).keys).toEqual(['pages:home'])
-    const got = await json<{ found: boolean; tiers: { type: string }[] }>('get', 'users:1', ...tier)
+    expect((await cliJson<{ keys: string[] }>('keys', 'users:*', ...tier)).keys).toEqual(['users:1', 'users:2'])
+    expect((await cliJson<{ keys: string[] }>('keys', '*:home', ...tier)).keys).toEqual(['pages:home'])
+    const got = await cliJson<{ found: boolean; tiers: { type: string }[] }>('get', 'users:1', ...tier)
     expect(got.found).toBe(true)
     expect(got.tiers[0]!.type).toBe('object (1 keys)')
-    const s = await json<{ entries: number; fileBytes: number }>('stats', ...tier)
+    const s = await cliJson<{ entries: number; fileBytes: number }>('stats', ...tier)
     expect(s.entries).toBe(3)
     expect(s.fileBytes).toBeGreaterThan(0)
-    await json('invalidate-tag', 'users', ...tier)
+    await cliJson('invalidate-tag', 'users', ...tier)
     expect(
-      (await json<{ found: boolean; tiers: { state?: string }[] }>('get', 'users:1', ...tier)).tiers[0],
+      (await cliJson<{ found: boolean; tiers: { state?: string }[] }>('get', 'users:1', ...tier)).tiers[0],
     ).toBeDefined()
     const cache = createCache({ tiers: [sqliteStore({ path })] })
     try {
@@ -267,8 +244,8 @@ describe('cachestack CLI against a real SQLite file', { timeout: 90_000 }, () =>
     } finally {
       await cache.close()
     }
-    expect((await json<{ deleted: boolean }>('del', 'users:2', ...tier)).deleted).toBe(true)
-    expect((await json<{ keys: string[] }>('keys', 'users:*', ...tier)).keys).toEqual(['users:1'])
+    expect((await cliJson<{ deleted: boolean }>('del', 'users:2', ...tier)).deleted).toBe(true)
+    expect((await cliJson<{ keys: string[] }>('keys', 'users:*', ...tier)).keys).toEqual(['users:1'])
   })
 })
 
@@ -282,10 +259,10 @@ describe('cachestack get: what a user would check', { timeout: 90_000 }, () => {
     const cache = createCache({ tiers: [sqliteStore({ path })] })
     await cache.set('users:1', { name: 'Ada' }, { tags: ['users'], ttl: '10m', grace: '1h' })
     await cache.close()
-    const before = await json<{ tiers: { state?: string }[] }>('get', 'users:1', ...tier)
+    const before = await cliJson<{ tiers: { state?: string }[] }>('get', 'users:1', ...tier)
     expect(before.tiers[0]!.state).toBe('fresh')
-    await json('invalidate-tag', 'users', ...tier)
-    const after = await json<{ found: boolean; tiers: { state?: string; invalidated?: string[] }[] }>(
+    await cliJson('invalidate-tag', 'users', ...tier)
+    const after = await cliJson<{ found: boolean; tiers: { state?: string; invalidated?: string[] }[] }>(
       'get',
       'users:1',
       ...tier,
@@ -315,7 +292,7 @@ describe('cachestack get: what a user would check', { timeout: 90_000 }, () => {
     }
     await cache.set('when', value, { ttl: '1h' })
     await cache.close()
-    const got = await json<{ tiers: { value?: unknown }[] }>('get', 'when', ...tier)
+    const got = await cliJson<{ tiers: { value?: unknown }[] }>('get', 'when', ...tier)
     expect(got.tiers[0]!.value).toEqual({
       at: '1970-01-01T00:00:00.000Z',
       ids: [1, 2],

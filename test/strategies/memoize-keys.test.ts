@@ -1,29 +1,12 @@
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serveDashboard } from '../../src/dashboard.js'
 import { CacheError, createCache, memoryStore } from '../../src/index.js'
 import { memoize } from '../../src/strategies.js'
+import { cli } from '../helpers/cli.js'
 import { REDIS_URL, type RedisTier, redisAvailable, redisTier } from '../ops/helpers/redis-tier.js'
 
-const root = join(import.meta.dirname, '../..')
 const SECRET = 'hunter2-S3cret'
 const up = await redisAvailable()
-
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'src/cli/main.ts'), ...args], {
-      cwd: root,
-      env: { ...process.env, CACHESTACK_REDIS_URL: '' },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
 
 describe.skipIf(!up)('memoize over a shared tier: argument values never appear in keys (issue 19, finding 5)', () => {
   let redis: RedisTier
